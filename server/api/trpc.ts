@@ -1,0 +1,53 @@
+import { initTRPC, TRPCError } from '@trpc/server';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ZodError, z } from 'zod';
+import type { Accounts, LoginLimiter, SessionContext, Sessions, SyncTickets } from '../auth/index.ts';
+import type { Logger } from '../log.ts';
+import type { Role } from '../../src/lib/domain/roles.ts';
+
+export interface ApiDeps {
+	accounts: Accounts;
+	sessions: Sessions;
+	tickets: SyncTickets;
+	loginLimiter: LoginLimiter;
+	logger: Logger;
+}
+
+export interface ApiContext {
+	deps: ApiDeps;
+	req: IncomingMessage;
+	res: ServerResponse;
+	ip: string;
+	/** Cookies get `Secure` everywhere but plain-HTTP localhost. */
+	secureCookies: boolean;
+	auth: SessionContext | null;
+}
+
+const t = initTRPC.context<ApiContext>().create({
+	// Never send stack traces to clients, whatever NODE_ENV says.
+	isDev: false,
+	errorFormatter({ shape, error }) {
+		return {
+			...shape,
+			data: {
+				...shape.data,
+				// Validation errors say which field is wrong and why; the client shows them next to the field.
+				validation: error.cause instanceof ZodError ? z.flattenError(error.cause) : null
+			}
+		};
+	}
+});
+
+export const router = t.router;
+export const publicProcedure = t.procedure;
+
+export const authedProcedure = t.procedure.use(({ ctx, next }) => {
+	if (!ctx.auth) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'sign in first' });
+	return next({ ctx: { ...ctx, auth: ctx.auth } });
+});
+
+export const roleProcedure = (...roles: Role[]) =>
+	authedProcedure.use(({ ctx, next }) => {
+		if (!roles.includes(ctx.auth.user.role)) throw new TRPCError({ code: 'FORBIDDEN', message: 'your role may not do this' });
+		return next();
+	});

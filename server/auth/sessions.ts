@@ -1,0 +1,93 @@
+import { EventEmitter } from 'node:events';
+import type { SessionRow, Store, UserRow } from '../store/index.ts';
+import { generateToken, hashToken } from './tokens.ts';
+
+export const SESSION_COOKIE = 'fd_session';
+export const SESSION_TTL_MS = 30 * 24 * 60 * 60 * 1000;
+/** Extend a session once less than half of its life is left: active staff stay signed in. */
+const RENEW_WHEN_LEFT_MS = SESSION_TTL_MS / 2;
+/** last_seen_at is written at most this often per session, not on every request. */
+const LAST_SEEN_GRANULARITY_MS = 60_000;
+
+export interface SessionContext {
+	session: SessionRow;
+	user: UserRow;
+}
+
+export interface DeviceInfo {
+	ip: string | null;
+	userAgent: string | null;
+}
+
+type SessionEvents = { ended: [sessionId: string] };
+
+/**
+ * Sessions in Lucia's design: a random token in the cookie, its SHA-256 in the database,
+ * a 30-day sliding expiry. `ended` fires when a session is revoked or signed out, so open sockets close at once.
+ */
+export class Sessions {
+	readonly events = new EventEmitter<SessionEvents>();
+	readonly #store: Store;
+	readonly #now: () => number;
+
+	constructor(store: Store, now: () => number = Date.now) {
+		this.#store = store;
+		this.#now = now;
+	}
+
+	async create(userId: string, device: DeviceInfo): Promise<{ token: string; session: SessionRow }> {
+		const token = generateToken();
+		const now = this.#now();
+		const session: SessionRow = {
+			id: hashToken(token),
+			userId,
+			createdAt: now,
+			expiresAt: now + SESSION_TTL_MS,
+			lastSeenAt: now,
+			ip: device.ip,
+			userAgent: device.userAgent?.slice(0, 300) ?? null
+		};
+		await this.#store.insertSession(session);
+		return { token, session };
+	}
+
+	/** The session and user behind a token, renewing it if due; null if unknown or expired. */
+	async validateToken(token: string): Promise<SessionContext | null> {
+		return this.validateId(hashToken(token));
+	}
+
+	async validateId(sessionId: string): Promise<SessionContext | null> {
+		const session = await this.#store.getSession(sessionId);
+		if (!session) return null;
+		const now = this.#now();
+		if (now >= session.expiresAt) {
+			await this.#store.deleteSession(session.id);
+			return null;
+		}
+		const user = await this.#store.getUserById(session.userId);
+		if (!user) return null;
+		const renew = session.expiresAt - now < RENEW_WHEN_LEFT_MS;
+		if (renew || now - session.lastSeenAt >= LAST_SEEN_GRANULARITY_MS) {
+			session.expiresAt = renew ? now + SESSION_TTL_MS : session.expiresAt;
+			session.lastSeenAt = now;
+			await this.#store.touchSession(session.id, session.expiresAt, session.lastSeenAt);
+		}
+		return { session, user };
+	}
+
+	async list(userId: string): Promise<SessionRow[]> {
+		const now = this.#now();
+		return (await this.#store.listSessions(userId)).filter((s) => s.expiresAt > now);
+	}
+
+	async end(sessionId: string): Promise<boolean> {
+		const removed = await this.#store.deleteSession(sessionId);
+		this.events.emit('ended', sessionId);
+		return removed;
+	}
+
+	/** Of these sessions, the ones still valid now (used to cut sockets of sessions ended by another process). */
+	live(sessionIds: string[]): Promise<Set<string>> {
+		return this.#store.liveSessionIds(sessionIds, this.#now());
+	}
+}

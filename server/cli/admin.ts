@@ -1,0 +1,66 @@
+import { parseArgs } from 'node:util';
+import { Accounts } from '../auth/index.ts';
+import { loadConfig } from '../config/index.ts';
+import { openStoreAndKeys } from '../boot.ts';
+
+/**
+ * `npm run admin -- <command> [options]`. Each command prints one JSON object on stdout; errors go to
+ * stderr with a non-zero exit. Safe while the server runs (SQLite WAL; same master key from the environment).
+ */
+const USAGE = `usage:
+  npm run admin -- create-clinic --name NAME
+  npm run admin -- create-user --clinic ID --email EMAIL --name NAME --role admin|practitioner|reception   (password on stdin)`;
+
+async function readStdin(): Promise<string> {
+	const chunks: Buffer[] = [];
+	for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+	return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
+async function run(argv: string[]): Promise<unknown> {
+	const [command, ...rest] = argv;
+	const { values } = parseArgs({
+		args: rest,
+		options: { name: { type: 'string' }, clinic: { type: 'string' }, email: { type: 'string' }, role: { type: 'string' } },
+		strict: true
+	});
+	const config = loadConfig();
+	const { store, keyring } = await openStoreAndKeys(config);
+	try {
+		const accounts = new Accounts(store, keyring);
+		switch (command) {
+			case 'create-clinic':
+				return await accounts.createClinic({ name: values.name ?? '' });
+			case 'create-user':
+				return await accounts.createUser({
+					clinicId: values.clinic ?? '',
+					email: values.email ?? '',
+					name: values.name ?? '',
+					role: (values.role ?? '') as 'admin',
+					password: await readStdin()
+				});
+			default:
+				throw new UsageError(command ? `unknown command: ${command}` : 'no command given');
+		}
+	} finally {
+		await store.close();
+	}
+}
+
+class UsageError extends Error {}
+
+run(process.argv.slice(2)).then(
+	(result) => {
+		process.stdout.write(JSON.stringify(result) + '\n');
+	},
+	(error: unknown) => {
+		const message =
+			error && typeof error === 'object' && 'issues' in error && Array.isArray(error.issues)
+				? error.issues.map((i: { path: unknown[]; message: string }) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ')
+				: error instanceof Error
+					? error.message
+					: String(error);
+		process.stderr.write(`admin: ${message}\n${error instanceof UsageError ? USAGE + '\n' : ''}`);
+		process.exit(error instanceof UsageError ? 64 : 1);
+	}
+);

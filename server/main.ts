@@ -1,0 +1,32 @@
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { ConfigError, loadConfig } from './config/index.ts';
+import { createFrontdesk, type AppHandler } from './frontdesk.ts';
+
+/** Production entry: `npm start` builds the app, then runs this. */
+async function main(): Promise<void> {
+	const config = loadConfig();
+	const frontdesk = await createFrontdesk(config);
+	const handlerFile = fileURLToPath(new URL('../build/handler.js', import.meta.url));
+	if (fs.existsSync(handlerFile)) {
+		const { handler } = (await import(handlerFile)) as { handler: AppHandler };
+		frontdesk.setAppHandler(handler);
+	} else {
+		frontdesk.logger.warn('build/handler.js not found: serving the API and sync only (run `npm run build`)');
+	}
+	await frontdesk.listen();
+	const stop = (signal: string) => {
+		frontdesk.logger.info({ signal }, 'shutting down');
+		void frontdesk.close().then(
+			() => process.exit(0),
+			() => process.exit(1)
+		);
+	};
+	process.once('SIGTERM', () => stop('SIGTERM'));
+	process.once('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+	process.stderr.write(`frontdesk could not start: ${error instanceof ConfigError || error instanceof Error ? error.message : String(error)}\n`);
+	process.exit(1);
+});

@@ -1,0 +1,59 @@
+/**
+ * Versioned schema migrations, applied in order at start inside one transaction each.
+ * Never edit a shipped migration: add the next one.
+ */
+export interface Migration {
+	version: number;
+	name: string;
+	sql: string;
+}
+
+export const migrations: Migration[] = [
+	{
+		version: 1,
+		name: 'clinics, staff, sessions, tickets, doc log',
+		sql: `
+CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+CREATE TABLE clinics (
+	id TEXT PRIMARY KEY,
+	name TEXT NOT NULL,
+	wrapped_key BLOB,
+	created_at INTEGER NOT NULL
+);
+CREATE TABLE users (
+	id TEXT PRIMARY KEY,
+	clinic_id TEXT NOT NULL REFERENCES clinics(id),
+	email TEXT NOT NULL UNIQUE,
+	name TEXT NOT NULL,
+	role TEXT NOT NULL CHECK (role IN ('admin', 'practitioner', 'reception')),
+	password_hash TEXT NOT NULL,
+	created_at INTEGER NOT NULL
+);
+CREATE INDEX users_clinic ON users(clinic_id);
+CREATE TABLE sessions (
+	id TEXT PRIMARY KEY,
+	user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	created_at INTEGER NOT NULL,
+	expires_at INTEGER NOT NULL,
+	last_seen_at INTEGER NOT NULL,
+	ip TEXT,
+	user_agent TEXT
+);
+CREATE INDEX sessions_user ON sessions(user_id);
+CREATE TABLE sync_tickets (
+	id TEXT PRIMARY KEY,
+	session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+	doc_name TEXT NOT NULL,
+	expires_at INTEGER NOT NULL
+);
+CREATE TABLE doc_records (
+	doc_name TEXT NOT NULL,
+	seq INTEGER NOT NULL,
+	clinic_id TEXT NOT NULL REFERENCES clinics(id),
+	kind TEXT NOT NULL CHECK (kind IN ('update', 'snapshot')),
+	data BLOB NOT NULL,
+	PRIMARY KEY (doc_name, seq)
+) WITHOUT ROWID;
+`
+	}
+];

@@ -1,0 +1,177 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import type { Sessions, SyncTickets } from '../auth/index.ts';
+import type { Keyring } from '../crypto/index.ts';
+import type { Logger } from '../log.ts';
+import type { Store } from '../store/index.ts';
+import { CloseCode } from '../../src/lib/domain/syncProtocol.ts';
+import { authorizeUpgrade } from './authorizeUpgrade.ts';
+import { Connection } from './Connection.ts';
+import { DocLog } from './DocLog.ts';
+import { GroupCommit } from './GroupCommit.ts';
+import { Room, type RoomDeps } from './Room.ts';
+
+export interface SyncServerOptions {
+	store: Store;
+	keyring: Keyring;
+	sessions: Sessions;
+	tickets: SyncTickets;
+	logger: Logger;
+	origins: readonly string[];
+	maxMessageBytes: number;
+	sessionRecheckMs: number;
+	compactAfterUpdates: number;
+}
+
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found' };
+
+/**
+ * The sync endpoint: authorizes upgrades, keeps one Room per open doc, unloads a room when its last socket
+ * leaves (after its last commit), and closes the sockets of ended sessions with 4401.
+ */
+export class SyncServer {
+	readonly #opts: SyncServerOptions;
+	readonly #wss: WebSocketServer;
+	readonly #rooms = new Map<string, Promise<Room>>();
+	readonly #bySession = new Map<string, Set<Connection>>();
+	readonly #roomDeps: RoomDeps;
+	readonly #commit: GroupCommit<Room>;
+	readonly #recheck: NodeJS.Timeout;
+	#stopping = false;
+
+	constructor(opts: SyncServerOptions) {
+		this.#opts = opts;
+		this.#wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxMessageBytes, perMessageDeflate: false });
+		this.#wss.on('error', (error) => opts.logger.error({ err: error.message }, 'websocket server error'));
+		const log = new DocLog(opts.store, opts.keyring);
+		this.#commit = new GroupCommit<Room>(log, opts.logger);
+		this.#roomDeps = { log, commit: this.#commit, logger: opts.logger, compactAfterUpdates: opts.compactAfterUpdates };
+		opts.sessions.events.on('ended', (sessionId) => this.#endSession(sessionId));
+		this.#recheck = setInterval(() => void this.#recheckSessions(), opts.sessionRecheckMs);
+		this.#recheck.unref();
+	}
+
+	get stats() {
+		let connections = 0;
+		for (const set of this.#bySession.values()) connections += set.size;
+		return { docs: this.#rooms.size, connections, ...this.#commit.stats };
+	}
+
+	async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+		socket.on('error', () => socket.destroy());
+		if (this.#stopping) return refuse(socket, 503, 'shutting down');
+		let decision;
+		try {
+			decision = await authorizeUpgrade(req, { sessions: this.#opts.sessions, tickets: this.#opts.tickets, origins: this.#opts.origins });
+		} catch (error) {
+			this.#opts.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'upgrade authorization failed');
+			return refuse(socket, 500, 'internal error');
+		}
+		if (!decision.ok) {
+			this.#opts.logger.info({ status: decision.status, reason: decision.reason }, 'sync upgrade refused');
+			return refuse(socket, decision.status, decision.reason);
+		}
+		const { docName, doc, auth } = decision;
+		this.#wss.handleUpgrade(req, socket, head, (ws) => {
+			const conn = new Connection(
+				ws,
+				{ sessionId: auth.session.id, userId: auth.user.id, clinicId: doc.clinicId, docName },
+				this.#opts.logger
+			);
+			this.#track(conn);
+			this.#join(conn, docName, doc.clinicId).catch((error: unknown) => {
+					this.#opts.logger.error({ doc: docName, err: error instanceof Error ? error.message : String(error) }, 'loading doc failed');
+				conn.close(1011, 'doc could not be loaded');
+			});
+		});
+	}
+
+	#track(conn: Connection): void {
+		const { sessionId } = conn.identity;
+		let set = this.#bySession.get(sessionId);
+		if (!set) this.#bySession.set(sessionId, (set = new Set()));
+		set.add(conn);
+		void conn.closedPromise.then(() => {
+			set.delete(conn);
+			if (set.size === 0) this.#bySession.delete(sessionId);
+			void this.#maybeUnload(conn.identity.docName);
+		});
+	}
+
+	/** Attaches the socket to the doc's room, loading it if needed; a room closed meanwhile is loaded anew. */
+	async #join(conn: Connection, docName: string, clinicId: string): Promise<void> {
+		for (;;) {
+			let pending = this.#rooms.get(docName);
+			if (!pending) {
+				const loading = Room.load(docName, clinicId, this.#roomDeps);
+				pending = loading;
+				this.#rooms.set(docName, loading);
+				loading.catch(() => {
+					if (this.#rooms.get(docName) === loading) this.#rooms.delete(docName);
+				});
+			}
+			const room = await pending;
+			if (!room.closed) {
+				conn.attach(room);
+				return;
+			}
+			if (this.#rooms.get(docName) === pending) this.#rooms.delete(docName);
+		}
+	}
+
+	/** Unload only after the last commit and compaction succeeded, and only if still nobody joined meanwhile. */
+	async #maybeUnload(docName: string): Promise<void> {
+		const pending = this.#rooms.get(docName);
+		if (!pending) return;
+		const room = await pending.catch(() => null);
+		if (!room || room.connections.size > 0) return;
+		await this.#commit.idle();
+		await room.compact();
+		if (room.connections.size > 0 || room.busy || this.#rooms.get(docName) !== pending) return;
+		this.#rooms.delete(docName);
+		room.close();
+	}
+
+	#endSession(sessionId: string): void {
+		const conns = this.#bySession.get(sessionId);
+		if (!conns) return;
+		for (const conn of [...conns]) conn.close(CloseCode.unauthenticated, 'session ended');
+	}
+
+	async #recheckSessions(): Promise<void> {
+		const ids = [...this.#bySession.keys()];
+		if (ids.length === 0) return;
+		try {
+			const live = await this.#opts.sessions.live(ids);
+			for (const id of ids) if (!live.has(id)) this.#endSession(id);
+		} catch (error) {
+			this.#opts.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'session recheck failed');
+		}
+	}
+
+	/** Stops accepting, closes every socket, waits for the last commit, compacts and unloads every doc. */
+	async close(): Promise<void> {
+		this.#stopping = true;
+		clearInterval(this.#recheck);
+		for (const conns of this.#bySession.values()) for (const conn of conns) conn.close(CloseCode.goingAway, 'server shutting down');
+		await this.#commit.idle();
+		for (const [name, pending] of [...this.#rooms]) {
+			const room = await pending.catch(() => null);
+			if (room) {
+				await room.compact();
+				room.close();
+			}
+			this.#rooms.delete(name);
+		}
+		this.#wss.close();
+	}
+}
+
+function refuse(socket: Duplex, status: number, reason: string): void {
+	const body = JSON.stringify({ error: reason });
+	socket.end(
+		`HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
+			`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
+	);
+}

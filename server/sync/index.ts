@@ -1,0 +1,1 @@
+export { SyncServer, type SyncServerOptions } from './SyncServer.ts';

@@ -1,0 +1,34 @@
+/**
+ * The wire protocol of `/sync/<docName>`: y-websocket's framing (y-protocols sync and awareness),
+ * plus the close codes this server uses. One module for client, server and tests.
+ */
+
+export const MessageType = {
+	sync: 0,
+	awareness: 1,
+	auth: 2,
+	queryAwareness: 3
+} as const;
+
+/** Close codes in the 4000–4999 application range, mirroring HTTP where one fits. */
+export const CloseCode = {
+	/** The peer sent something that is not a valid message: only its own socket is closed. */
+	badMessage: 4400,
+	/** The session behind the socket ended (signed out, revoked, expired): sign in again. */
+	unauthenticated: 4401,
+	/** The user may not open this doc. */
+	forbidden: 4403,
+	/** The server is going away (shutdown); reconnecting later is right. */
+	goingAway: 1001,
+	/** A message over the size limit; ws itself closes with this. */
+	tooLarge: 1009
+} as const;
+
+/** Close codes after which a device must stop reconnecting and ask the user to sign in. */
+export const AUTH_CLOSE_CODES: ReadonlySet<number> = new Set([CloseCode.unauthenticated, CloseCode.forbidden]);
+
+export const SYNC_PATH_PREFIX = '/sync/';
+
+export function syncPath(docName: string): string {
+	return SYNC_PATH_PREFIX + docName.split('/').map(encodeURIComponent).join('/');
+}
