@@ -61,10 +61,9 @@ export async function createFrontdesk(config: Config): Promise<Frontdesk> {
 	});
 	httpServer.on('clientError', (_error, socket) => socket.destroy());
 	httpServer.on('upgrade', (req, socket, head) => {
-		if ((req.url ?? '').startsWith(SYNC_PATH_PREFIX)) {
+		// Other upgrade listeners (Vite's HMR in development) handle their own paths; alone, we answer everything.
+		if ((req.url ?? '').startsWith(SYNC_PATH_PREFIX) || httpServer.listenerCount('upgrade') === 1) {
 			void sync.handleUpgrade(req, socket, head);
-		} else if (httpServer.listenerCount('upgrade') === 1) {
-			socket.destroy();
 		}
 	});
 	const sweep = setInterval(() => void store.deleteExpiredSessions(Date.now()), 60 * 60 * 1000);

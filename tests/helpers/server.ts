@@ -1,0 +1,128 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface ServerEnv {
+	DATA_DIR: string;
+	APP_MASTER_KEY: string;
+	[key: string]: string;
+}
+
+export function tempDataDir(prefix = 'frontdesk-test-'): string {
+	return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export function testEnv(extra: Record<string, string> = {}): ServerEnv {
+	return {
+		DATA_DIR: tempDataDir(),
+		APP_MASTER_KEY: randomBytes(32).toString('base64'),
+		DEMO_CLINIC: 'false',
+		LOG_LEVEL: 'info',
+		HOST: '127.0.0.1',
+		...extra
+	};
+}
+
+/** The real server process (`server/main.ts`), on a random port unless one is given. */
+export class ServerProcess {
+	readonly child: ChildProcess;
+	readonly port: number;
+	readonly logs: string[];
+
+	private constructor(child: ChildProcess, port: number, logs: string[]) {
+		this.child = child;
+		this.port = port;
+		this.logs = logs;
+	}
+
+	static async start(env: ServerEnv, port = 0): Promise<ServerProcess> {
+		const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+			cwd: ROOT,
+			env: { ...process.env, ...env, PORT: String(port) },
+			stdio: ['ignore', 'pipe', 'pipe']
+		});
+		const logs: string[] = [];
+		const listening = new Promise<number>((resolve, reject) => {
+			let buffer = '';
+			child.stdout!.on('data', (chunk: Buffer) => {
+				buffer += chunk.toString('utf8');
+				let nl;
+				while ((nl = buffer.indexOf('\n')) >= 0) {
+					const line = buffer.slice(0, nl);
+					buffer = buffer.slice(nl + 1);
+					logs.push(line);
+					if (line.includes('"msg":"listening"')) resolve(JSON.parse(line).port as number);
+				}
+			});
+			child.stderr!.on('data', (chunk: Buffer) => logs.push(chunk.toString('utf8')));
+			child.once('exit', (code) => reject(new Error(`server exited with ${code} before listening:\n${logs.join('\n')}`)));
+		});
+		return new ServerProcess(child, await listening, logs);
+	}
+
+	get url(): string {
+		return `http://127.0.0.1:${this.port}`;
+	}
+
+	get wsUrl(): string {
+		return `ws://127.0.0.1:${this.port}`;
+	}
+
+	/** Resolves with the exit code or signal. */
+	exited(): Promise<number | string | null> {
+		if (this.child.exitCode !== null || this.child.signalCode !== null) return Promise.resolve(this.child.exitCode ?? this.child.signalCode);
+		return new Promise((resolve) => this.child.once('exit', (code, signal) => resolve(code ?? signal)));
+	}
+
+	async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | string | null> {
+		const exited = this.exited();
+		this.child.kill(signal);
+		return exited;
+	}
+}
+
+/** Runs the admin CLI like `npm run admin -- …` does and parses its JSON output. */
+export function admin(env: ServerEnv, args: string[], stdin = ''): Promise<{ code: number; json: Record<string, unknown> | null; stderr: string }> {
+	return new Promise((resolve, reject) => {
+		const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli/admin.ts', ...args], {
+			cwd: ROOT,
+			env: { ...process.env, ...env },
+			stdio: ['pipe', 'pipe', 'pipe']
+		});
+		let out = '';
+		let err = '';
+		child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+		child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+		child.on('error', reject);
+		child.on('exit', (code) => resolve({ code: code ?? -1, json: out.trim() ? JSON.parse(out) : null, stderr: err }));
+		child.stdin.end(stdin);
+	});
+}
+
+export interface TestUser {
+	id: string;
+	clinicId: string;
+	email: string;
+	password: string;
+}
+
+let counter = 0;
+
+export async function createClinic(env: ServerEnv, name = 'Test Clinic'): Promise<string> {
+	const result = await admin(env, ['create-clinic', '--name', name]);
+	if (result.code !== 0 || !result.json) throw new Error(`create-clinic failed: ${result.stderr}`);
+	return result.json.id as string;
+}
+
+export async function createUser(env: ServerEnv, clinicId: string, role: 'admin' | 'practitioner' | 'reception'): Promise<TestUser> {
+	const email = `${role}${++counter}-${process.pid}@example.com`;
+	const password = `correct horse ${counter} battery`;
+	const result = await admin(env, ['create-user', '--clinic', clinicId, '--email', email, '--name', `Staff ${counter}`, '--role', role], password);
+	if (result.code !== 0 || !result.json) throw new Error(`create-user failed: ${result.stderr}`);
+	return { id: result.json.id as string, clinicId, email, password };
+}
