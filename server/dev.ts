@@ -18,6 +18,8 @@ async function dev(): Promise<void> {
 }
 
 dev().catch((error: unknown) => {
-	process.stderr.write(`frontdesk dev could not start: ${error instanceof ConfigError || error instanceof Error ? error.message : String(error)}\n`);
+	process.stderr.write(
+		`frontdesk dev could not start: ${error instanceof ConfigError || error instanceof Error ? error.message : String(error)}\n`
+	);
 	process.exit(1);
 });

@@ -27,6 +27,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-	process.stderr.write(`frontdesk could not start: ${error instanceof ConfigError || error instanceof Error ? error.message : String(error)}\n`);
+	process.stderr.write(
+		`frontdesk could not start: ${error instanceof ConfigError || error instanceof Error ? error.message : String(error)}\n`
+	);
 	process.exit(1);
 });

@@ -15,7 +15,10 @@ export const authRouter = router({
 		const attempt = await loginLimiter.take(email, ctx.ip);
 		if (!attempt.allowed) {
 			ctx.res.setHeader('Retry-After', String(attempt.retryAfterSeconds));
-			throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: `too many attempts; try again in ${attempt.retryAfterSeconds} s` });
+			throw new TRPCError({
+				code: 'TOO_MANY_REQUESTS',
+				message: `too many attempts; try again in ${attempt.retryAfterSeconds} s`
+			});
 		}
 		const user = await accounts.authenticate(email, input.password);
 		if (!user) {
@@ -53,11 +56,13 @@ export const authRouter = router({
 	}),
 
 	/** Ends one of the caller's own sessions: its sockets close at once, and that device wipes its data at next contact. */
-	revoke: authedProcedure.input(z.object({ id: z.string().regex(/^[0-9a-f]{64}$/, 'not a session id') })).mutation(async ({ ctx, input }) => {
-		const own = await ctx.deps.sessions.list(ctx.auth.user.id);
-		if (!own.some((s) => s.id === input.id)) throw new TRPCError({ code: 'NOT_FOUND', message: 'no such session' });
-		await ctx.deps.sessions.end(input.id);
-		if (input.id === ctx.auth.session.id) ctx.res.appendHeader('Set-Cookie', blankSessionCookie(ctx.secureCookies));
-		return { ok: true as const };
-	})
+	revoke: authedProcedure
+		.input(z.object({ id: z.string().regex(/^[0-9a-f]{64}$/, 'not a session id') }))
+		.mutation(async ({ ctx, input }) => {
+			const own = await ctx.deps.sessions.list(ctx.auth.user.id);
+			if (!own.some((s) => s.id === input.id)) throw new TRPCError({ code: 'NOT_FOUND', message: 'no such session' });
+			await ctx.deps.sessions.end(input.id);
+			if (input.id === ctx.auth.session.id) ctx.res.appendHeader('Set-Cookie', blankSessionCookie(ctx.secureCookies));
+			return { ok: true as const };
+		})
 });

@@ -7,7 +7,15 @@ import { authedProcedure, router } from './trpc.ts';
 export const syncRouter = router({
 	/** A single-use, 60-second ticket to open one doc's socket where the cookie cannot be sent. */
 	ticket: authedProcedure
-		.input(z.object({ doc: z.string().min(1).max(200).refine((d) => parseDocName(d) !== null, 'not a valid doc name') }))
+		.input(
+			z.object({
+				doc: z
+					.string()
+					.min(1)
+					.max(200)
+					.refine((d) => parseDocName(d) !== null, 'not a valid doc name')
+			})
+		)
 		.mutation(async ({ ctx, input }) => {
 			const doc = parseDocName(input.doc)!;
 			const { user, session } = ctx.auth;

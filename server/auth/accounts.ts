@@ -9,7 +9,10 @@ export const newClinicInput = z.object({ name: z.string().trim().min(1).max(200)
 
 export const newUserInput = z.object({
 	clinicId: z.string().min(1),
-	email: z.email().max(254).transform((e) => e.toLowerCase()),
+	email: z
+		.email()
+		.max(254)
+		.transform((e) => e.toLowerCase()),
 	name: z.string().trim().min(1).max(200),
 	role: z.enum(ROLES),
 	password: z.string().min(MIN_PASSWORD_LENGTH, `password must be at least ${MIN_PASSWORD_LENGTH} characters`).max(1024)
@@ -17,7 +20,13 @@ export const newUserInput = z.object({
 
 export type PublicUser = Pick<UserRow, 'id' | 'clinicId' | 'email' | 'name' | 'role'>;
 
-export const publicUser = (u: UserRow): PublicUser => ({ id: u.id, clinicId: u.clinicId, email: u.email, name: u.name, role: u.role });
+export const publicUser = (u: UserRow): PublicUser => ({
+	id: u.id,
+	clinicId: u.clinicId,
+	email: u.email,
+	name: u.name,
+	role: u.role
+});
 
 /** Clinics (tenants) and their staff accounts. */
 export class Accounts {

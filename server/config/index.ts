@@ -15,7 +15,10 @@ const schema = z.object({
 		.transform((value, ctx) => {
 			if (!value) return [];
 			const origins: string[] = [];
-			for (const part of value.split(',').map((s) => s.trim()).filter(Boolean)) {
+			for (const part of value
+				.split(',')
+				.map((s) => s.trim())
+				.filter(Boolean)) {
 				try {
 					origins.push(new URL(part).origin);
 				} catch {
@@ -32,7 +35,11 @@ const schema = z.object({
 	APP_MASTER_KEY_FILE: z.string().min(1).optional(),
 	LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 	/** Largest websocket message accepted; larger ones close that socket (1009). */
-	SYNC_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).default(32 * 1024 * 1024),
+	SYNC_MAX_MESSAGE_BYTES: z.coerce
+		.number()
+		.int()
+		.min(1024)
+		.default(32 * 1024 * 1024),
 	/** How often open sockets re-check their session (revocations made by other processes). */
 	SESSION_RECHECK_MS: z.coerce.number().int().min(100).default(15_000),
 	/** Stored updates of a doc after which its log is compacted into a snapshot. */

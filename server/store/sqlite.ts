@@ -188,8 +188,12 @@ export class SqliteStore implements Store {
 }
 
 function migrate(db: Database.Database): void {
-	db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
-	const applied = new Set((db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version));
+	db.exec(
+		'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)'
+	);
+	const applied = new Set(
+		(db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version)
+	);
 	const latest = Math.max(0, ...applied);
 	const known = Math.max(...migrations.map((m) => m.version));
 	if (latest > known) throw new Error(`the database has schema version ${latest}, newer than this build knows (${known})`);

@@ -93,7 +93,9 @@ export class Room implements CommitTarget {
 				awarenessProtocol.applyAwarenessUpdate(this.awareness, message.update, conn);
 				return;
 			case 'query-awareness':
-				conn.send(encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, [...this.awareness.getStates().keys()])));
+				conn.send(
+					encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, [...this.awareness.getStates().keys()]))
+				);
 				return;
 			case 'auth':
 				return;
@@ -171,7 +173,10 @@ export class Room implements CommitTarget {
 				this.#storedRecords = 1 + (this.#nextSeq - 1 - seq);
 			})
 			.catch((error: unknown) => {
-				this.#deps.logger.error({ doc: this.name, err: error instanceof Error ? error.message : String(error) }, 'compaction failed');
+				this.#deps.logger.error(
+					{ doc: this.name, err: error instanceof Error ? error.message : String(error) },
+					'compaction failed'
+				);
 			})
 			.finally(() => {
 				this.#compacting = null;

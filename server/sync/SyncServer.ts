@@ -63,7 +63,11 @@ export class SyncServer {
 		if (this.#stopping) return refuse(socket, 503, 'shutting down');
 		let decision;
 		try {
-			decision = await authorizeUpgrade(req, { sessions: this.#opts.sessions, tickets: this.#opts.tickets, origins: this.#opts.origins });
+			decision = await authorizeUpgrade(req, {
+				sessions: this.#opts.sessions,
+				tickets: this.#opts.tickets,
+				origins: this.#opts.origins
+			});
 		} catch (error) {
 			this.#opts.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'upgrade authorization failed');
 			return refuse(socket, 500, 'internal error');
@@ -81,7 +85,10 @@ export class SyncServer {
 			);
 			this.#track(conn);
 			this.#join(conn, docName, doc.clinicId).catch((error: unknown) => {
-					this.#opts.logger.error({ doc: docName, err: error instanceof Error ? error.message : String(error) }, 'loading doc failed');
+				this.#opts.logger.error(
+					{ doc: docName, err: error instanceof Error ? error.message : String(error) },
+					'loading doc failed'
+				);
 				conn.close(1011, 'doc could not be loaded');
 			});
 		});
@@ -154,7 +161,8 @@ export class SyncServer {
 	async close(): Promise<void> {
 		this.#stopping = true;
 		clearInterval(this.#recheck);
-		for (const conns of this.#bySession.values()) for (const conn of conns) conn.close(CloseCode.goingAway, 'server shutting down');
+		for (const conns of this.#bySession.values())
+			for (const conn of conns) conn.close(CloseCode.goingAway, 'server shutting down');
 		await this.#commit.idle();
 		for (const [name, pending] of [...this.#rooms]) {
 			const room = await pending.catch(() => null);

@@ -1,5 +1,12 @@
 import type { IncomingMessage } from 'node:http';
-import { isAllowedOrigin, readCookie, SESSION_COOKIE, type Sessions, type SyncTickets, type SessionContext } from '../auth/index.ts';
+import {
+	isAllowedOrigin,
+	readCookie,
+	SESSION_COOKIE,
+	type Sessions,
+	type SyncTickets,
+	type SessionContext
+} from '../auth/index.ts';
 import { parseDocName, type DocName } from '../../src/lib/domain/docName.ts';
 import { mayOpenDoc } from '../../src/lib/domain/roles.ts';
 import { SYNC_PATH_PREFIX } from '../../src/lib/domain/syncProtocol.ts';

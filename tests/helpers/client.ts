@@ -8,7 +8,11 @@ export async function trpc(
 	procedure: string,
 	input: unknown,
 	opts: { cookie?: string; method?: 'GET' | 'POST'; origin?: string } = {}
-): Promise<{ status: number; body: { result?: { data: unknown }; error?: { message: string; data: { code: string; validation: unknown } } }; setCookie: string[] }> {
+): Promise<{
+	status: number;
+	body: { result?: { data: unknown }; error?: { message: string; data: { code: string; validation: unknown } } };
+	setCookie: string[];
+}> {
 	const method = opts.method ?? 'POST';
 	const headers: Record<string, string> = { 'content-type': 'application/json' };
 	if (opts.cookie) headers.cookie = opts.cookie;
@@ -32,15 +36,17 @@ export async function login(baseUrl: string, email: string, password: string): P
 }
 
 /** A `ws` WebSocket class that sends the headers a browser page of `origin` would. */
-export function browserLikeWebSocket(cookie: string | null, origin: string | null): typeof WebSocket {
-	return class extends WebSocket {
+export function browserLikeWebSocket(cookie: string | null, origin: string | null): typeof globalThis.WebSocket {
+	class BrowserLike extends WebSocket {
 		constructor(address: string | URL, protocols?: string | string[]) {
 			const headers: Record<string, string> = {};
 			if (cookie) headers.cookie = cookie;
 			if (origin) headers.origin = origin;
 			super(address, protocols, { headers });
 		}
-	};
+	}
+	// y-websocket wants the DOM WebSocket type; `ws` implements the part it uses.
+	return BrowserLike as unknown as typeof globalThis.WebSocket;
 }
 
 /** The unmodified y-websocket client, with BroadcastChannel off so that only the server can carry updates. */
@@ -51,7 +57,7 @@ export function connectProvider(
 ): WebsocketProvider {
 	const doc = opts.doc ?? new Y.Doc();
 	return new WebsocketProvider(`${wsUrl}/sync`, docName, doc, {
-		WebSocketPolyfill: browserLikeWebSocket(opts.cookie ?? null, opts.origin ?? null) as unknown as typeof globalThis.WebSocket,
+		WebSocketPolyfill: browserLikeWebSocket(opts.cookie ?? null, opts.origin ?? null),
 		disableBc: true,
 		params: opts.ticket ? { ticket: opts.ticket } : {},
 		connect: opts.connect ?? true,

@@ -75,7 +75,8 @@ export class ServerProcess {
 
 	/** Resolves with the exit code or signal. */
 	exited(): Promise<number | string | null> {
-		if (this.child.exitCode !== null || this.child.signalCode !== null) return Promise.resolve(this.child.exitCode ?? this.child.signalCode);
+		if (this.child.exitCode !== null || this.child.signalCode !== null)
+			return Promise.resolve(this.child.exitCode ?? this.child.signalCode);
 		return new Promise((resolve) => this.child.once('exit', (code, signal) => resolve(code ?? signal)));
 	}
 
@@ -87,7 +88,11 @@ export class ServerProcess {
 }
 
 /** Runs the admin CLI like `npm run admin -- …` does and parses its JSON output. */
-export function admin(env: ServerEnv, args: string[], stdin = ''): Promise<{ code: number; json: Record<string, unknown> | null; stderr: string }> {
+export function admin(
+	env: ServerEnv,
+	args: string[],
+	stdin = ''
+): Promise<{ code: number; json: Record<string, unknown> | null; stderr: string }> {
 	return new Promise((resolve, reject) => {
 		const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli/admin.ts', ...args], {
 			cwd: ROOT,
@@ -119,10 +124,18 @@ export async function createClinic(env: ServerEnv, name = 'Test Clinic'): Promis
 	return result.json.id as string;
 }
 
-export async function createUser(env: ServerEnv, clinicId: string, role: 'admin' | 'practitioner' | 'reception'): Promise<TestUser> {
+export async function createUser(
+	env: ServerEnv,
+	clinicId: string,
+	role: 'admin' | 'practitioner' | 'reception'
+): Promise<TestUser> {
 	const email = `${role}${++counter}-${process.pid}@example.com`;
 	const password = `correct horse ${counter} battery`;
-	const result = await admin(env, ['create-user', '--clinic', clinicId, '--email', email, '--name', `Staff ${counter}`, '--role', role], password);
+	const result = await admin(
+		env,
+		['create-user', '--clinic', clinicId, '--email', email, '--name', `Staff ${counter}`, '--role', role],
+		password
+	);
 	if (result.code !== 0 || !result.json) throw new Error(`create-user failed: ${result.stderr}`);
 	return { id: result.json.id as string, clinicId, email, password };
 }

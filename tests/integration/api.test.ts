@@ -62,14 +62,17 @@ describe('auth.login', () => {
 		const res = await trpc(server.url, 'auth.login', { email: 42 });
 		expect(res.status).toBe(400);
 		expect(res.body.error!.data.code).toBe('BAD_REQUEST');
-		expect(res.body.error!.data.validation).toMatchObject({ fieldErrors: { email: expect.any(Array), password: expect.any(Array) } });
+		expect(res.body.error!.data.validation).toMatchObject({
+			fieldErrors: { email: expect.any(Array), password: expect.any(Array) }
+		});
 		expect(JSON.stringify(res.body)).not.toMatch(/at .*\.ts:\d+/); // no stack traces to clients
 	});
 
 	it('is rate-limited per account', async () => {
 		const target = await createUser(env, clinic, 'practitioner');
 		const statuses: number[] = [];
-		for (let i = 0; i < 12; i++) statuses.push((await trpc(server.url, 'auth.login', { email: target.email, password: `guess ${i}` })).status);
+		for (let i = 0; i < 12; i++)
+			statuses.push((await trpc(server.url, 'auth.login', { email: target.email, password: `guess ${i}` })).status);
 		expect(statuses.slice(0, 10).every((s) => s === 401)).toBe(true);
 		expect(statuses.slice(10)).toEqual([429, 429]);
 		// Even the right password waits now: the limit is on attempts, not on failures alone.
@@ -97,7 +100,9 @@ describe('sessions', () => {
 		expect(me.body.result!.data).toMatchObject({ user: { email: user.email } });
 		const secondId = list.find((s) => !s.current)!.id;
 		expect((await trpc(server.url, 'auth.revoke', { id: secondId }, { cookie: first })).status).toBe(200);
-		expect((await trpc(server.url, 'auth.me', undefined, { cookie: second, method: 'GET' })).body.result!.data).toEqual({ user: null });
+		expect((await trpc(server.url, 'auth.me', undefined, { cookie: second, method: 'GET' })).body.result!.data).toEqual({
+			user: null
+		});
 
 		expect((await trpc(server.url, 'auth.revoke', { id: 'f'.repeat(64) }, { cookie: first })).status).toBe(404);
 		expect((await trpc(server.url, 'auth.revoke', { id: 'x' }, { cookie: first })).status).toBe(400);
@@ -112,16 +117,21 @@ describe('sessions', () => {
 		const other = await createUser(env, clinic, 'practitioner');
 		const mine = await login(server.url, user.email, user.password);
 		const theirs = await login(server.url, other.email, other.password);
-		const theirList = (await trpc(server.url, 'auth.sessions', undefined, { cookie: theirs, method: 'GET' })).body.result!.data as { id: string }[];
+		const theirList = (await trpc(server.url, 'auth.sessions', undefined, { cookie: theirs, method: 'GET' })).body.result!
+			.data as { id: string }[];
 		expect((await trpc(server.url, 'auth.revoke', { id: theirList[0].id }, { cookie: mine })).status).toBe(404);
-		expect((await trpc(server.url, 'auth.me', undefined, { cookie: theirs, method: 'GET' })).body.result!.data).toMatchObject({ user: { email: other.email } });
+		expect((await trpc(server.url, 'auth.me', undefined, { cookie: theirs, method: 'GET' })).body.result!.data).toMatchObject({
+			user: { email: other.email }
+		});
 	});
 
 	it('refuses a call from another site’s page before any procedure runs', async () => {
 		const cookie = await login(server.url, user.email, user.password);
 		const res = await trpc(server.url, 'auth.logout', undefined, { cookie, origin: 'https://evil.example' });
 		expect(res.status).toBe(403);
-		expect((await trpc(server.url, 'auth.me', undefined, { cookie, method: 'GET' })).body.result!.data).toMatchObject({ user: { email: user.email } });
+		expect((await trpc(server.url, 'auth.me', undefined, { cookie, method: 'GET' })).body.result!.data).toMatchObject({
+			user: { email: user.email }
+		});
 	});
 });
 
@@ -148,22 +158,54 @@ describe('admin CLI', () => {
 		expect(created.json).toMatchObject({ id: expect.any(String), name: 'Şişli Diş Kliniği' });
 		const u = await admin(
 			env,
-			['create-user', '--clinic', created.json!.id as string, '--email', 'Dr.Ayse@Example.com', '--name', 'Dr. Ayşe', '--role', 'practitioner'],
+			[
+				'create-user',
+				'--clinic',
+				created.json!.id as string,
+				'--email',
+				'Dr.Ayse@Example.com',
+				'--name',
+				'Dr. Ayşe',
+				'--role',
+				'practitioner'
+			],
 			'a long enough password\n'
 		);
 		expect(u.code).toBe(0);
 		expect(u.json).toMatchObject({ id: expect.any(String), email: 'dr.ayse@example.com', role: 'practitioner' });
 		expect(JSON.stringify(u.json)).not.toContain('password');
-		expect((await trpc(server.url, 'auth.login', { email: 'dr.ayse@example.com', password: 'a long enough password' })).status).toBe(200);
+		expect(
+			(await trpc(server.url, 'auth.login', { email: 'dr.ayse@example.com', password: 'a long enough password' })).status
+		).toBe(200);
 	});
 
 	it('refuses bad input with a clear message and creates nothing', async () => {
 		const cases: [string[], string, RegExp][] = [
-			[['create-user', '--clinic', clinic, '--email', 'not-an-email', '--name', 'X', '--role', 'admin'], 'long enough password', /email/],
-			[['create-user', '--clinic', clinic, '--email', 'ok@example.com', '--name', 'X', '--role', 'janitor'], 'long enough password', /role/],
-			[['create-user', '--clinic', clinic, '--email', 'ok@example.com', '--name', 'X', '--role', 'admin'], 'short', /at least 10/],
-			[['create-user', '--clinic', 'nosuchclinic', '--email', 'ok@example.com', '--name', 'X', '--role', 'admin'], 'long enough password', /no clinic/],
-			[['create-user', '--clinic', clinic, '--email', user.email, '--name', 'X', '--role', 'admin'], 'long enough password', /already exists/],
+			[
+				['create-user', '--clinic', clinic, '--email', 'not-an-email', '--name', 'X', '--role', 'admin'],
+				'long enough password',
+				/email/
+			],
+			[
+				['create-user', '--clinic', clinic, '--email', 'ok@example.com', '--name', 'X', '--role', 'janitor'],
+				'long enough password',
+				/role/
+			],
+			[
+				['create-user', '--clinic', clinic, '--email', 'ok@example.com', '--name', 'X', '--role', 'admin'],
+				'short',
+				/at least 10/
+			],
+			[
+				['create-user', '--clinic', 'nosuchclinic', '--email', 'ok@example.com', '--name', 'X', '--role', 'admin'],
+				'long enough password',
+				/no clinic/
+			],
+			[
+				['create-user', '--clinic', clinic, '--email', user.email, '--name', 'X', '--role', 'admin'],
+				'long enough password',
+				/already exists/
+			],
 			[['create-clinic'], '', /name/],
 			[['drop-tables'], '', /unknown command/]
 		];
@@ -173,13 +215,17 @@ describe('admin CLI', () => {
 			expect(result.stderr).toMatch(message);
 			expect(result.json).toBeNull();
 		}
-		expect((await trpc(server.url, 'auth.login', { email: 'ok@example.com', password: 'long enough password' })).status).toBe(401);
+		expect((await trpc(server.url, 'auth.login', { email: 'ok@example.com', password: 'long enough password' })).status).toBe(
+			401
+		);
 	});
 });
 
 describe('configuration', () => {
 	it('a wrong setting stops start-up with a message naming it', async () => {
-		await expect(ServerProcess.start({ ...testEnv(), PORT_UNUSED: '', APP_MASTER_KEY: 'dG9vIHNob3J0' })).rejects.toThrow(/APP_MASTER_KEY: must be base64 of exactly 32 bytes/);
+		await expect(ServerProcess.start({ ...testEnv(), PORT_UNUSED: '', APP_MASTER_KEY: 'dG9vIHNob3J0' })).rejects.toThrow(
+			/APP_MASTER_KEY: must be base64 of exactly 32 bytes/
+		);
 		await expect(ServerProcess.start({ ...testEnv(), LOG_LEVEL: 'loud' })).rejects.toThrow(/LOG_LEVEL/);
 	});
 });

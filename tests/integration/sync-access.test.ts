@@ -47,7 +47,9 @@ describe('SYNC-AUTH-1: an upgrade without a valid session is refused with 401 be
 
 describe('SYNC-AUTH-2: a cookie counts only with an Origin of this app', () => {
 	it('refuses a cookie sent from another site with 403', async () => {
-		expect(await upgradeStatus(`${server.wsUrl}/sync/${clinicA}/inbox`, { origin: 'https://evil.example', cookie: cookieA })).toBe(403);
+		expect(
+			await upgradeStatus(`${server.wsUrl}/sync/${clinicA}/inbox`, { origin: 'https://evil.example', cookie: cookieA })
+		).toBe(403);
 	});
 	it('refuses a cookie without any Origin header with 403', async () => {
 		expect(await upgradeStatus(`${server.wsUrl}/sync/${clinicA}/inbox`, { cookie: cookieA })).toBe(403);
@@ -91,7 +93,9 @@ describe('SYNC-AUTH-5: roles decide doc kinds; reception may not open clinical n
 		expect(await upgradeStatus(`${server.wsUrl}/sync/${clinicA}/note/c1`, { ...own(), cookie: cookieReception })).toBe(403);
 	});
 	it('lets reception open the schedule and an admin the note', async () => {
-		expect(await upgradeStatus(`${server.wsUrl}/sync/${clinicA}/schedule/2026-11`, { ...own(), cookie: cookieReception })).toBe(101);
+		expect(await upgradeStatus(`${server.wsUrl}/sync/${clinicA}/schedule/2026-11`, { ...own(), cookie: cookieReception })).toBe(
+			101
+		);
 		expect(await upgradeStatus(`${server.wsUrl}/sync/${clinicA}/note/c1`, { ...own(), cookie: cookieA })).toBe(101);
 	});
 });
@@ -100,7 +104,15 @@ describe('SYNC-AUTH-6: a malformed doc name is refused with 400, another path wi
 	it('answers 404 outside /sync/', async () => {
 		expect(await upgradeStatus(`${server.wsUrl}/elsewhere/${clinicA}/inbox`, { ...own(), cookie: cookieA })).toBe(404);
 	});
-	it.each(['nope', `${clinicA ?? 'x'}/unknown-kind`, 'a/thread', 'a/schedule/2026-13', 'a/inbox/extra', '..%2Fetc/inbox', '%E0%A4%A'])('refuses %s', async (name) => {
+	it.each([
+		'nope',
+		`${clinicA ?? 'x'}/unknown-kind`,
+		'a/thread',
+		'a/schedule/2026-13',
+		'a/inbox/extra',
+		'..%2Fetc/inbox',
+		'%E0%A4%A'
+	])('refuses %s', async (name) => {
 		expect(await upgradeStatus(`${server.wsUrl}/sync/${name}`, { ...own(), cookie: cookieA })).toBe(400);
 	});
 });

@@ -33,8 +33,16 @@ describe('SYNC-PROTO-1: unmodified y-websocket clients converge through the serv
 		await Promise.all([whenSynced(a), whenSynced(b)]);
 		a.doc.getMap('threads').set('t1', 'from a');
 		b.doc.getArray('log').push(['from b']);
-		await withTimeout(whenDoc(b.doc, (d) => d.getMap('threads').get('t1') === 'from a'), 5000, 'b sees a');
-		await withTimeout(whenDoc(a.doc, (d) => d.getArray('log').length === 1), 5000, 'a sees b');
+		await withTimeout(
+			whenDoc(b.doc, (d) => d.getMap('threads').get('t1') === 'from a'),
+			5000,
+			'b sees a'
+		);
+		await withTimeout(
+			whenDoc(a.doc, (d) => d.getArray('log').length === 1),
+			5000,
+			'a sees b'
+		);
 		expect(Y.encodeStateAsUpdate(a.doc)).toEqual(Y.encodeStateAsUpdate(b.doc));
 		a.destroy();
 		b.destroy();
@@ -46,7 +54,11 @@ describe('SYNC-PROTO-1: unmodified y-websocket clients converge through the serv
 		await whenSynced(a);
 		for (let i = 0; i < 50; i++) a.doc.getMap('contacts').set(`c${i}`, { n: i });
 		const b = providerFor(name);
-		await withTimeout(whenDoc(b.doc, (d) => d.getMap('contacts').size === 50), 5000, 'late joiner has all');
+		await withTimeout(
+			whenDoc(b.doc, (d) => d.getMap('contacts').size === 50),
+			5000,
+			'late joiner has all'
+		);
 		a.destroy();
 		b.destroy();
 	});
@@ -143,9 +155,17 @@ describe('SYNC-INPUT-1: bad input closes only the socket that sent it', () => {
 		// The bystander's socket and the doc are unharmed: a new client gets everything, and edits still flow.
 		expect(bystander.wsconnected).toBe(true);
 		const late = providerFor(name);
-		await withTimeout(whenDoc(late.doc, (d) => d.getMap('m').get('before') === 1), 5000, 'doc intact');
+		await withTimeout(
+			whenDoc(late.doc, (d) => d.getMap('m').get('before') === 1),
+			5000,
+			'doc intact'
+		);
 		late.doc.getMap('m').set('after', 2);
-		await withTimeout(whenDoc(bystander.doc, (d) => d.getMap('m').get('after') === 2), 5000, 'still syncing');
+		await withTimeout(
+			whenDoc(bystander.doc, (d) => d.getMap('m').get('after') === 2),
+			5000,
+			'still syncing'
+		);
 		expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
 		bystander.destroy();
 		late.destroy();

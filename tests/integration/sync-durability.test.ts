@@ -39,7 +39,11 @@ describe('SYNC-STORE-1: what is stored is encrypted', () => {
 		await whenSynced(provider);
 		provider.doc.getMap('contacts').set('c1', { name, phone: '+905321234567' });
 		const observer = connectProvider(server.wsUrl, `${clinic}/contacts`, { cookie, origin: server.url });
-		await withTimeout(whenDoc(observer.doc, (d) => (d.getMap('contacts').get('c1') as { name?: string })?.name === name), 5000, 'relayed');
+		await withTimeout(
+			whenDoc(observer.doc, (d) => (d.getMap('contacts').get('c1') as { name?: string })?.name === name),
+			5000,
+			'relayed'
+		);
 		provider.destroy();
 		observer.destroy();
 
@@ -54,7 +58,11 @@ describe('SYNC-STORE-1: what is stored is encrypted', () => {
 		await server.stop();
 		const again = await restart(env, 0);
 		const reader = connectProvider(again.wsUrl, `${clinic}/contacts`, { cookie, origin: again.url });
-		await withTimeout(whenDoc(reader.doc, (d) => (d.getMap('contacts').get('c1') as { name?: string })?.name === name), 5000, 'persisted');
+		await withTimeout(
+			whenDoc(reader.doc, (d) => (d.getMap('contacts').get('c1') as { name?: string })?.name === name),
+			5000,
+			'persisted'
+		);
 		reader.destroy();
 	});
 
@@ -77,7 +85,11 @@ describe('SYNC-STORE-2: an update is durable before it is relayed', () => {
 
 		let n = 0;
 		const stream = setInterval(() => writer.doc.getArray<number>('edits').push([n++]), 2);
-		await withTimeout(whenDoc(watcher.doc, () => seen.length >= 200), 20_000, 'stream flowing');
+		await withTimeout(
+			whenDoc(watcher.doc, () => seen.length >= 200),
+			20_000,
+			'stream flowing'
+		);
 		await server.stop('SIGKILL');
 		clearInterval(stream);
 		const relayed = seen.toArray();
@@ -101,7 +113,11 @@ describe('SYNC-STORE-2: an update is durable before it is relayed', () => {
 		const b = connectProvider(server.wsUrl, name, { cookie, origin: server.url });
 		await Promise.all([whenSynced(a), whenSynced(b)]);
 		a.doc.getMap('appointments').set('before', 'both see this');
-		await withTimeout(whenDoc(b.doc, (d) => d.getMap('appointments').has('before')), 5000, 'before');
+		await withTimeout(
+			whenDoc(b.doc, (d) => d.getMap('appointments').has('before')),
+			5000,
+			'before'
+		);
 
 		const port = server.port;
 		await server.stop('SIGKILL');
@@ -131,7 +147,11 @@ describe('SYNC-STORE-3: an idle doc is compacted into a snapshot and unloaded; i
 		await whenSynced(a);
 		for (let i = 0; i < 30; i++) a.doc.getMap('rooms').set(`r${i}`, { label: `Room ${i}` });
 		const b = connectProvider(server.wsUrl, name, { cookie, origin: server.url });
-		await withTimeout(whenDoc(b.doc, (d) => d.getMap('rooms').size === 30), 5000, 'all relayed');
+		await withTimeout(
+			whenDoc(b.doc, (d) => d.getMap('rooms').size === 30),
+			5000,
+			'all relayed'
+		);
 		const expected = Y.encodeStateAsUpdate(a.doc);
 		a.destroy();
 		b.destroy();

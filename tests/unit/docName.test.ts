@@ -11,12 +11,21 @@ describe('doc names', () => {
 		expect(formatDocName({ clinicId: 'c1', kind: 'schedule', key: '2026-01' })).toBe('c1/schedule/2026-01');
 	});
 
-	it.each(['', 'c1', 'c1/', 'c1/inbox/x', 'c1/thread', 'c1/schedule/2026-13', 'c1/schedule/26-01', 'C1/inbox', 'c1/note/../x', 'c1/other', '../c1/inbox'])(
-		'refuses %j',
-		(name) => {
-			expect(parseDocName(name)).toBeNull();
-		}
-	);
+	it.each([
+		'',
+		'c1',
+		'c1/',
+		'c1/inbox/x',
+		'c1/thread',
+		'c1/schedule/2026-13',
+		'c1/schedule/26-01',
+		'C1/inbox',
+		'c1/note/../x',
+		'c1/other',
+		'../c1/inbox'
+	])('refuses %j', (name) => {
+		expect(parseDocName(name)).toBeNull();
+	});
 
 	it('format refuses what parse would refuse', () => {
 		expect(() => formatDocName({ clinicId: 'c1', kind: 'thread' })).toThrow();

@@ -14,7 +14,15 @@ beforeEach(async () => {
 	store = openStore(fs.mkdtempSync(path.join(os.tmpdir(), 'fd-sessions-')));
 	now = Date.UTC(2026, 10, 25, 9, 0, 0);
 	await store.insertClinic({ id: 'c1', name: 'Clinic', createdAt: now }, Buffer.alloc(1));
-	await store.insertUser({ id: 'u1', clinicId: 'c1', email: 'a@example.com', name: 'A', role: 'admin', passwordHash: 'x', createdAt: now });
+	await store.insertUser({
+		id: 'u1',
+		clinicId: 'c1',
+		email: 'a@example.com',
+		name: 'A',
+		role: 'admin',
+		passwordHash: 'x',
+		createdAt: now
+	});
 });
 
 afterEach(async () => {
