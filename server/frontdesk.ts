@@ -30,8 +30,6 @@ export async function createFrontdesk(config: Config): Promise<Frontdesk> {
 	const sessions = new Sessions(store);
 	const tickets = new SyncTickets(store);
 	const accounts = new Accounts(store, keyring);
-	if (config.demoClinic && (await store.countClinics()) === 0) await seedDemoClinic(accounts, config);
-
 	const sync = new SyncServer({
 		store,
 		keyring,
@@ -43,6 +41,7 @@ export async function createFrontdesk(config: Config): Promise<Frontdesk> {
 		sessionRecheckMs: config.sessionRecheckMs,
 		compactAfterUpdates: config.compactAfterUpdates
 	});
+	if (config.demoClinic && (await store.countClinics()) === 0) await seedDemoClinic(accounts, sync, config);
 	const api = createApiHandler({ accounts, sessions, tickets, loginLimiter: new LoginLimiter(), logger }, config.origins);
 	let app: AppHandler | null = null;
 

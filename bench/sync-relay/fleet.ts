@@ -21,12 +21,12 @@ const PACE_INTERVAL_MS = 1;
  */
 export class Fleet {
 	readonly tally: DeliveryTally;
-	readonly #layout: Layout;
+	readonly layout: Layout;
 	readonly #clients: LightClient[] = [];
 	#timer: NodeJS.Timeout | null = null;
 
 	constructor(layout: Layout) {
-		this.#layout = layout;
+		this.layout = layout;
 		this.tally = new DeliveryTally(layout);
 		for (let i = 0; i < clientCount(layout); i++) this.#clients.push(new LightClient(i, this.tally));
 	}
@@ -37,7 +37,7 @@ export class Fleet {
 		const worker = async () => {
 			while (next < this.#clients.length) {
 				const client = this.#clients[next++];
-				await client.connect(target.socketUrl(docOf(this.#layout, client.index)), target.headers);
+				await client.connect(target.socketUrl(docOf(this.layout, client.index)), target.headers);
 			}
 		};
 		await Promise.all(Array.from({ length: concurrency }, worker));
@@ -46,7 +46,7 @@ export class Fleet {
 	/** Starts sending `perClient` updates per second from every client, until stop(). */
 	start(perClient: number): void {
 		this.stop();
-		const { docs, perDoc } = this.#layout;
+		const { docs, perDoc } = this.layout;
 		const n = this.#clients.length;
 		const total = n * perClient;
 		const window = Math.max(2, Math.ceil(perClient * IN_FLIGHT_SECONDS));
@@ -77,7 +77,7 @@ export class Fleet {
 	/** Waits until every update sent so far reached all other clients of its doc; false on timeout. */
 	async drain(timeoutMs: number): Promise<boolean> {
 		const deadline = performance.now() + timeoutMs;
-		const expected = () => this.tally.totalSent * (this.#layout.perDoc - 1);
+		const expected = () => this.tally.totalSent * (this.layout.perDoc - 1);
 		while (this.tally.totalDelivered < expected()) {
 			if (performance.now() > deadline) return false;
 			await new Promise((r) => setTimeout(r, 20));

@@ -1,17 +1,47 @@
 import { randomBytes } from 'node:crypto';
 import type { Accounts } from '../auth/index.ts';
 import type { Config } from '../config/index.ts';
+import type { SyncServer } from '../sync/index.ts';
+import { docNames } from '../../src/lib/domain/docName.ts';
+import { addPractitioner } from '../../src/lib/domain/directory.ts';
+import { addAppointment, monthOf } from '../../src/lib/domain/schedule.ts';
 
 export const DEMO_ADMIN_EMAIL = 'admin@demo.klinik';
 
+const PRACTITIONERS = [
+	{ name: 'Dr. Ayşe Yılmaz', color: '#0f766e' },
+	{ name: 'Dr. Mehmet Demir', color: '#7c3aed' },
+	{ name: 'Dyt. Elif Kaya', color: '#c2410c' }
+];
+
+const PATIENTS = ['Zeynep Arslan', 'Can Öztürk', 'Selin Aydın', 'Burak Şahin', 'Deniz Koç'];
+
 /**
- * First start with an empty data folder: a demo clinic and its admin, whose one-time password is printed
- * to the terminal (not to the log) so whoever ran `npm start` can sign in.
+ * First start with an empty data folder: a demo clinic with three practitioners and a few appointments today,
+ * and its admin, whose one-time password is printed to the terminal (not to the log).
  */
-export async function seedDemoClinic(accounts: Accounts, config: Config): Promise<void> {
+export async function seedDemoClinic(accounts: Accounts, sync: SyncServer, config: Config): Promise<void> {
 	const clinic = await accounts.createClinic({ name: 'Demo Klinik' });
 	const password = randomBytes(12).toString('base64url');
 	await accounts.createUser({ clinicId: clinic.id, email: DEMO_ADMIN_EMAIL, name: 'Demo Admin', role: 'admin', password });
+
+	const ids: string[] = [];
+	await sync.change(docNames.directory(clinic.id), 'job', (doc) => {
+		for (const p of PRACTITIONERS) ids.push(addPractitioner(doc, p).id);
+	});
+	const today = new Date().toISOString().slice(0, 10);
+	await sync.change(docNames.schedule(clinic.id, monthOf(today)), 'job', (doc) => {
+		PATIENTS.forEach((patientName, i) => {
+			const hour = String(9 + i).padStart(2, '0');
+			addAppointment(doc, monthOf(today), {
+				practitionerId: ids[i % ids.length],
+				start: `${today}T${hour}:${i % 2 ? '30' : '00'}`,
+				durationMinutes: 30 + 15 * (i % 3),
+				patientName
+			});
+		});
+	});
+
 	const url = config.origins[0] ?? `http://localhost:${config.port}`;
 	process.stdout.write(
 		`\n  Demo clinic created. Sign in at ${url}\n    email:    ${DEMO_ADMIN_EMAIL}\n    password: ${password}\n\n`

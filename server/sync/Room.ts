@@ -31,6 +31,8 @@ export class Room implements CommitTarget {
 	#storedRecords = 0;
 	#pending = 0;
 	#afterCommit: (() => void)[] = [];
+	/** Sockets whose updates were committed since the last acknowledgement. */
+	#awaitingAck = new Set<Connection>();
 	#compacting: Promise<void> | null = null;
 	#closed = false;
 
@@ -75,6 +77,7 @@ export class Room implements CommitTarget {
 
 	leave(conn: Connection): void {
 		this.connections.delete(conn);
+		this.#awaitingAck.delete(conn);
 		if (conn.awarenessClients.size > 0) {
 			awarenessProtocol.removeAwarenessStates(this.awareness, [...conn.awarenessClients], null);
 		}
@@ -112,7 +115,9 @@ export class Room implements CommitTarget {
 		this.#storedRecords += entries.length;
 		this.#pending -= entries.length;
 		this.#relay(entries);
+		for (const e of entries) if (this.connections.has(e.origin as Connection)) this.#awaitingAck.add(e.origin as Connection);
 		if (this.#pending === 0) {
+			this.#acknowledge();
 			const waiting = this.#afterCommit;
 			this.#afterCommit = [];
 			for (const run of waiting) run();
@@ -124,8 +129,20 @@ export class Room implements CommitTarget {
 		// The doc now holds state that is not durable: drop it. Clients still hold their edits and resend them on reconnect.
 		this.#pending = 0;
 		this.#afterCommit = [];
+		this.#awaitingAck.clear();
 		for (const conn of this.connections) conn.close(1011, 'storage failed');
 		this.close();
+	}
+
+	/**
+	 * Tells each writer what is now durable by sending sync step 1 (the doc's state vector): its device counts a
+	 * change as confirmed once this covers it. Sent only when nothing is pending, so it never claims more than is stored.
+	 */
+	#acknowledge(): void {
+		if (this.#awaitingAck.size === 0) return;
+		const message = encodeSyncStep1(this.doc);
+		for (const conn of this.#awaitingAck) conn.send(message);
+		this.#awaitingAck.clear();
 	}
 
 	/** Sends each socket the committed updates it did not write itself, merged into one message. */

@@ -5,6 +5,9 @@ import type { Sessions, SyncTickets } from '../auth/index.ts';
 import type { Keyring } from '../crypto/index.ts';
 import type { Logger } from '../log.ts';
 import type { Store } from '../store/index.ts';
+import type * as Y from 'yjs';
+import { parseDocName } from '../../src/lib/domain/docName.ts';
+import type { TransactionOrigin } from '../../src/lib/domain/origin.ts';
 import { CloseCode } from '../../src/lib/domain/syncProtocol.ts';
 import { authorizeUpgrade } from './authorizeUpgrade.ts';
 import { Connection } from './Connection.ts';
@@ -84,7 +87,7 @@ export class SyncServer {
 				this.#opts.logger
 			);
 			this.#track(conn);
-			this.#join(conn, docName, doc.clinicId).catch((error: unknown) => {
+			this.#withRoom(docName, doc.clinicId, (room) => conn.attach(room)).catch((error: unknown) => {
 				this.#opts.logger.error(
 					{ doc: docName, err: error instanceof Error ? error.message : String(error) },
 					'loading doc failed'
@@ -106,8 +109,11 @@ export class SyncServer {
 		});
 	}
 
-	/** Attaches the socket to the doc's room, loading it if needed; a room closed meanwhile is loaded anew. */
-	async #join(conn: Connection, docName: string, clinicId: string): Promise<void> {
+	/**
+	 * Runs `use` on the doc's open room, loading it if needed. `use` runs synchronously once the room is known to
+	 * be open, so an unload cannot slip in between; a room closed meanwhile is loaded anew.
+	 */
+	async #withRoom<T>(docName: string, clinicId: string, use: (room: Room) => T): Promise<T> {
 		for (;;) {
 			let pending = this.#rooms.get(docName);
 			if (!pending) {
@@ -119,12 +125,21 @@ export class SyncServer {
 				});
 			}
 			const room = await pending;
-			if (!room.closed) {
-				conn.attach(room);
-				return;
-			}
+			if (!room.closed) return use(room);
 			if (this.#rooms.get(docName) === pending) this.#rooms.delete(docName);
 		}
+	}
+
+	/**
+	 * Writes into a doc as the server itself (a channel's message, a job, a seed). `origin` says why, so reactions
+	 * never answer themselves. Resolves once the change is durable and relayed to the doc's sockets.
+	 */
+	async change(docName: string, origin: TransactionOrigin, edit: (doc: Y.Doc) => void): Promise<void> {
+		const doc = parseDocName(docName);
+		if (!doc) throw new Error(`not a valid doc name: ${docName}`);
+		await this.#withRoom(docName, doc.clinicId, (room) => room.doc.transact(() => edit(room.doc), origin));
+		await this.#commit.idle();
+		void this.#maybeUnload(docName);
 	}
 
 	/** Unload only after the last commit and compaction succeeded, and only if still nobody joined meanwhile. */

@@ -85,6 +85,40 @@ describe('SYNC-PROTO-1: unmodified y-websocket clients converge through the serv
 	});
 });
 
+describe('SYNC-PROTO-3: after committing a socket’s updates the server sends it its state vector', () => {
+	it('acknowledges a write with a sync step 1 that covers it', async () => {
+		const ws = new WebSocket(`${server.wsUrl}/sync/${clinic}/thread/ack`, { headers: { cookie, origin: server.url } });
+		const messages: Uint8Array[] = [];
+		let onMessage = () => {};
+		ws.on('message', (data: Buffer) => {
+			messages.push(new Uint8Array(data));
+			onMessage();
+		});
+		await new Promise((resolve) => ws.once('open', resolve));
+		const doc = new Y.Doc();
+		doc.getText('t').insert(0, 'hello');
+		const encoder = encoding.createEncoder();
+		encoding.writeVarUint(encoder, 0);
+		encoding.writeVarUint(encoder, 2);
+		encoding.writeVarUint8Array(encoder, Y.encodeStateAsUpdate(doc));
+		const before = messages.length;
+		ws.send(encoding.toUint8Array(encoder));
+		const ack = await withTimeout(
+			new Promise<Uint8Array>((resolve) => {
+				onMessage = () => {
+					const m = messages.slice(before).find((x) => x[0] === 0 && x[1] === 0);
+					if (m) resolve(m);
+				};
+			}),
+			5000,
+			'ack'
+		);
+		const stateVector = Y.decodeStateVector(ack.subarray(3));
+		expect(stateVector.get(doc.clientID)).toBe(5); // the five characters written
+		ws.close();
+	});
+});
+
 describe('SYNC-REVOKE-1: ending a session closes its open sockets with 4401 within a second', () => {
 	it('closes the socket of a revoked session', async () => {
 		const second = await login(server.url, user.email, user.password);

@@ -1,0 +1,32 @@
+import { runSyncRelay } from './sync-relay/index.ts';
+
+/**
+ * `npm run bench [-- name…]`: runs every benchmark in order, or only the named ones.
+ * Each benchmark prints its own tables; a failing one stops the run with a non-zero exit.
+ */
+interface Benchmark {
+	name: string;
+	run(): Promise<void>;
+}
+
+const BENCHMARKS: Benchmark[] = [{ name: 'sync-relay', run: runSyncRelay }];
+
+async function main(names: string[]): Promise<void> {
+	const unknown = names.filter((n) => !BENCHMARKS.some((b) => b.name === n));
+	if (unknown.length > 0) throw new Error(`unknown benchmark ${unknown.join(', ')}; known: ${BENCHMARKS.map((b) => b.name).join(', ')}`);
+	const selected = names.length > 0 ? BENCHMARKS.filter((b) => names.includes(b.name)) : BENCHMARKS;
+	for (const bench of selected) {
+		console.log(`\n=== ${bench.name} ===`);
+		const t0 = performance.now();
+		await bench.run();
+		console.log(`=== ${bench.name} done in ${((performance.now() - t0) / 1000).toFixed(0)} s ===`);
+	}
+}
+
+main(process.argv.slice(2)).then(
+	() => process.exit(0),
+	(error: unknown) => {
+		process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+		process.exit(1);
+	}
+);

@@ -1,0 +1,63 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { threadKey } from '../layout.ts';
+import { runScript, startServer } from './child.ts';
+import type { RelayServer } from './types.ts';
+
+const EMAIL = 'bench@example.com';
+const PASSWORD = 'bench-password-0123456789';
+
+export interface FrontdeskOptions {
+	/** Directory for a V8 CPU profile of the server (written when it exits); none by default. */
+	cpuProfDir?: string;
+}
+
+/**
+ * Our server as in production (`server/main.ts`), on a fresh data dir with a fresh master key: a clinic
+ * and an admin made with the admin CLI, one login, and every socket on that one session.
+ */
+export async function startFrontdesk(opts: FrontdeskOptions = {}): Promise<RelayServer> {
+	const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'frontdesk-bench-'));
+	const env = {
+		DATA_DIR: dataDir,
+		APP_MASTER_KEY: randomBytes(32).toString('base64'),
+		HOST: '127.0.0.1',
+		DEMO_CLINIC: 'false',
+		LOG_LEVEL: 'warn'
+	};
+	const clinic = JSON.parse(await runScript('server/cli/admin.ts', ['create-clinic', '--name', 'Bench'], env)) as { id: string };
+	await runScript(
+		'server/cli/admin.ts',
+		['create-user', '--clinic', clinic.id, '--email', EMAIL, '--name', 'Bench', '--role', 'admin'],
+		env,
+		PASSWORD
+	);
+	const nodeArgs = opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : [];
+	const server = await startServer('server/main.ts', { env, nodeArgs, readyPath: '/healthz' });
+	const origin = `http://127.0.0.1:${server.port}`;
+	const cookie = await login(origin);
+	return {
+		name: 'frontdesk',
+		pid: server.child.pid ?? -1,
+		headers: { cookie, origin },
+		socketUrl: (doc) => `ws://127.0.0.1:${server.port}/sync/${clinic.id}/thread/${threadKey(doc)}`,
+		async stop() {
+			await server.stop();
+			fs.rmSync(dataDir, { recursive: true, force: true });
+		}
+	};
+}
+
+async function login(origin: string): Promise<string> {
+	const res = await fetch(`${origin}/trpc/auth.login`, {
+		method: 'POST',
+		headers: { 'content-type': 'application/json' },
+		body: JSON.stringify({ email: EMAIL, password: PASSWORD })
+	});
+	if (res.status !== 200) throw new Error(`login failed: HTTP ${res.status} ${await res.text()}`);
+	const cookie = res.headers.getSetCookie().find((c) => c.startsWith('fd_session='));
+	if (!cookie) throw new Error('login gave no fd_session cookie');
+	return cookie.split(';')[0];
+}

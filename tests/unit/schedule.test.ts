@@ -1,0 +1,79 @@
+import * as Y from 'yjs';
+import { describe, expect, it } from 'vitest';
+import { addPractitioner, listPractitioners } from '../../src/lib/domain/directory.ts';
+import {
+	addAppointment,
+	changeAppointment,
+	deleteAppointment,
+	findClashes,
+	listAppointments,
+	ScheduleError
+} from '../../src/lib/domain/schedule.ts';
+
+const base = { practitionerId: 'p1', start: '2026-11-25T10:00', durationMinutes: 30, patientName: 'Zeynep Arslan' };
+
+function sync(a: Y.Doc, b: Y.Doc) {
+	Y.applyUpdate(b, Y.encodeStateAsUpdate(a, Y.encodeStateVector(b)));
+	Y.applyUpdate(a, Y.encodeStateAsUpdate(b, Y.encodeStateVector(a)));
+}
+
+describe('schedule doc operations', () => {
+	it('add, list by day, move, delete', () => {
+		const doc = new Y.Doc();
+		const a = addAppointment(doc, '2026-11', base);
+		addAppointment(doc, '2026-11', { ...base, start: '2026-11-26T09:00' });
+		expect(listAppointments(doc, '2026-11-25')).toEqual([{ ...base, id: a.id, note: '' }]);
+		changeAppointment(doc, '2026-11', a.id, { start: '2026-11-25T11:15', practitionerId: 'p2' });
+		expect(listAppointments(doc, '2026-11-25')[0]).toMatchObject({ start: '2026-11-25T11:15', practitionerId: 'p2' });
+		deleteAppointment(doc, a.id);
+		expect(listAppointments(doc, '2026-11-25')).toEqual([]);
+		expect(listAppointments(doc)).toHaveLength(1);
+	});
+
+	it('refuses bad input and changes nothing', () => {
+		const doc = new Y.Doc();
+		const before = Y.encodeStateAsUpdate(doc);
+		expect(() => addAppointment(doc, '2026-11', { ...base, start: '2026-11-31T10:00' })).toThrow(/2026-11-25T10:30/);
+		expect(() => addAppointment(doc, '2026-11', { ...base, start: '2026-12-01T10:00' })).toThrow(ScheduleError);
+		expect(() => addAppointment(doc, '2026-11', { ...base, durationMinutes: 0 })).toThrow();
+		expect(() => addAppointment(doc, '2026-11', { ...base, patientName: '   ' })).toThrow();
+		expect(() => changeAppointment(doc, '2026-11', 'missing', { durationMinutes: 45 })).toThrow(/no such appointment/);
+		expect(() => deleteAppointment(doc, 'missing')).toThrow(/no such appointment/);
+		expect(Y.encodeStateAsUpdate(doc)).toEqual(before);
+	});
+
+	it('keeps both edits when two devices change different fields offline', () => {
+		const a = new Y.Doc();
+		const b = new Y.Doc();
+		const appt = addAppointment(a, '2026-11', base);
+		sync(a, b);
+		changeAppointment(a, '2026-11', appt.id, { start: '2026-11-25T14:00' });
+		changeAppointment(b, '2026-11', appt.id, { patientName: 'Zeynep Arslan-Kaya' });
+		sync(a, b);
+		expect(listAppointments(a)).toEqual(listAppointments(b));
+		expect(listAppointments(a)[0]).toMatchObject({ start: '2026-11-25T14:00', patientName: 'Zeynep Arslan-Kaya' });
+	});
+
+	it('shows double bookings made offline as clashes instead of dropping one', () => {
+		const a = new Y.Doc();
+		const b = new Y.Doc();
+		const x = addAppointment(a, '2026-11', base);
+		const y = addAppointment(b, '2026-11', { ...base, start: '2026-11-25T10:15', patientName: 'Can Öztürk' });
+		const z = addAppointment(b, '2026-11', { ...base, start: '2026-11-25T10:30', practitionerId: 'p2' });
+		sync(a, b);
+		const all = listAppointments(a);
+		expect(all).toHaveLength(3);
+		expect(findClashes(all)).toEqual(new Set([x.id, y.id]));
+		expect(findClashes(all).has(z.id)).toBe(false);
+	});
+});
+
+describe('directory doc operations', () => {
+	it('adds and lists practitioners in Turkish order', () => {
+		const doc = new Y.Doc();
+		addPractitioner(doc, { name: 'Dr. Şule' });
+		addPractitioner(doc, { name: 'Dr. Sema', color: '#123456' });
+		expect(listPractitioners(doc).map((p) => p.name)).toEqual(['Dr. Sema', 'Dr. Şule']);
+		expect(() => addPractitioner(doc, { name: '' })).toThrow();
+	});
+});
