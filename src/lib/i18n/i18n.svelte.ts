@@ -1,0 +1,39 @@
+import en from './messages/en.json';
+import tr from './messages/tr.json';
+
+export type MessageKey = keyof typeof en;
+export const LOCALES = ['tr', 'en'] as const;
+export type Locale = (typeof LOCALES)[number];
+
+const catalogs: Record<Locale, Record<MessageKey, string>> = { tr, en };
+const STORAGE_KEY = 'frontdesk.locale';
+
+/** The UI language: Turkish by default, the user's choice kept on the device. */
+class I18n {
+	locale = $state<Locale>('tr');
+
+	constructor() {
+		const saved = typeof localStorage === 'undefined' ? null : localStorage.getItem(STORAGE_KEY);
+		if (saved === 'tr' || saved === 'en') this.locale = saved;
+	}
+
+	set(locale: Locale): void {
+		this.locale = locale;
+		localStorage.setItem(STORAGE_KEY, locale);
+		document.documentElement.lang = locale;
+	}
+
+	/** The message in the current language, with `{name}` placeholders filled in. */
+	t = (key: MessageKey, params: Record<string, string | number> = {}): string => {
+		const text = catalogs[this.locale][key] ?? catalogs.en[key] ?? key;
+		return text.replace(/\{(\w+)\}/g, (_, name: string) => String(params[name] ?? `{${name}}`));
+	};
+
+	/** Dates and times in the current language. */
+	format(date: Date, options: Intl.DateTimeFormatOptions): string {
+		return new Intl.DateTimeFormat(this.locale === 'tr' ? 'tr-TR' : 'en-GB', options).format(date);
+	}
+}
+
+export const i18n = new I18n();
+export const t = i18n.t;

@@ -1,0 +1,108 @@
+import * as Y from 'yjs';
+import type { FrontdeskDatabase } from './db.ts';
+
+/** Transaction origin of updates read back from IndexedDB: they are stored already. */
+export const FROM_LOCAL_STORE = 'store';
+
+/** Stored rows of a doc after which they are merged into one. */
+const COMPACT_AFTER = 100;
+
+/** An edit made on this device (domain operations run with no origin, or `local`), as opposed to one that arrived. */
+export const isLocalOrigin = (origin: unknown) => origin === null || origin === undefined || origin === 'local';
+
+/**
+ * Keeps one Y.Doc in IndexedDB: loads it, appends every update, compacts the rows as they grow, and records the
+ * device's own edits as pending until the server confirms them.
+ */
+export class DocPersistence {
+	readonly docName: string;
+	readonly ready: Promise<void>;
+	readonly #db: FrontdeskDatabase;
+	readonly #doc: Y.Doc;
+	#queue: Uint8Array[] = [];
+	#pending: { client: number; clock: number }[] = [];
+	#flushing: Promise<void> | null = null;
+	#rows = 0;
+	#destroyed = false;
+
+	constructor(db: FrontdeskDatabase, docName: string, doc: Y.Doc) {
+		this.#db = db;
+		this.docName = docName;
+		this.#doc = doc;
+		this.ready = this.#load();
+		doc.on('update', this.#onUpdate);
+	}
+
+	async #load(): Promise<void> {
+		const rows = await this.#db.docUpdates.where('docName').equals(this.docName).toArray();
+		this.#rows = rows.length;
+		if (rows.length > 0) Y.applyUpdate(this.#doc, Y.mergeUpdates(rows.map((r) => r.update)), FROM_LOCAL_STORE);
+		if (this.#rows > COMPACT_AFTER) await this.compact();
+	}
+
+	readonly #onUpdate = (update: Uint8Array, origin: unknown) => {
+		if (origin === FROM_LOCAL_STORE || this.#destroyed) return;
+		if (isLocalOrigin(origin)) {
+			const client = this.#doc.clientID;
+			this.#pending.push({ client, clock: Y.getState(this.#doc.store, client) });
+		}
+		this.#enqueue(update);
+	};
+
+	#enqueue(update: Uint8Array): void {
+		this.#queue.push(update);
+		if (!this.#flushing) this.#flushing = Promise.resolve().then(() => this.#flush());
+	}
+
+	async #flush(): Promise<void> {
+		while (this.#queue.length > 0) {
+			const updates = this.#queue;
+			const pending = this.#pending;
+			this.#queue = [];
+			this.#pending = [];
+			await this.#db.transaction('rw', this.#db.docUpdates, this.#db.pendingChanges, async () => {
+				await this.#db.docUpdates.add({
+					docName: this.docName,
+					update: updates.length === 1 ? updates[0] : Y.mergeUpdates(updates)
+				});
+				if (pending.length > 0) await this.#db.pendingChanges.bulkAdd(pending.map((p) => ({ docName: this.docName, ...p })));
+			});
+			this.#rows++;
+		}
+		this.#flushing = null;
+		if (this.#rows > COMPACT_AFTER) await this.compact();
+	}
+
+	/** Resolves when every update so far is on disk. */
+	async flushed(): Promise<void> {
+		await this.ready;
+		while (this.#flushing) await this.#flushing;
+	}
+
+	/** Replaces the doc's rows by one update of its whole state, atomically. */
+	async compact(): Promise<void> {
+		await this.#db.transaction('rw', this.#db.docUpdates, async () => {
+			const rows = await this.#db.docUpdates.where('docName').equals(this.docName).toArray();
+			if (rows.length <= 1) return;
+			const merged = Y.mergeUpdates(rows.map((r) => r.update));
+			await this.#db.docUpdates.bulkDelete(rows.map((r) => r.id!));
+			await this.#db.docUpdates.add({ docName: this.docName, update: merged });
+		});
+		this.#rows = 1;
+	}
+
+	/** The server's state vector reached these clocks: the changes it covers are confirmed. */
+	async confirm(serverStateVector: Map<number, number>): Promise<void> {
+		await this.flushed();
+		await this.#db.pendingChanges
+			.where('docName')
+			.equals(this.docName)
+			.filter((p) => (serverStateVector.get(p.client) ?? 0) >= p.clock)
+			.delete();
+	}
+
+	destroy(): void {
+		this.#destroyed = true;
+		this.#doc.off('update', this.#onUpdate);
+	}
+}

@@ -1,0 +1,39 @@
+import Dexie, { type Table } from 'dexie';
+
+/** One stored Yjs update of a synced doc. Compaction replaces a doc's rows by one merged update. */
+export interface StoredUpdate {
+	id?: number;
+	docName: string;
+	update: Uint8Array;
+}
+
+/**
+ * A local change not yet confirmed by the server: confirmed once the server's state vector reaches
+ * `clock` for `client`. Kept on disk so the count survives a reload made offline.
+ */
+export interface PendingChange {
+	id?: number;
+	docName: string;
+	client: number;
+	clock: number;
+}
+
+export const DATABASE_NAME = 'frontdesk';
+
+/**
+ * The device's one IndexedDB database. Versioning: each schema change is a new `this.version(n)` below, never an
+ * edit of an old one. Version 1 holds the Yjs persistence; later versions add the query tables (threads,
+ * contacts) and the outbox next to these.
+ */
+export class FrontdeskDatabase extends Dexie {
+	docUpdates!: Table<StoredUpdate, number>;
+	pendingChanges!: Table<PendingChange, number>;
+
+	constructor(name = DATABASE_NAME) {
+		super(name);
+		this.version(1).stores({
+			docUpdates: '++id, docName',
+			pendingChanges: '++id, docName'
+		});
+	}
+}

@@ -1,0 +1,138 @@
+import * as Y from 'yjs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DocConnection, type ConnectionState } from '../../src/lib/sync/DocConnection.ts';
+import { createClinic, createUser, ServerProcess, testEnv } from '../helpers/server.ts';
+import { browserLikeWebSocket, login, trpc, withTimeout } from '../helpers/client.ts';
+
+// The device's connection (src/lib/sync/DocConnection.ts) against the real server: rules DEVICE-SYNC-* .
+const running: ServerProcess[] = [];
+const connections: DocConnection[] = [];
+afterEach(async () => {
+	for (const c of connections.splice(0)) c.destroy();
+	await Promise.all(running.splice(0).map((s) => s.stop('SIGKILL')));
+});
+
+async function setup() {
+	const env = testEnv();
+	const clinic = await createClinic(env);
+	const user = await createUser(env, clinic, 'reception');
+	const server = await ServerProcess.start(env);
+	running.push(server);
+	const cookie = await login(server.url, user.email, user.password);
+	return { env, clinic, user, server, cookie };
+}
+
+function connect(
+	server: ServerProcess,
+	docName: string,
+	opts: { cookie?: string; ticket?: () => Promise<string>; doc?: Y.Doc }
+): {
+	connection: DocConnection;
+	states: ConnectionState[];
+	reached: (s: ConnectionState) => Promise<void>;
+	next: (s: ConnectionState) => Promise<void>;
+	acknowledged: (client: number, clock: number) => Promise<void>;
+} {
+	const states: ConnectionState[] = [];
+	const stateVectors: Map<number, number>[] = [];
+	let waiters: { state: ConnectionState; resolve: () => void }[] = [];
+	let ackWaiters: (() => void)[] = [];
+	const connection = new DocConnection(docName, opts.doc ?? new Y.Doc(), {
+		url: `${server.wsUrl}/sync`,
+		ticket: opts.ticket,
+		WebSocket: browserLikeWebSocket(opts.ticket ? null : (opts.cookie ?? null), opts.ticket ? null : server.url),
+		sessionStands: async () => {
+			try {
+				const res = await trpc(server.url, 'auth.me', undefined, { cookie: opts.cookie, method: 'GET' });
+				return (res.body.result?.data as { user: unknown }).user !== null;
+			} catch {
+				return 'unreachable';
+			}
+		},
+		onState: (state) => {
+			states.push(state);
+			const due = waiters.filter((w) => w.state === state);
+			waiters = waiters.filter((w) => w.state !== state);
+			for (const w of due) w.resolve();
+		},
+		onServerStateVector: (sv) => {
+			stateVectors.push(sv);
+			const due = ackWaiters;
+			ackWaiters = [];
+			for (const check of due) check();
+		}
+	});
+	connections.push(connection);
+	const next = (state: ConnectionState) => new Promise<void>((resolve) => waiters.push({ state, resolve }));
+	const reached = (state: ConnectionState) => (states.includes(state) ? Promise.resolve() : next(state));
+	const acknowledged = (client: number, clock: number) =>
+		new Promise<void>((resolve) => {
+			const check = () => {
+				if (stateVectors.some((sv) => (sv.get(client) ?? 0) >= clock)) resolve();
+				else ackWaiters.push(check);
+			};
+			check();
+		});
+	return { connection, states, reached, next, acknowledged };
+}
+
+describe('DEVICE-SYNC-1: the device connection syncs and learns what the server has stored', () => {
+	it('reaches synced, and the server’s state vector comes to cover a local edit', async () => {
+		const { clinic, server, cookie } = await setup();
+		const doc = new Y.Doc();
+		const c = connect(server, `${clinic}/schedule/2026-11`, { cookie, doc });
+		await withTimeout(c.reached('synced'), 5000, 'synced');
+		doc.getMap('appointments').set('a1', 'x');
+		const clock = Y.getState(doc.store, doc.clientID);
+		await withTimeout(c.acknowledged(doc.clientID, clock), 5000, 'acknowledged');
+	});
+});
+
+describe('DEVICE-SYNC-2: an auth refusal stops the connection instead of retrying forever', () => {
+	it('a revoked session (4401) ends in signed-out and stays there', async () => {
+		const { clinic, server, cookie } = await setup();
+		const c = connect(server, `${clinic}/inbox`, { cookie });
+		await withTimeout(c.reached('synced'), 5000, 'synced');
+		await trpc(server.url, 'auth.logout', undefined, { cookie });
+		await withTimeout(c.reached('signed-out'), 2000, 'signed out');
+		expect(c.connection.provider.shouldConnect).toBe(false);
+		c.connection.reconnect();
+		expect(c.connection.provider.wsconnecting).toBe(false);
+		expect(c.states.at(-1)).toBe('signed-out');
+	});
+
+	it('a refused upgrade (401 before open) ends in signed-out once the server confirms the session is gone', async () => {
+		const { clinic, server } = await setup();
+		const c = connect(server, `${clinic}/inbox`, { cookie: 'fd_session=not-a-session' });
+		await withTimeout(c.reached('signed-out'), 5000, 'signed out');
+		expect(c.states).not.toContain('synced');
+	});
+});
+
+describe('DEVICE-SYNC-3: tickets are fetched anew for every connect', () => {
+	it('reconnects after a server restart with a fresh ticket', async () => {
+		const { env, clinic, server, cookie } = await setup();
+		const docName = `${clinic}/contacts`;
+		let current = server;
+		let issued = 0;
+		const ticket = async () => {
+			issued++;
+			const res = await trpc(current.url, 'sync.ticket', { doc: docName }, { cookie });
+			if (res.status !== 200) throw new Error(`ticket: ${res.status}`);
+			return (res.body.result!.data as { ticket: string }).ticket;
+		};
+		const doc = new Y.Doc();
+		const c = connect(server, docName, { cookie, ticket, doc });
+		await withTimeout(c.reached('synced'), 5000, 'first sync');
+		doc.getMap('contacts').set('c1', 'kept');
+
+		const port = server.port;
+		await server.stop('SIGTERM');
+		await withTimeout(c.reached('offline'), 5000, 'offline');
+		const syncedAgain = c.next('synced');
+		current = await ServerProcess.start(env, port);
+		running.push(current);
+		await withTimeout(syncedAgain, 20_000, 'synced again');
+		expect(issued).toBeGreaterThanOrEqual(2);
+	});
+});

@@ -1,0 +1,85 @@
+import 'fake-indexeddb/auto';
+import * as Y from 'yjs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FrontdeskDatabase } from '../../src/lib/local/db.ts';
+import { DocPersistence } from '../../src/lib/local/DocPersistence.ts';
+import { addAppointment, listAppointments } from '../../src/lib/domain/schedule.ts';
+
+const base = { practitionerId: 'p1', durationMinutes: 30, patientName: 'Deniz Koç' };
+let n = 0;
+const databases: FrontdeskDatabase[] = [];
+function database(): FrontdeskDatabase {
+	const db = new FrontdeskDatabase(`test-${++n}`);
+	databases.push(db);
+	return db;
+}
+
+afterEach(async () => {
+	for (const db of databases.splice(0)) await db.delete();
+});
+
+describe('Dexie persistence of Yjs docs', () => {
+	it('writes every update and reloads an identical doc', async () => {
+		const db = database();
+		const doc = new Y.Doc();
+		const persistence = new DocPersistence(db, 'c1/schedule/2026-11', doc);
+		await persistence.ready;
+		for (let i = 0; i < 20; i++)
+			addAppointment(doc, '2026-11', { ...base, start: `2026-11-25T${String(8 + (i % 10)).padStart(2, '0')}:00` });
+		await persistence.flushed();
+
+		const reloaded = new Y.Doc();
+		await new DocPersistence(db, 'c1/schedule/2026-11', reloaded).ready;
+		expect(listAppointments(reloaded)).toEqual(listAppointments(doc));
+		expect(Y.encodeStateVector(reloaded)).toEqual(Y.encodeStateVector(doc));
+	});
+
+	it('compacts many rows into one without losing anything', async () => {
+		const db = database();
+		const doc = new Y.Doc();
+		const persistence = new DocPersistence(db, 'c1/schedule/2026-12', doc);
+		await persistence.ready;
+		for (let i = 0; i < 150; i++) {
+			addAppointment(doc, '2026-12', { ...base, start: '2026-12-01T09:00', patientName: `Hasta ${i}` });
+			await persistence.flushed(); // one row per edit, as when a person types
+		}
+		expect(await db.docUpdates.where('docName').equals('c1/schedule/2026-12').count()).toBeLessThan(100);
+		await persistence.compact();
+		expect(await db.docUpdates.where('docName').equals('c1/schedule/2026-12').count()).toBe(1);
+
+		const reloaded = new Y.Doc();
+		await new DocPersistence(db, 'c1/schedule/2026-12', reloaded).ready;
+		expect(Y.encodeStateAsUpdate(reloaded)).toEqual(Y.encodeStateAsUpdate(doc));
+	});
+
+	it('keeps docs apart', async () => {
+		const db = database();
+		const a = new Y.Doc();
+		const pa = new DocPersistence(db, 'c1/directory', a);
+		a.getMap('m').set('k', 'directory');
+		await pa.flushed();
+		const b = new Y.Doc();
+		await new DocPersistence(db, 'c1/inbox', b).ready;
+		expect(b.getMap('m').size).toBe(0);
+	});
+
+	it('counts this device’s edits as pending until the server’s state vector covers them', async () => {
+		const db = database();
+		const doc = new Y.Doc();
+		const persistence = new DocPersistence(db, 'c1/schedule/2026-11', doc);
+		addAppointment(doc, '2026-11', { ...base, start: '2026-11-25T10:00' });
+		const afterFirst = Y.getState(doc.store, doc.clientID);
+		addAppointment(doc, '2026-11', { ...base, start: '2026-11-25T11:00' });
+		// Edits that arrived from elsewhere are not ours to confirm.
+		const remote = new Y.Doc();
+		remote.getMap('m').set('x', 1);
+		Y.applyUpdate(doc, Y.encodeStateAsUpdate(remote), 'remote-provider');
+		await persistence.flushed();
+		expect(await db.pendingChanges.count()).toBe(2);
+
+		await persistence.confirm(new Map([[doc.clientID, afterFirst]]));
+		expect(await db.pendingChanges.count()).toBe(1);
+		await persistence.confirm(Y.decodeStateVector(Y.encodeStateVector(doc)));
+		expect(await db.pendingChanges.count()).toBe(0);
+	});
+});
