@@ -13,18 +13,7 @@ import {
 	type AppointmentInput
 } from '$lib/domain/schedule.ts';
 import type { ClinicSync } from '$lib/sync/clinic-sync.svelte.ts';
-
-/** Today in the device's time zone, `YYYY-MM-DD`. */
-export function today(): string {
-	const now = new Date();
-	return `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, '0')}-${String(now.getDate()).padStart(2, '0')}`;
-}
-
-export function shiftDay(day: string, days: number): string {
-	const d = new Date(`${day}T12:00:00Z`);
-	d.setUTCDate(d.getUTCDate() + days);
-	return d.toISOString().slice(0, 10);
-}
+import { today } from './days.ts';
 
 /**
  * One day of the appointment book: the practitioners (directory doc) and the day's appointments (its month's

@@ -31,6 +31,8 @@ export class ClinicSync {
 	});
 
 	readonly #db: FrontdeskDatabase;
+	// Not reactive on purpose: the UI reads #states, never the docs map.
+	// eslint-disable-next-line svelte/prefer-svelte-reactivity
 	readonly #docs = new Map<string, OpenDoc>();
 	readonly #onSignedOut: () => void;
 	readonly #pendingQuery: Subscription;

@@ -1,0 +1,149 @@
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../helpers/browser.ts';
+import { login as apiLogin } from '../helpers/client.ts';
+import { CuttableProxy } from '../helpers/proxy.ts';
+import { seedPractitioners } from '../helpers/seed.ts';
+import { createClinic, createUser, ServerProcess, testEnv, type TestUser } from '../helpers/server.ts';
+
+// Two staff devices in Chromium against the built app on the real server. Device B reaches the server through a
+// proxy the test can cut, because Chromium's offline switch leaves open websockets open.
+let server: ServerProcess;
+let proxy: CuttableProxy;
+let browser: Browser;
+let user: TestUser;
+let a: { context: BrowserContext; page: Page };
+let b: { context: BrowserContext; page: Page };
+
+const DAY_READY = '[data-testid="day-view"][data-ready="true"]';
+const appointment = (patient: string) => `[data-testid="appointment"]:has-text("${patient}")`;
+
+async function signIn(page: Page, baseUrl: string): Promise<void> {
+	await page.goto(`${baseUrl}/login`);
+	await page.fill('input[name="email"]', user.email);
+	await page.fill('input[name="password"]', user.password);
+	await page.click('button[type="submit"]');
+	await page.waitForSelector(DAY_READY);
+}
+
+async function book(page: Page, patient: string, time: string): Promise<void> {
+	await page.click('[data-testid="new-appointment"]');
+	await page.fill('input[name="patientName"]', patient);
+	await page.fill('input[name="time"]', time);
+	await page.click('[data-testid="appointment-form"] button[type="submit"]');
+	await page.waitForSelector(appointment(patient));
+}
+
+/** What a person compares on two screens: each appointment's patient, time and column. */
+function dayOf(page: Page): Promise<string[]> {
+	return page.$$eval('[data-testid="appointment"]', (nodes) =>
+		nodes
+			.map(
+				(n) =>
+					`${n.getAttribute('data-start')} ${n.closest('[data-practitioner]')?.getAttribute('data-practitioner')} ${n.querySelector('div')?.textContent?.trim()}`
+			)
+			.sort()
+	);
+}
+
+const status = (page: Page) => page.getAttribute('[data-testid="sync-status"]', 'data-status');
+const pending = async (page: Page) => Number(await page.getAttribute('[data-testid="sync-status"]', 'data-pending'));
+const localDatabases = (page: Page) => page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name));
+
+beforeAll(async () => {
+	const env = testEnv();
+	const clinic = await createClinic(env, 'E2E Klinik');
+	user = await createUser(env, clinic, 'reception');
+	server = await ServerProcess.start(env);
+	const cookie = await apiLogin(server.url, user.email, user.password);
+	await seedPractitioners(server.wsUrl, server.url, cookie, clinic, ['Dr. Ayşe Yılmaz', 'Dr. Mehmet Demir']);
+	proxy = await CuttableProxy.start(server.port);
+	browser = await launchChromium();
+	const contextA = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+	const contextB = await browser.newContext({ viewport: { width: 1024, height: 768 } });
+	a = { context: contextA, page: await contextA.newPage() };
+	b = { context: contextB, page: await contextB.newPage() };
+	await signIn(a.page, server.url);
+	await signIn(b.page, proxy.url);
+});
+
+afterAll(async () => {
+	await browser?.close();
+	await proxy?.cut();
+	await server?.stop();
+});
+
+describe('two devices on one appointment book', () => {
+	it('an appointment created on one device appears on the other within a second', async () => {
+		await a.page.waitForSelector('[data-testid="sync-status"][data-status="online"]');
+		await b.page.waitForSelector('[data-testid="sync-status"][data-status="online"]');
+		const started = Date.now();
+		await book(a.page, 'Zeynep Arslan', '10:00');
+		await b.page.waitForSelector(appointment('Zeynep Arslan'), { timeout: 1000 });
+		expect(Date.now() - started).toBeLessThan(1500);
+		expect(await dayOf(b.page)).toEqual(await dayOf(a.page));
+	});
+
+	it('keeps working offline, reload included, and both devices show the same merged day after', async () => {
+		await proxy.cut();
+		await b.context.setOffline(true);
+		await b.page.waitForSelector('[data-testid="sync-status"][data-status="offline"]');
+
+		// A moves Zeynep to 11:30 while B, offline, books two more patients.
+		await a.page.click(appointment('Zeynep Arslan'));
+		await a.page.fill('input[name="time"]', '11:30');
+		await a.page.click('[data-testid="appointment-form"] button[type="submit"]');
+		await a.page.waitForSelector('[data-testid="appointment"][data-start$="T11:30"]');
+		await book(b.page, 'Can Öztürk', '14:00');
+		await book(b.page, 'Selin Aydın', '15:15');
+		expect(await pending(b.page)).toBeGreaterThanOrEqual(2);
+
+		// A reload with no network: the app and the day come from the service worker and IndexedDB.
+		await b.page.reload();
+		await b.page.waitForSelector(DAY_READY);
+		await b.page.waitForSelector(appointment('Selin Aydın'));
+		await b.page.waitForSelector(appointment('Zeynep Arslan'));
+		expect(await status(b.page)).toBe('offline');
+		expect(await pending(b.page)).toBeGreaterThanOrEqual(2);
+
+		await proxy.connect();
+		await b.context.setOffline(false);
+		await b.page.waitForSelector('[data-testid="appointment"][data-start$="T11:30"]');
+		await a.page.waitForSelector(appointment('Selin Aydın'));
+		await a.page.waitForSelector(appointment('Can Öztürk'));
+		await b.page.waitForSelector('[data-testid="sync-status"][data-status="online"][data-pending="0"]');
+		expect(await dayOf(b.page)).toEqual(await dayOf(a.page));
+		expect(await dayOf(a.page)).toHaveLength(3);
+	});
+
+	it('deletes on one device, gone on the other', async () => {
+		await a.page.click(appointment('Can Öztürk'));
+		await a.page.click('[data-testid="appointment-form"] [data-testid="delete-appointment"]');
+		await b.page.waitForSelector(appointment('Can Öztürk'), { state: 'detached', timeout: 1000 });
+	});
+
+	it('signing out leaves no clinic data on the device', async () => {
+		expect(await localDatabases(b.page)).toContain('frontdesk');
+		await b.page.click('[data-testid="sign-out"]');
+		await b.page.waitForURL(/\/login$/);
+		expect(await localDatabases(b.page)).not.toContain('frontdesk');
+		expect(await b.page.evaluate(() => localStorage.getItem('frontdesk.user'))).toBeNull();
+	});
+
+	it('a session revoked from another device is cut off and wiped at once', async () => {
+		await signIn(b.page, proxy.url);
+		expect(await localDatabases(b.page)).toContain('frontdesk');
+		await a.page.goto(`${server.url}/settings`);
+		await a.page.waitForSelector('[data-testid="session"][data-current="false"]');
+		for (;;) {
+			const button = await a.page.$('[data-testid="session"][data-current="false"] button');
+			if (!button) break;
+			const count = (await a.page.$$('[data-testid="session"]')).length;
+			await button.click();
+			await a.page.waitForFunction((n) => document.querySelectorAll('[data-testid="session"]').length < n, count);
+		}
+		await b.page.waitForURL(/\/login$/, { timeout: 3000 });
+		await b.page.waitForSelector('[role="alert"]');
+		expect(await localDatabases(b.page)).not.toContain('frontdesk');
+	});
+});
