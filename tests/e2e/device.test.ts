@@ -73,7 +73,7 @@ afterAll(async () => {
 	await server?.stop();
 });
 
-describe('two devices on one appointment book', () => {
+describe('DEVICE-SYNC-4, DEVICE-SESSION-2, DEVICE-STORE-2: two devices on one appointment book', () => {
 	it('an appointment created on one device appears on the other within a second', async () => {
 		await a.page.waitForSelector('[data-testid="sync-status"][data-status="online"]');
 		await b.page.waitForSelector('[data-testid="sync-status"][data-status="online"]');

@@ -58,7 +58,7 @@ async function untilControlled(): Promise<void> {
 	}
 }
 
-describe('PWA', () => {
+describe('DEVICE-PWA-1: installable, and opens offline at any URL', () => {
 	it('links a web manifest with the app identity and icons that load', async () => {
 		const link = await page.waitForSelector('link[rel="manifest"]', { state: 'attached' });
 		const href = new URL((await link.getAttribute('href'))!, server.url).href;

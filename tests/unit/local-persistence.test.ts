@@ -18,7 +18,7 @@ afterEach(async () => {
 	for (const db of databases.splice(0)) await db.delete();
 });
 
-describe('Dexie persistence of Yjs docs', () => {
+describe('DEVICE-STORE-1, DEVICE-STORE-3: Dexie persistence of Yjs docs', () => {
 	it('writes every update and reloads an identical doc', async () => {
 		const db = database();
 		const doc = new Y.Doc();
