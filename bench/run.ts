@@ -13,7 +13,10 @@ const BENCHMARKS: Benchmark[] = [{ name: 'sync-relay', run: runSyncRelay }];
 
 async function main(names: string[]): Promise<void> {
 	const unknown = names.filter((n) => !BENCHMARKS.some((b) => b.name === n));
-	if (unknown.length > 0) throw new Error(`unknown benchmark ${unknown.join(', ')}; known: ${BENCHMARKS.map((b) => b.name).join(', ')}`);
+	if (unknown.length > 0) {
+		const known = BENCHMARKS.map((b) => b.name).join(', ');
+		throw new Error(`unknown benchmark ${unknown.join(', ')}; known: ${known}`);
+	}
 	const selected = names.length > 0 ? BENCHMARKS.filter((b) => names.includes(b.name)) : BENCHMARKS;
 	for (const bench of selected) {
 		console.log(`\n=== ${bench.name} ===`);

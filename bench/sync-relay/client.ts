@@ -4,10 +4,19 @@ import { now } from './clock.ts';
 import { readStamps, StampWriter, type StampVisitor } from './payload.ts';
 import { decodeSync, encodeSync, SYNC_STEP1, SYNC_STEP2, SYNC_UPDATE } from './protocol.ts';
 
+/**
+ * An all-zero masking key: valid on the wire (the server unmasks as always) and lets ws skip masking and
+ * its random pool in the client. Random keys protect browsers from proxy cache poisoning, which does not
+ * apply here; on a two-core machine every cycle the clients spend is one the server may lack.
+ */
+const zeroMask = (mask: Buffer) => mask.fill(0);
+
 /** Where a client reports what it receives; one sink serves the whole fleet, so it takes the receiver's index. */
 export interface ClientSink {
 	/** One relayed update message arrived (it may carry several original updates). */
 	message(receiver: number): void;
+	/** A sync step 1 after the handshake: our server's commit acknowledgement, answered like the stock client does. */
+	ack(receiver: number): void;
 	/** One original update found in a relayed message. */
 	stamp(receiver: number, sender: number, seq: number, sentAt: number, receivedAt: number): void;
 	/** The socket closed while the benchmark still needed it. */
@@ -40,7 +49,7 @@ export class LightClient {
 	/** Opens the socket and resolves once the server's step 2 arrived (the handshake is done both ways). */
 	connect(url: string, headers: Record<string, string>): Promise<void> {
 		return new Promise((resolve, reject) => {
-			const socket = new WebSocket(url, { headers, perMessageDeflate: false });
+			const socket = new WebSocket(url, { headers, perMessageDeflate: false, generateMask: zeroMask });
 			this.#socket = socket;
 			let synced = false;
 			socket.on('message', (data: Buffer) => {
@@ -51,6 +60,8 @@ export class LightClient {
 					this.#sink.message(this.index);
 					readStamps(message.payload, this.#visit);
 				} else if (message.step === SYNC_STEP1) {
+					// The stock client answers every step 1 with step 2 (what the server lacks, usually nothing).
+					if (synced) this.#sink.ack(this.index);
 					socket.send(encodeSync(SYNC_STEP2, Y.encodeStateAsUpdate(this.#writer.doc, message.payload)));
 				} else if (message.step === SYNC_STEP2 && !synced) {
 					synced = true;
@@ -58,7 +69,10 @@ export class LightClient {
 				}
 			});
 			socket.on('open', () => socket.send(encodeSync(SYNC_STEP1, Y.encodeStateVector(this.#writer.doc))));
-			socket.on('unexpected-response', (_req, res) => reject(new Error(`client ${this.index}: upgrade refused with HTTP ${res.statusCode}`)));
+			socket.on('unexpected-response', (req, res) => {
+				req.destroy();
+				reject(new Error(`client ${this.index}: upgrade refused with HTTP ${res.statusCode}`));
+			});
 			socket.on('error', (error) => {
 				if (!synced) reject(error);
 			});

@@ -9,15 +9,18 @@ export interface SyncTarget {
 }
 
 /**
- * Longest a sender may run ahead of its witness, in seconds of its own sending. Past saturation the
- * server falls behind; without a limit the backlog (and the drain after the step) would grow without end.
+ * Most updates a sender may have on the way (sent, not yet seen by its witness); a send due beyond that is
+ * skipped and counted as throttled. Past saturation the server falls behind, and without a limit the
+ * backlog, the latency and the drain after the step would grow without end; with it the total backlog
+ * stays at clients x 4 updates, far more than a server needs to stay busy, at any rate.
  */
-const IN_FLIGHT_SECONDS = 0.5;
+const MAX_IN_FLIGHT = 4;
 const PACE_INTERVAL_MS = 1;
 
 /**
- * All clients of one run and the pacing of their sends. Sends are open-loop at a fixed total rate,
- * spread evenly: consecutive sends go to different docs, and each client sends every 1/rate seconds.
+ * All clients of one run and the pacing of their sends. Sends are open-loop at a fixed total rate (up to
+ * the in-flight limit), spread evenly: consecutive sends go to different docs, and each client sends
+ * every 1/rate seconds.
  */
 export class Fleet {
 	readonly tally: DeliveryTally;
@@ -49,7 +52,6 @@ export class Fleet {
 		const { docs, perDoc } = this.layout;
 		const n = this.#clients.length;
 		const total = n * perClient;
-		const window = Math.max(2, Math.ceil(perClient * IN_FLIGHT_SECONDS));
 		const acked = this.tally.acked;
 		const t0 = performance.now();
 		let issued = 0;
@@ -59,7 +61,7 @@ export class Fleet {
 				// Doc-major order: send k goes to doc k % docs, so one doc's clients do not send back to back.
 				const j = issued % n;
 				const client = this.#clients[(j % docs) * perDoc + Math.floor(j / docs)];
-				if (client.seq - acked[client.index] >= window) {
+				if (client.seq - acked[client.index] >= MAX_IN_FLIGHT) {
 					this.tally.throttled();
 					continue;
 				}

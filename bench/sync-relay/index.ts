@@ -1,13 +1,15 @@
 import { checkStampsSurviveMerge } from './check.ts';
 import { runLadder } from './ladder.ts';
 import { readOptions } from './options.ts';
+import { BUSY_ELSEWHERE_LIMIT, waitForQuietMachine } from './quiet.ts';
 import { formatStepTables, formatSummary } from './report.ts';
 import { startFrontdesk } from './servers/frontdesk.ts';
 import { startReference } from './servers/reference.ts';
 
 /**
  * Sync relay throughput and latency: our server against @y/websocket-server@0.1.1, same light clients,
- * same docs, same rates, one after the other. Tables go to stdout, progress to stderr.
+ * same docs, same rates, one after the other at each rate. Tables go to stdout, progress to stderr.
+ * The stamp check runs first: every delivery figure depends on it.
  */
 export async function runSyncRelay(): Promise<void> {
 	checkStampsSurviveMerge();
@@ -17,8 +19,11 @@ export async function runSyncRelay(): Promise<void> {
 		`Sync relay: ${docs * perDoc} clients on ${docs} docs (${perDoc} per doc); per step ${opts.timing.warmupMs / 1000} s warm-up, ` +
 			`${opts.timing.measureMs / 1000} s measured; rates ${opts.fixedRates.join(', ')}, then ${opts.climbRates.join(', ')} until delivered/s stops rising`
 	);
-	const ours = await runLadder(() => startFrontdesk({ cpuProfDir: opts.cpuProfDir }), opts);
-	const reference = await runLadder(startReference, opts);
+	const load = await waitForQuietMachine(30_000);
+	if (load >= BUSY_ELSEWHERE_LIMIT) {
+		console.log(`WARNING: the machine stayed busy (${load.toFixed(2)} cores in use by other processes); figures will be noisy`);
+	}
+	const [ours, reference] = await runLadder([() => startFrontdesk({ cpuProfDir: opts.cpuProfDir }), startReference], opts);
 	console.log(formatStepTables(ours, reference));
-	console.log(formatSummary(ours, reference));
+	console.log(formatSummary(ours, reference, opts.fixedRates));
 }

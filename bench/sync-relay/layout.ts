@@ -13,4 +13,5 @@ export const slotOf = (l: Layout, client: number): number => client % l.perDoc;
 export const threadKey = (doc: number): string => `t${String(doc).padStart(3, '0')}`;
 
 /** The client that confirms a sender's updates arrived: the next one on the same doc. */
-export const witnessOf = (l: Layout, sender: number): number => docOf(l, sender) * l.perDoc + ((slotOf(l, sender) + 1) % l.perDoc);
+export const witnessOf = (l: Layout, sender: number): number =>
+	docOf(l, sender) * l.perDoc + ((slotOf(l, sender) + 1) % l.perDoc);

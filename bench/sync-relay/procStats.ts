@@ -18,15 +18,33 @@ let ticksPerSecond: number | null = null;
 
 /** CPU time of the whole process (every thread, live or ended: GC, libuv pool…), in ms. */
 export function processCpuMs(pid: number): number {
-	ticksPerSecond ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 	const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
 	// The command name may hold spaces: count fields after its closing parenthesis (utime, stime are fields 14, 15).
 	const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-	return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
+	return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks();
 }
 
 /**
- * CPU time of the main thread alone, in ms, from schedstat (nanoseconds). Near 100% of wall time means the
- * event loop is saturated, whatever helper threads add.
+ * The main thread's time on a CPU and time spent runnable but waiting for one, in ms (schedstat counts
+ * nanoseconds). On CPU near 100% of wall time means the event loop is saturated; a large wait means the
+ * machine's cores were the limit, not the code; neither means the thread was blocked (I/O, fsync) or idle.
  */
-export const mainThreadCpuMs = (pid: number): number => Number(fs.readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+export function mainThreadSched(pid: number | 'self'): { cpuMs: number; waitMs: number } {
+	const [cpu, wait] = fs.readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ');
+	return { cpuMs: Number(cpu) / 1e6, waitMs: Number(wait) / 1e6 };
+}
+
+/** Time the whole machine spent busy and in total, summed over all CPUs, in ticks (from /proc/stat). */
+export function machineTicks(): { busy: number; total: number } {
+	const fields = fs.readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/).slice(1, 9).map(Number);
+	// user nice system idle iowait irq softirq steal
+	const idle = fields[3] + fields[4];
+	const total = fields.reduce((a, b) => a + b, 0);
+	return { busy: total - idle, total };
+}
+
+/** Ticks per second of /proc/stat and /proc/<pid>/stat. */
+export function clockTicks(): number {
+	ticksPerSecond ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+	return ticksPerSecond;
+}

@@ -1,11 +1,16 @@
 import type { ServerRun } from './ladder.ts';
+import { BUSY_ELSEWHERE_LIMIT } from './quiet.ts';
 import type { StepResult } from './step.ts';
+
+/** Above this event loop utilization the bench process is close to being the bottleneck itself. */
+const CLIENT_BOUND_ELU = 0.9;
 
 /** Plain-text tables: one per rate (ours | reference | ratio), then the saturation summary. */
 
 interface Row {
 	label: string;
-	value: (s: StepResult) => number | string;
+	value: (s: StepResult) => number;
+	format: (n: number) => string;
 	/** Show ours / reference in the ratio column. */
 	ratio?: boolean;
 }
@@ -15,30 +20,34 @@ const ms = (n: number) => (Number.isFinite(n) ? (n < 10 ? n.toFixed(2) : n < 100
 const pct = (n: number) => `${Math.round(n * 100)}%`;
 
 const ROWS: Row[] = [
-	{ label: 'sent/s', value: (s) => int(s.sent) },
-	{ label: 'throttled/s (in-flight limit)', value: (s) => int(s.throttled) },
-	{ label: 'delivered/s', value: (s) => s.delivered, ratio: true },
-	{ label: 'expected/s (sent x 9)', value: (s) => int(s.expected) },
-	{ label: 'messages received/s', value: (s) => int(s.messages) },
-	{ label: 'latency p50 ms', value: (s) => s.p50, ratio: true },
-	{ label: 'latency p99 ms', value: (s) => s.p99, ratio: true },
-	{ label: 'latency max ms', value: (s) => ms(s.max) },
-	{ label: 'server RSS MB end', value: (s) => s.serverRssMb, ratio: true },
-	{ label: 'server RSS MB step peak', value: (s) => s.serverPeakRssMb, ratio: true },
-	{ label: 'server CPU main thread', value: (s) => pct(s.serverMainCpu) },
-	{ label: 'server CPU all threads', value: (s) => pct(s.serverCpu) },
-	{ label: 'bench (clients) event loop', value: (s) => pct(s.clientElu) },
-	{ label: 'echoes / dups / gaps / foreign', value: (s) => `${s.echoes}/${s.duplicates}/${s.gaps}/${s.foreign}` },
-	{ label: 'drain after step ms', value: (s) => `${ms(s.drainMs)}${s.drained ? '' : ' (timed out)'}` }
+	{ label: 'sent/s', value: (s) => s.sent, format: int },
+	{ label: 'throttled/s (in-flight limit)', value: (s) => s.throttled, format: int },
+	{ label: 'delivered/s', value: (s) => s.delivered, format: int, ratio: true },
+	{ label: 'expected/s (sent x 9)', value: (s) => s.expected, format: int },
+	{ label: 'update messages received/s', value: (s) => s.messages, format: int },
+	{ label: 'acks (step 1) received/s', value: (s) => s.acks, format: int },
+	{ label: 'server store commits/s', value: (s) => s.commits, format: int },
+	{ label: 'server updates per commit', value: (s) => s.updatesPerCommit, format: ms },
+	{ label: 'latency p50 ms', value: (s) => s.p50, format: ms, ratio: true },
+	{ label: 'latency p99 ms', value: (s) => s.p99, format: ms, ratio: true },
+	{ label: 'latency max ms', value: (s) => s.max, format: ms },
+	{ label: 'server RSS MB end', value: (s) => s.serverRssMb, format: int, ratio: true },
+	{ label: 'server RSS MB step peak', value: (s) => s.serverPeakRssMb, format: int, ratio: true },
+	{ label: 'server CPU main thread', value: (s) => s.serverMainCpu, format: pct },
+	{ label: 'server main thread waiting for CPU', value: (s) => s.serverMainWait, format: pct },
+	{ label: 'server main thread us per delivery', value: (s) => (s.serverMainCpu * 1e6) / s.delivered, format: ms, ratio: true },
+	{ label: 'server CPU all threads', value: (s) => s.serverCpu, format: pct },
+	{ label: 'clients CPU (bench process)', value: (s) => s.clientCpu, format: pct },
+	{ label: 'clients event loop busy', value: (s) => s.clientElu, format: pct },
+	{ label: 'clients main thread waiting for CPU', value: (s) => s.clientMainWait, format: pct },
+	{ label: 'other CPU on the machine', value: (s) => s.otherCpu, format: pct },
+	{ label: 'echoes (own update sent back)', value: (s) => s.echoes, format: int },
+	{ label: 'duplicates / gaps / foreign', value: (s) => s.duplicates + s.gaps + s.foreign, format: int },
+	{ label: 'drain after step ms', value: (s) => s.drainMs, format: ms }
 ];
 
-function cell(row: Row, value: number | string): string {
-	if (typeof value === 'string') return value;
-	return row.label.includes('ms') ? ms(value) : int(value);
-}
-
-function ratio(a: number | string | undefined, b: number | string | undefined): string {
-	if (typeof a !== 'number' || typeof b !== 'number' || !Number.isFinite(a) || !Number.isFinite(b) || b === 0) return '';
+function ratio(a: number | undefined, b: number | undefined): string {
+	if (a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b) || b === 0) return '';
 	return `${(a / b).toFixed(2)}x`;
 }
 
@@ -50,13 +59,13 @@ export function formatStepTables(ours: ServerRun, reference: ServerRun): string 
 		const b = reference.steps.find((s) => s.perClient === rate);
 		const offered = (a ?? b)?.offered ?? 0;
 		out.push(`\n${rate} update/s per client (${int(offered)} updates/s offered)`);
-		out.push(`  ${'figure'.padEnd(32)}${ours.name.padStart(14)}${reference.name.padStart(14)}${'ratio'.padStart(9)}`);
+		out.push(`  ${'figure'.padEnd(36)}${ours.name.padStart(14)}${reference.name.padStart(14)}${'ratio'.padStart(9)}`);
 		for (const row of ROWS) {
 			const va = a ? row.value(a) : undefined;
 			const vb = b ? row.value(b) : undefined;
-			const fa = va === undefined ? 'not run' : cell(row, va);
-			const fb = vb === undefined ? 'not run' : cell(row, vb);
-			out.push(`  ${row.label.padEnd(32)}${fa.padStart(14)}${fb.padStart(14)}${(row.ratio ? ratio(va, vb) : '').padStart(9)}`);
+			const fa = va === undefined ? 'not run' : row.format(va);
+			const fb = vb === undefined ? 'not run' : row.format(vb);
+			out.push(`  ${row.label.padEnd(36)}${fa.padStart(14)}${fb.padStart(14)}${(row.ratio ? ratio(va, vb) : '').padStart(9)}`);
 		}
 	}
 	return out.join('\n');
@@ -66,9 +75,9 @@ const best = (run: ServerRun) => run.steps.reduce((m, s) => (s.delivered > m.del
 
 /** The highest rate whose step kept up: nearly everything expected delivered and nothing throttled. */
 const lastKeptUp = (run: ServerRun) =>
-	run.steps.filter((s) => s.throttled === 0 && s.delivered >= 0.97 * s.expected && s.drained).at(-1);
+	run.steps.filter((s) => s.throttled <= 0.01 * s.offered && s.delivered >= 0.97 * s.expected && s.drained).at(-1);
 
-export function formatSummary(ours: ServerRun, reference: ServerRun): string {
+export function formatSummary(ours: ServerRun, reference: ServerRun, fixedRates: number[]): string {
 	const a = best(ours);
 	const b = best(reference);
 	const lines = [
@@ -84,6 +93,23 @@ export function formatSummary(ours: ServerRun, reference: ServerRun): string {
 				`${reference.name} ${kb.perClient}/s (${int(kb.delivered)}/s, p50 ${ms(kb.p50)} ms)`
 		);
 	}
+	const shared = [ours, reference].flatMap((run) =>
+		run.steps.filter((s) => s.otherCpu > BUSY_ELSEWHERE_LIMIT).map((s) => `${run.name} @${s.perClient}/s (${pct(s.otherCpu)})`)
+	);
+	if (shared.length > 0)
+		lines.push(`  WARNING: other processes used the CPU during ${shared.join(', ')}; those figures are not clean`);
+	const clientBound = [ours, reference].flatMap((run) =>
+		run.steps.filter((s) => s.clientElu > CLIENT_BOUND_ELU).map((s) => `${run.name} @${s.perClient}/s (${pct(s.clientElu)})`)
+	);
+	if (clientBound.length > 0) {
+		lines.push(
+			`  NOTE: the clients' event loop was nearly saturated during ${clientBound.join(', ')}; there the clients, not only the server, limit the figures`
+		);
+	}
+	const stuck = [ours, reference].flatMap((run) =>
+		run.steps.filter((s) => !s.drained).map((s) => `${run.name} @${s.perClient}/s`)
+	);
+	if (stuck.length > 0) lines.push(`  WARNING: updates still missing 20 s after sending stopped: ${stuck.join(', ')}`);
 	for (const run of [ours, reference]) {
 		lines.push(
 			`  ${run.name}: connect+sync ${int(run.connectMs)} ms, RSS connected ${int(run.connectedRssMb)} MB, ` +
@@ -91,7 +117,7 @@ export function formatSummary(ours: ServerRun, reference: ServerRun): string {
 		);
 	}
 	const fixed = ours.steps
-		.filter((s) => s.perClient <= 2)
+		.filter((s) => fixedRates.includes(s.perClient))
 		.map((s) => {
 			const r = reference.steps.find((x) => x.perClient === s.perClient);
 			return r ? `${s.perClient}/s p50 ${ratio(s.p50, r.p50)}` : '';

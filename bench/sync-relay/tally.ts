@@ -10,6 +10,8 @@ export interface WindowCounts {
 	/** Distinct original updates that reached another client of their doc. */
 	delivered: number;
 	messages: number;
+	/** Sync step 1 messages after the handshake (our server's commit acknowledgements), each answered with step 2. */
+	acks: number;
 	/** A client's own update coming back to it (the reference server echoes; it is not a delivery). */
 	echoes: number;
 	/** An update a receiver had already seen, or one older than the newest it saw from that sender. */
@@ -26,6 +28,7 @@ const emptyWindow = (): WindowCounts => ({
 	throttled: 0,
 	delivered: 0,
 	messages: 0,
+	acks: 0,
 	echoes: 0,
 	duplicates: 0,
 	gaps: 0,
@@ -78,6 +81,10 @@ export class DeliveryTally implements ClientSink {
 
 	message(): void {
 		if (this.#window) this.#window.messages++;
+	}
+
+	ack(): void {
+		if (this.#window) this.#window.acks++;
 	}
 
 	stamp(receiver: number, sender: number, seq: number, sentAt: number, receivedAt: number): void {

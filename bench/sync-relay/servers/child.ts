@@ -92,7 +92,9 @@ export function runScript(script: string, args: string[], env: Record<string, st
 		child.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
 		child.stderr.on('data', (c: Buffer) => (err += c.toString('utf8')));
 		child.on('error', reject);
-		child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${script} ${args[0] ?? ''} exited ${code}: ${err}`))));
+		child.on('exit', (code) =>
+			code === 0 ? resolve(out) : reject(new Error(`${script} ${args[0] ?? ''} exited ${code}: ${err}`))
+		);
 		child.stdin.end(stdin);
 	});
 }

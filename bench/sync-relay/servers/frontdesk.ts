@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { threadKey } from '../layout.ts';
 import { runScript, startServer } from './child.ts';
-import type { RelayServer } from './types.ts';
+import type { CommitStats, RelayServer } from './types.ts';
 
 const EMAIL = 'bench@example.com';
 const PASSWORD = 'bench-password-0123456789';
@@ -43,6 +43,11 @@ export async function startFrontdesk(opts: FrontdeskOptions = {}): Promise<Relay
 		pid: server.child.pid ?? -1,
 		headers: { cookie, origin },
 		socketUrl: (doc) => `ws://127.0.0.1:${server.port}/sync/${clinic.id}/thread/${threadKey(doc)}`,
+		async commitStats() {
+			const res = await fetch(`${origin}/healthz`);
+			const { commits, updates } = (await res.json()) as CommitStats;
+			return { commits, updates };
+		},
 		async stop() {
 			await server.stop();
 			fs.rmSync(dataDir, { recursive: true, force: true });
