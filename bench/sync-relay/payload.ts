@@ -1,9 +1,10 @@
 import * as Y from 'yjs';
 
 /**
- * What each benchmark update carries, and how a receiver gets it back out. The sender's index travels in
- * the value itself: the map key is not on the wire for an item that has a left origin (every set after
- * the first), so a receiver of a raw update cannot tell the key.
+ * What each benchmark update carries, and how a receiver gets it back out: every update appends one stamp
+ * [sender, seq, sentAt] to an array, like a message added to a thread. Appends, not overwrites: a server that
+ * applies a batch in one transaction garbage-collects values overwritten within it (the doc's final state is the
+ * same), which would hide them from a receiver that counts every original update.
  */
 
 /** Called once per original update found in a received update. */
@@ -16,25 +17,23 @@ export type StampVisitor = (sender: number, seq: number, sentAt: number) => void
 export class StampWriter {
 	readonly doc = new Y.Doc();
 	readonly #sender: number;
-	readonly #key: string;
-	readonly #map: Y.Map<number[]>;
+	readonly #stamps: Y.Array<number[]>;
 	#last: Uint8Array | null = null;
 
 	constructor(sender: number) {
 		this.#sender = sender;
-		this.#key = String(sender);
-		this.#map = this.doc.getMap<number[]>('stamps');
+		this.#stamps = this.doc.getArray<number[]>('stamps');
 		this.doc.on('update', (update: Uint8Array) => {
 			this.#last = update;
 		});
 	}
 
-	/** Sets this client's key to [sender, seq, sentAt] and returns the Yjs update that did it. */
+	/** Appends [sender, seq, sentAt] and returns the Yjs update that did it. */
 	write(seq: number, sentAt: number): Uint8Array {
 		this.#last = null;
-		this.#map.set(this.#key, [this.#sender, seq, sentAt]);
+		this.#stamps.push([[this.#sender, seq, sentAt]]);
 		const update = this.#last as Uint8Array | null;
-		if (!update) throw new Error('map.set produced no update');
+		if (!update) throw new Error('push produced no update');
 		return update;
 	}
 }

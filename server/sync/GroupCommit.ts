@@ -16,6 +16,8 @@ export interface CommitTarget {
 	committed(updates: PendingUpdate<this>[]): void;
 	/** Called when the updates could not be stored: they must not be relayed. */
 	failed(error: unknown): void;
+	/** Applies what arrived since the last commit, which enqueues its updates here. */
+	applyIncoming(): void;
 }
 
 /**
@@ -26,6 +28,7 @@ export class GroupCommit<R extends CommitTarget> {
 	readonly #log: DocLog;
 	readonly #logger: Logger;
 	#queue: PendingUpdate<R>[] = [];
+	#dirty = new Set<R>();
 	#scheduled = false;
 	#inFlight: Promise<void> | null = null;
 	#idleWaiters: (() => void)[] = [];
@@ -40,6 +43,16 @@ export class GroupCommit<R extends CommitTarget> {
 
 	enqueue(entry: PendingUpdate<R>): void {
 		this.#queue.push(entry);
+		this.#schedule();
+	}
+
+	/** The room received updates: they are applied, stored and relayed with the next commit. */
+	markDirty(room: R): void {
+		this.#dirty.add(room);
+		this.#schedule();
+	}
+
+	#schedule(): void {
 		if (!this.#scheduled) {
 			this.#scheduled = true;
 			setImmediate(() => void this.#run());
@@ -48,13 +61,16 @@ export class GroupCommit<R extends CommitTarget> {
 
 	/** Resolves once everything enqueued so far is committed (or failed). */
 	idle(): Promise<void> {
-		if (!this.#scheduled && !this.#inFlight && this.#queue.length === 0) return Promise.resolve();
+		if (!this.#scheduled && !this.#inFlight && this.#queue.length === 0 && this.#dirty.size === 0) return Promise.resolve();
 		return new Promise((resolve) => this.#idleWaiters.push(resolve));
 	}
 
 	async #run(): Promise<void> {
 		if (this.#inFlight) await this.#inFlight;
 		this.#scheduled = false;
+		const dirty = this.#dirty;
+		this.#dirty = new Set();
+		for (const room of dirty) room.applyIncoming();
 		const batch = this.#queue;
 		this.#queue = [];
 		if (batch.length > 0) {

@@ -8,6 +8,8 @@ import { encodeAwareness, encodeSyncStep1, encodeSyncStep2, encodeUpdate, type I
 
 /** Transaction origin of state read back from the store: it is already durable and must not be stored again. */
 const FROM_STORE = 'store';
+/** Transaction origin of updates that arrived on this doc's sockets. */
+const FROM_SOCKETS = 'remote';
 
 export interface RoomDeps {
 	log: DocLog;
@@ -31,8 +33,8 @@ export class Room implements CommitTarget {
 	#storedRecords = 0;
 	#pending = 0;
 	#afterCommit: (() => void)[] = [];
-	/** Sockets whose updates were committed since the last acknowledgement. */
-	#awaitingAck = new Set<Connection>();
+	/** Updates received since the last commit, applied together just before it (one merge, one transaction). */
+	#incoming: { conn: Connection; update: Uint8Array }[] = [];
 	#compacting: Promise<void> | null = null;
 	#closed = false;
 
@@ -77,7 +79,6 @@ export class Room implements CommitTarget {
 
 	leave(conn: Connection): void {
 		this.connections.delete(conn);
-		this.#awaitingAck.delete(conn);
 		if (conn.awarenessClients.size > 0) {
 			awarenessProtocol.removeAwarenessStates(this.awareness, [...conn.awarenessClients], null);
 		}
@@ -90,7 +91,7 @@ export class Room implements CommitTarget {
 				this.#whenCommitted(() => conn.send(encodeSyncStep2(this.doc, message.stateVector)));
 				return;
 			case 'sync-update':
-				Y.applyUpdate(this.doc, message.update, conn);
+				if (this.#incoming.push({ conn, update: message.update }) === 1) this.#deps.commit.markDirty(this);
 				return;
 			case 'awareness':
 				awarenessProtocol.applyAwarenessUpdate(this.awareness, message.update, conn);
@@ -105,6 +106,27 @@ export class Room implements CommitTarget {
 		}
 	}
 
+	/** Applies the updates received since the last commit as one; GroupCommit calls it right before committing. */
+	applyIncoming(): void {
+		const incoming = this.#incoming;
+		this.#incoming = [];
+		if (incoming.length === 0 || this.#closed) return;
+		try {
+			Y.applyUpdate(
+				this.doc,
+				incoming.length === 1 ? incoming[0].update : Y.mergeUpdates(incoming.map((i) => i.update)),
+				FROM_SOCKETS
+			);
+		} catch (error) {
+			// Each update decoded on arrival, so this is not expected; the senders are cut and resend on reconnect.
+			this.#deps.logger.error(
+				{ doc: this.name, err: error instanceof Error ? error.message : String(error) },
+				'applying updates failed'
+			);
+			for (const { conn } of incoming) conn.close(1011, 'update could not be applied');
+		}
+	}
+
 	readonly #onDocUpdate = (update: Uint8Array, origin: unknown) => {
 		if (origin === FROM_STORE || this.#closed) return;
 		this.#pending++;
@@ -115,9 +137,7 @@ export class Room implements CommitTarget {
 		this.#storedRecords += entries.length;
 		this.#pending -= entries.length;
 		this.#relay(entries);
-		for (const e of entries) if (this.connections.has(e.origin as Connection)) this.#awaitingAck.add(e.origin as Connection);
 		if (this.#pending === 0) {
-			this.#acknowledge();
 			const waiting = this.#afterCommit;
 			this.#afterCommit = [];
 			for (const run of waiting) run();
@@ -129,34 +149,19 @@ export class Room implements CommitTarget {
 		// The doc now holds state that is not durable: drop it. Clients still hold their edits and resend them on reconnect.
 		this.#pending = 0;
 		this.#afterCommit = [];
-		this.#awaitingAck.clear();
+		this.#incoming = [];
 		for (const conn of this.connections) conn.close(1011, 'storage failed');
 		this.close();
 	}
 
 	/**
-	 * Tells each writer what is now durable by sending sync step 1 (the doc's state vector): its device counts a
-	 * change as confirmed once this covers it. Sent only when nothing is pending, so it never claims more than is stored.
+	 * Sends every socket of the doc, writers included, the committed updates as one message. The writer's echo is its
+	 * acknowledgement: its device reads from it what the server has stored (as the reference server, it echoes).
 	 */
-	#acknowledge(): void {
-		if (this.#awaitingAck.size === 0) return;
-		const message = encodeSyncStep1(this.doc);
-		for (const conn of this.#awaitingAck) conn.send(message);
-		this.#awaitingAck.clear();
-	}
-
-	/** Sends each socket the committed updates it did not write itself, merged into one message. */
 	#relay(entries: PendingUpdate<this>[]): void {
 		if (this.connections.size === 0) return;
-		const origins = new Set(entries.map((e) => e.origin));
-		const all = mergedMessage(entries);
-		for (const conn of this.connections) {
-			if (!origins.has(conn)) {
-				conn.send(all);
-			} else if (origins.size > 1) {
-				conn.send(mergedMessage(entries.filter((e) => e.origin !== conn)));
-			}
-		}
+		const message = encodeUpdate(entries.length === 1 ? entries[0].update : Y.mergeUpdates(entries.map((e) => e.update)));
+		for (const conn of this.connections) conn.send(message);
 	}
 
 	readonly #onAwarenessUpdate = (
@@ -209,8 +214,4 @@ export class Room implements CommitTarget {
 		this.awareness.destroy();
 		this.doc.destroy();
 	}
-}
-
-function mergedMessage(entries: { update: Uint8Array }[]): Uint8Array {
-	return encodeUpdate(entries.length === 1 ? entries[0].update : Y.mergeUpdates(entries.map((e) => e.update)));
 }

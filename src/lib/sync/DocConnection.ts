@@ -23,6 +23,7 @@ export interface DocConnectionOptions {
 }
 
 const MAX_BACKOFF_MS = 10_000;
+const SYNC_STEP1 = 0;
 
 /**
  * One doc's socket: the stock y-websocket provider, with reconnecting taken over so that an auth refusal stops it
@@ -140,15 +141,20 @@ export class DocConnection {
 		this.#timer = null;
 	}
 
-	/** Reads each sync step 1 the server sends (on connect, and after it commits our changes) before the provider answers it. */
+	/**
+	 * Learns what the server has stored from what it sends, before the provider handles it: its state vector (step 1,
+	 * on connect) and the extent of every update it relays, which it does only once they are durable — including the
+	 * echo of this device's own changes, which is their acknowledgement.
+	 */
 	#watchServerStateVectors(): void {
 		const handlers = this.provider.messageHandlers;
 		const original = handlers[MessageType.sync];
 		handlers[MessageType.sync] = (encoder, decoder, provider, emitSynced, messageType) => {
 			const peek = decoding.clone(decoder);
-			if (decoding.readVarUint(peek) === 0) {
-				this.#opts.onServerStateVector(Y.decodeStateVector(decoding.readVarUint8Array(peek)));
-			}
+			const step = decoding.readVarUint(peek);
+			const payload = decoding.readVarUint8Array(peek);
+			if (step === SYNC_STEP1) this.#opts.onServerStateVector(Y.decodeStateVector(payload));
+			else this.#opts.onServerStateVector(Y.parseUpdateMeta(payload).to);
 			original(encoder, decoder, provider, emitSynced, messageType);
 		};
 	}
