@@ -1,3 +1,4 @@
+import { runDeviceColdStart } from './device-cold-start/index.ts';
 import { runSyncRelay } from './sync-relay/index.ts';
 
 /**
@@ -9,7 +10,10 @@ interface Benchmark {
 	run(): Promise<void>;
 }
 
-const BENCHMARKS: Benchmark[] = [{ name: 'sync-relay', run: runSyncRelay }];
+const BENCHMARKS: Benchmark[] = [
+	{ name: 'sync-relay', run: runSyncRelay },
+	{ name: 'device-cold-start', run: runDeviceColdStart }
+];
 
 async function main(names: string[]): Promise<void> {
 	const unknown = names.filter((n) => !BENCHMARKS.some((b) => b.name === n));

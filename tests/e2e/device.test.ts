@@ -122,6 +122,21 @@ describe('DEVICE-SYNC-4, DEVICE-SESSION-2, DEVICE-STORE-2: two devices on one ap
 		await b.page.waitForSelector(appointment('Can Öztürk'), { state: 'detached', timeout: 1000 });
 	});
 
+	it('speaks Turkish by default and English on request, and the choice sticks across reloads', async () => {
+		const nav = () => a.page.textContent('nav');
+		expect(await nav()).toContain('Randevular');
+		await a.page.goto(`${server.url}/settings`);
+		await a.page.click('button[lang="en"]');
+		await a.page.reload();
+		await a.page.waitForSelector('[data-testid="session"]');
+		expect(await nav()).toContain('Schedule');
+		expect(await a.page.getAttribute('html', 'lang')).toBe('en');
+		await a.page.click('button[lang="tr"]');
+		expect(await nav()).toContain('Randevular');
+		await a.page.goto(`${server.url}/schedule`);
+		await a.page.waitForSelector(DAY_READY);
+	});
+
 	it('signing out leaves no clinic data on the device', async () => {
 		expect(await localDatabases(b.page)).toContain('frontdesk');
 		await b.page.click('[data-testid="sign-out"]');

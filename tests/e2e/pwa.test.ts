@@ -1,20 +1,10 @@
 import fs from 'node:fs';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromiumProfile } from '../helpers/browser.ts';
 import { ServerProcess, tempDataDir, testEnv } from '../helpers/server.ts';
 
 // The built app (`npm run test:e2e` builds first) in Debian's Chromium: installable, and opening with no network.
-
-// The flags of tests/helpers/browser.ts: its launchChromium() gives an incognito-like context, which cannot install.
-const CHROMIUM_ARGS = [
-	'--headless',
-	'--no-sandbox',
-	'--disable-gpu',
-	'--disable-background-networking',
-	'--disable-component-update',
-	'--disable-sync',
-	'--no-first-run'
-];
 
 let server: ServerProcess;
 let profileDir: string;
@@ -25,11 +15,7 @@ beforeAll(async () => {
 	server = await ServerProcess.start(testEnv());
 	// A persistent profile, not browser.newContext(): Chromium never offers to install from an incognito context.
 	profileDir = tempDataDir('frontdesk-chromium-');
-	context = await chromium.launchPersistentContext(profileDir, {
-		executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-		args: CHROMIUM_ARGS,
-		baseURL: server.url
-	});
+	context = await launchChromiumProfile(profileDir, server.url);
 	page = context.pages()[0] ?? (await context.newPage());
 	await page.goto('/');
 	await page.waitForSelector('[data-app-root]');
