@@ -24,7 +24,8 @@ export async function runDeviceColdStart(): Promise<void> {
 		const build = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
 		if (build.status !== 0) throw new Error('npm run build failed');
 	}
-	const env = testEnv({ LOG_LEVEL: 'warn' });
+	// Info level: the harness waits for the server's "listening" line.
+	const env = testEnv();
 	const clinic = await createClinic(env, 'Bench Klinik');
 	const user = await createUser(env, clinic, 'reception');
 	const server = await ServerProcess.start(env);

@@ -63,6 +63,7 @@ function connect(
 		}
 	});
 	connections.push(connection);
+	connection.start();
 	const next = (state: ConnectionState) => new Promise<void>((resolve) => waiters.push({ state, resolve }));
 	const reached = (state: ConnectionState) => (states.includes(state) ? Promise.resolve() : next(state));
 	const acknowledged = (client: number, clock: number) =>

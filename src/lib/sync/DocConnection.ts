@@ -37,6 +37,7 @@ export class DocConnection {
 	#opened = false;
 	#timer: ReturnType<typeof setTimeout> | null = null;
 	#stopped = false;
+	#started = false;
 
 	constructor(docName: string, doc: Y.Doc, opts: DocConnectionOptions) {
 		this.#opts = opts;
@@ -61,7 +62,16 @@ export class DocConnection {
 			}
 		});
 		this.provider.on('closed', ({ code }) => void this.#onClosed(code));
-		void this.#connect();
+	}
+
+	/**
+	 * Opens the socket. Call it once the doc holds what the device stored: the server then sends only what the device
+	 * lacks, instead of the whole doc again.
+	 */
+	start(): void {
+		if (this.#started) return;
+		this.#started = true;
+		if (this.#state !== 'offline') void this.#connect();
 	}
 
 	get state(): ConnectionState {
@@ -76,7 +86,7 @@ export class DocConnection {
 	}
 
 	reconnect(): void {
-		if (this.#stopped || this.provider.wsconnected || this.provider.wsconnecting) return;
+		if (this.#stopped || !this.#started || this.provider.wsconnected || this.provider.wsconnecting) return;
 		this.#clearTimer();
 		this.#failures = 0;
 		void this.#connect();

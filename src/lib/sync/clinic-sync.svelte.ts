@@ -73,6 +73,7 @@ export class ClinicSync {
 		});
 		if (!this.browserOnline) connection.pause();
 		this.#states[docName] = connection.state;
+		void persistence.ready.then(() => connection.start());
 		const open: OpenDoc = { doc, loaded: persistence.ready, persistence, connection };
 		this.#docs.set(docName, open);
 		return open;
