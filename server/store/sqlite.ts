@@ -46,6 +46,8 @@ export class SqliteStore implements Store {
 	constructor(file: string) {
 		fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
 		this.#db = new Database(file);
+		// Readable by the server's user only; SQLite gives the -wal and -shm files the same mode.
+		fs.chmodSync(file, 0o600);
 		this.#db.pragma('journal_mode = WAL');
 		this.#db.pragma('synchronous = FULL');
 		this.#db.pragma('foreign_keys = ON');

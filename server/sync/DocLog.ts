@@ -16,16 +16,20 @@ export class DocLog {
 		this.#keyring = keyring;
 	}
 
-	/** The doc's whole state as one update, the last sequence number used, and how many records hold it. */
-	async load(clinicId: string, docName: string): Promise<{ state: Uint8Array | null; lastSeq: number; records: number }> {
+	/** The doc's whole state as one update, the last sequence number used, and how many updates follow the snapshot. */
+	async load(clinicId: string, docName: string): Promise<{ state: Uint8Array | null; lastSeq: number; updates: number }> {
 		const records = await this.#store.loadDocRecords(docName);
-		if (records.length === 0) return { state: null, lastSeq: 0, records: 0 };
+		if (records.length === 0) return { state: null, lastSeq: 0, updates: 0 };
 		const key = await this.#keyring.dataKey(clinicId);
 		const updates = records.map((r) => {
 			if (r.clinicId !== clinicId) throw new Error(`record ${r.seq} of ${docName} belongs to another clinic`);
 			return open(key, r.data, aad(r.clinicId, r.docName, r.kind, r.seq));
 		});
-		return { state: Y.mergeUpdates(updates), lastSeq: records[records.length - 1].seq, records: records.length };
+		return {
+			state: updates.length === 1 ? updates[0] : Y.mergeUpdates(updates),
+			lastSeq: records[records.length - 1].seq,
+			updates: records.filter((r) => r.kind === 'update').length
+		};
 	}
 
 	/** Seals one record for appending; the data key must already be known (the doc was loaded). */

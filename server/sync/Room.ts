@@ -30,7 +30,8 @@ export class Room implements CommitTarget {
 	readonly connections = new Set<Connection>();
 	readonly #deps: RoomDeps;
 	#nextSeq = 1;
-	#storedRecords = 0;
+	/** Update records stored after the snapshot: what a compaction folds in. */
+	#updatesSinceSnapshot = 0;
 	#pending = 0;
 	#afterCommit: (() => void)[] = [];
 	/** Updates received since the last commit, applied together just before it (one merge, one transaction). */
@@ -51,11 +52,11 @@ export class Room implements CommitTarget {
 
 	static async load(name: string, clinicId: string, deps: RoomDeps): Promise<Room> {
 		const room = new Room(name, clinicId, deps);
-		const { state, lastSeq, records } = await deps.log.load(clinicId, name);
+		const { state, lastSeq, updates } = await deps.log.load(clinicId, name);
 		if (state) Y.applyUpdate(room.doc, state, FROM_STORE);
 		room.#nextSeq = lastSeq + 1;
-		room.#storedRecords = records;
-		if (records > deps.compactAfterUpdates) await room.compact();
+		room.#updatesSinceSnapshot = updates;
+		if (updates > deps.compactAfterUpdates) await room.compact();
 		return room;
 	}
 
@@ -134,14 +135,14 @@ export class Room implements CommitTarget {
 	};
 
 	committed(entries: PendingUpdate<this>[]): void {
-		this.#storedRecords += entries.length;
+		this.#updatesSinceSnapshot += entries.length;
 		this.#pending -= entries.length;
 		this.#relay(entries);
 		if (this.#pending === 0) {
 			const waiting = this.#afterCommit;
 			this.#afterCommit = [];
 			for (const run of waiting) run();
-			if (this.#storedRecords > this.#deps.compactAfterUpdates) void this.compact();
+			if (this.#updatesSinceSnapshot > this.#deps.compactAfterUpdates) void this.compact();
 		}
 	}
 
@@ -186,13 +187,13 @@ export class Room implements CommitTarget {
 	/** Rewrites the stored log as one snapshot of the current (durable) state. */
 	compact(): Promise<void> {
 		if (this.#compacting) return this.#compacting;
-		if (this.#pending > 0 || this.#storedRecords <= 1 || this.#closed) return Promise.resolve();
+		if (this.#pending > 0 || this.#updatesSinceSnapshot === 0 || this.#closed) return Promise.resolve();
 		const seq = this.#nextSeq - 1;
 		const state = Y.encodeStateAsUpdate(this.doc);
 		this.#compacting = this.#deps.log
 			.compact(this.clinicId, this.name, seq, state)
 			.then(() => {
-				this.#storedRecords = 1 + (this.#nextSeq - 1 - seq);
+				this.#updatesSinceSnapshot = this.#nextSeq - 1 - seq;
 			})
 			.catch((error: unknown) => {
 				this.#deps.logger.error(

@@ -1,8 +1,9 @@
 import * as Y from 'yjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DocConnection, type ConnectionState } from '../../src/lib/sync/DocConnection.ts';
-import { createClinic, createUser, ServerProcess, testEnv } from '../helpers/server.ts';
-import { browserLikeWebSocket, login, trpc, withTimeout } from '../helpers/client.ts';
+import { startClinicServer } from '../helpers/clinic.ts';
+import { ServerProcess } from '../helpers/server.ts';
+import { browserLikeWebSocket, trpc, withTimeout } from '../helpers/client.ts';
 
 // The device's connection (src/lib/sync/DocConnection.ts) against the real server: rules DEVICE-SYNC-* .
 const running: ServerProcess[] = [];
@@ -13,13 +14,9 @@ afterEach(async () => {
 });
 
 async function setup() {
-	const env = testEnv();
-	const clinic = await createClinic(env);
-	const user = await createUser(env, clinic, 'reception');
-	const server = await ServerProcess.start(env);
-	running.push(server);
-	const cookie = await login(server.url, user.email, user.password);
-	return { env, clinic, user, server, cookie };
+	const started = await startClinicServer('reception');
+	running.push(started.server);
+	return started;
 }
 
 function connect(

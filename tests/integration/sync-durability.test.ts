@@ -2,8 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as Y from 'yjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createClinic, createUser, ServerProcess, testEnv, type ServerEnv } from '../helpers/server.ts';
-import { connectProvider, login, whenDoc, whenSynced, withTimeout } from '../helpers/client.ts';
+import { startClinicServer } from '../helpers/clinic.ts';
+import { ServerProcess, type ServerEnv } from '../helpers/server.ts';
+import { connectProvider, whenDoc, whenSynced, withTimeout } from '../helpers/client.ts';
 
 const running: ServerProcess[] = [];
 afterEach(async () => {
@@ -11,13 +12,9 @@ afterEach(async () => {
 });
 
 async function setup(extra: Record<string, string> = {}) {
-	const env = testEnv(extra);
-	const clinic = await createClinic(env);
-	const user = await createUser(env, clinic, 'practitioner');
-	const server = await ServerProcess.start(env);
-	running.push(server);
-	const cookie = await login(server.url, user.email, user.password);
-	return { env, clinic, user, server, cookie };
+	const started = await startClinicServer('practitioner', extra);
+	running.push(started.server);
+	return started;
 }
 
 async function restart(env: ServerEnv, port: number): Promise<ServerProcess> {
