@@ -63,6 +63,46 @@ describe('SYNC-STORE-1: what is stored is encrypted', () => {
 		reader.destroy();
 	});
 
+	it('a tampered record fails loudly: the doc is not served, nothing else is returned in its place', async () => {
+		const { env, clinic, server, cookie } = await setup();
+		const name = `${clinic}/contacts`;
+		const writer = connectProvider(server.wsUrl, name, { cookie, origin: server.url });
+		await whenSynced(writer);
+		writer.doc.getMap('contacts').set('c1', { name: 'Ayşe' });
+		const reader = connectProvider(server.wsUrl, name, { cookie, origin: server.url });
+		await withTimeout(
+			whenDoc(reader.doc, (d) => d.getMap('contacts').has('c1')),
+			5000,
+			'stored'
+		);
+		writer.destroy();
+		reader.destroy();
+		await server.stop();
+
+		const Database = (await import('better-sqlite3')).default;
+		const db = new Database(path.join(env.DATA_DIR, 'frontdesk.db'));
+		const row = db.prepare('SELECT seq, data FROM doc_records WHERE doc_name = ?').get(name) as { seq: number; data: Buffer };
+		row.data[row.data.length - 20] ^= 0x01;
+		db.prepare('UPDATE doc_records SET data = ? WHERE doc_name = ? AND seq = ?').run(row.data, name, row.seq);
+		db.close();
+
+		const again = await restart(env, 0);
+		const victim = connectProvider(again.wsUrl, name, { cookie, origin: again.url });
+		const closed = await withTimeout(
+			new Promise<{ code: number }>((resolve) => victim.on('connection-close', (e) => e && resolve(e))),
+			5000,
+			'closed'
+		);
+		expect(closed.code).toBe(1011);
+		expect(victim.doc.getMap('contacts').size).toBe(0);
+		expect(again.logs.some((line) => line.includes('loading doc failed') && line.includes('failed authentication'))).toBe(true);
+		victim.destroy();
+		// Other docs of the clinic are unaffected.
+		const other = connectProvider(again.wsUrl, `${clinic}/inbox`, { cookie, origin: again.url });
+		await withTimeout(whenSynced(other), 5000, 'other doc');
+		other.destroy();
+	});
+
 	it('the server refuses to start with another master key, and names the cause', async () => {
 		const { env, server } = await setup();
 		await server.stop();
