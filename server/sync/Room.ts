@@ -64,9 +64,9 @@ export class Room implements CommitTarget {
 		return this.#closed;
 	}
 
-	/** True while updates are waiting for their commit or a compaction runs. */
+	/** True while updates wait to be applied or committed, or a compaction runs. */
 	get busy(): boolean {
-		return this.#pending > 0 || this.#compacting !== null;
+		return this.#incoming.length > 0 || this.#pending > 0 || this.#compacting !== null;
 	}
 
 	join(conn: Connection): void {
