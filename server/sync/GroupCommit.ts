@@ -92,14 +92,25 @@ export class GroupCommit<R extends CommitTarget> {
 			if (list) list.push(entry);
 			else byRoom.set(entry.room, [entry]);
 		}
+		// Sealed per doc: a clinic whose key cannot be had fails its own docs, not the others in the batch.
+		const records: DocRecord[] = [];
+		for (const [room, entries] of byRoom) {
+			try {
+				const sealed: DocRecord[] = [];
+				for (const e of entries) sealed.push(await this.#log.seal(room.clinicId, room.name, 'update', e.seq, e.update));
+				records.push(...sealed);
+			} catch (error) {
+				this.#logger.error({ doc: room.name, err: errorSummary(error) }, 'sealing updates failed');
+				byRoom.delete(room);
+				room.failed(error);
+			}
+		}
 		try {
-			const records: DocRecord[] = [];
-			for (const e of batch) records.push(await this.#log.seal(e.room.clinicId, e.room.name, 'update', e.seq, e.update));
 			await this.#log.append(records);
 			this.stats.commits++;
-			this.stats.updates += batch.length;
+			this.stats.updates += records.length;
 		} catch (error) {
-			this.#logger.error({ err: errorSummary(error), updates: batch.length, docs: byRoom.size }, 'storing updates failed');
+			this.#logger.error({ err: errorSummary(error), updates: records.length, docs: byRoom.size }, 'storing updates failed');
 			for (const room of byRoom.keys()) room.failed(error);
 			return;
 		}
