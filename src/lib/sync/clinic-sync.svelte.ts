@@ -79,11 +79,6 @@ export class ClinicSync {
 		return open;
 	}
 
-	/** Every open doc's connection, for the settings and test pages that show them. */
-	get connections(): { docName: string; state: ConnectionState }[] {
-		return Object.entries(this.#states).map(([docName, state]) => ({ docName, state }));
-	}
-
 	readonly #wentOffline = () => {
 		this.browserOnline = false;
 		for (const { connection } of this.#docs.values()) connection.pause();
