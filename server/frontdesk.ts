@@ -5,6 +5,7 @@ import { createApiHandler, TRPC_PREFIX } from './api/index.ts';
 import type { Config } from './config/index.ts';
 import { openStoreAndKeys } from './boot.ts';
 import { createLogger, type Logger } from './log.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
 import { seedDemoClinic } from './seed/demoClinic.ts';
 import type { Store } from './store/index.ts';
 import { SyncServer } from './sync/index.ts';
@@ -17,6 +18,7 @@ export interface Frontdesk {
 	readonly httpServer: http.Server;
 	readonly logger: Logger;
 	readonly store: Store;
+	readonly metrics: Metrics;
 	setAppHandler(handler: AppHandler): void;
 	listen(): Promise<number>;
 	close(): Promise<void>;
@@ -25,6 +27,7 @@ export interface Frontdesk {
 /** Composes the process: config → store → keys → auth → sync → API → one HTTP server on one port. */
 export async function createFrontdesk(config: Config): Promise<Frontdesk> {
 	const logger = createLogger(config.logLevel);
+	const metrics = createMetrics();
 	const { store, keyring } = await openStoreAndKeys(config);
 
 	const sessions = new Sessions(store);
@@ -36,8 +39,9 @@ export async function createFrontdesk(config: Config): Promise<Frontdesk> {
 		sessions,
 		tickets,
 		logger,
+		metrics,
 		origins: config.origins,
-		maxMessageBytes: config.syncMaxMessageBytes,
+		limits: config.sync,
 		sessionRecheckMs: config.sessionRecheckMs,
 		compactAfterUpdates: config.compactAfterUpdates
 	});
@@ -73,6 +77,7 @@ export async function createFrontdesk(config: Config): Promise<Frontdesk> {
 		httpServer,
 		logger,
 		store,
+		metrics,
 		setAppHandler(handler) {
 			app = handler;
 		},

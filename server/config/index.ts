@@ -5,7 +5,15 @@ import { z } from 'zod';
  * Every setting the process reads, parsed once. A wrong value stops start-up with a message
  * naming the variable; nothing else in server/ reads process.env.
  */
+const count = (fallback: number, min = 1) => z.coerce.number().int().min(min).default(fallback);
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const GiB = 1024 * MiB;
+
 const schema = z.object({
+	/** `production` refuses unsafe defaults (a key file created next to the data, the demo clinic). */
+	NODE_ENV: z.enum(['production', 'development', 'test']).default('development'),
 	PORT: z.coerce.number().int().min(0).max(65535).default(3000),
 	HOST: z.string().min(1).default('0.0.0.0'),
 	/** The public origin(s) of the app, comma-separated; websocket cookies count only from these or from the request's own host. */
@@ -34,32 +42,88 @@ const schema = z.object({
 		.refine((v) => v === undefined || Buffer.from(v, 'base64').length === 32, 'must be base64 of exactly 32 bytes'),
 	APP_MASTER_KEY_FILE: z.string().min(1).optional(),
 	LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-	/** Largest websocket message accepted; larger ones close that socket (1009). */
-	SYNC_MAX_MESSAGE_BYTES: z.coerce
-		.number()
-		.int()
-		.min(1024)
-		.default(32 * 1024 * 1024),
+	/**
+	 * How many reverse proxies stand in front of the server: the client address is read that many hops from the
+	 * right of `X-Forwarded-For`. 0 (default) ignores the header, which any client can forge.
+	 */
+	TRUST_PROXY: z
+		.string()
+		.default('0')
+		.transform((v, ctx) => {
+			if (v === 'false') return 0;
+			if (v === 'true') return 1;
+			const n = Number(v);
+			if (!Number.isInteger(n) || n < 0 || n > 10) ctx.addIssue({ code: 'custom', message: 'must be true, false or 0–10' });
+			return n;
+		}),
+	/** Bearer token for `/metrics`; unset, `/metrics` answers only direct requests from this machine (loopback). */
+	METRICS_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
+	/** Largest HTTP request body (tRPC); larger ones are refused with 413 without being read. */
+	HTTP_MAX_BODY_BYTES: count(64 * KiB, 1024),
+	/** Sync tickets one session may mint per minute. */
+	SYNC_TICKETS_PER_MINUTE: count(120),
+	/** Largest websocket message accepted; larger ones close that socket (1009). Devices split what they send below it. */
+	SYNC_MAX_MESSAGE_BYTES: count(4 * MiB, 64 * KiB),
+	/** Bytes waiting to be sent to one socket (a peer that does not read); past it the socket closes with 1013. */
+	SYNC_MAX_BUFFERED_BYTES: count(8 * MiB, 64 * KiB),
+	/** Bytes of messages one socket may send while its doc is still loading. */
+	SYNC_MAX_BACKLOG_BYTES: count(8 * MiB, 64 * KiB),
+	/** Largest awareness (presence) state of one client, as JSON. */
+	SYNC_MAX_AWARENESS_STATE_BYTES: count(64 * KiB, 1024),
+	/** Awareness client ids one socket may introduce (the stock client uses one). */
+	SYNC_MAX_AWARENESS_CLIENTS: count(4),
+	/** Sync-step-1 and query-awareness messages one socket may send per minute, each (bursts of 10). */
+	SYNC_QUERIES_PER_MINUTE: count(60),
+	/** Open sockets one session may hold at once (Chromium opens at most 255 per browser profile). */
+	SYNC_MAX_SOCKETS_PER_SESSION: count(256),
+	/** Open sockets one session may hold on one doc (one per tab). */
+	SYNC_MAX_SOCKETS_PER_SESSION_DOC: count(16),
+	/** Ping interval; a socket that has not answered the previous ping is cut. */
+	SYNC_PING_INTERVAL_MS: count(30_000, 100),
+	/** Docs one clinic may store; past it new docs are refused (4507). */
+	CLINIC_MAX_DOCS: count(200_000),
+	/** Stored bytes one clinic may use; past it writes are refused (4507). */
+	CLINIC_MAX_STORED_BYTES: count(10 * GiB, MiB),
+	/** Share of a clinic quota after which a warning is logged and the gauge shows it. */
+	QUOTA_WARN_RATIO: z.coerce.number().gt(0).max(1).default(0.8),
 	/** How often open sockets re-check their session (revocations made by other processes). */
 	SESSION_RECHECK_MS: z.coerce.number().int().min(100).default(15_000),
 	/** Stored updates of a doc after which its log is compacted into a snapshot. */
 	COMPACT_AFTER_UPDATES: z.coerce.number().int().min(2).default(500),
-	/** Seed a demo clinic when the store has no clinic yet. */
-	DEMO_CLINIC: z
-		.enum(['true', 'false'])
-		.default('true')
-		.transform((v) => v === 'true'),
+	/** Seed a demo clinic when the store has no clinic yet; default: outside production only. */
+	DEMO_CLINIC: z.enum(['true', 'false']).optional(),
 	SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000)
 });
 
+/** Every bound a sync client runs into; each one hit is logged and counted (`frontdesk_limit_hits_total`). */
+export interface SyncLimits {
+	maxMessageBytes: number;
+	maxBufferedBytes: number;
+	maxBacklogBytes: number;
+	maxAwarenessStateBytes: number;
+	maxAwarenessClients: number;
+	queriesPerMinute: number;
+	maxSocketsPerSession: number;
+	maxSocketsPerSessionDoc: number;
+	pingIntervalMs: number;
+	clinicMaxDocs: number;
+	clinicMaxStoredBytes: number;
+	quotaWarnRatio: number;
+}
+
 export interface Config {
+	production: boolean;
 	port: number;
 	host: string;
 	origins: string[];
 	dataDir: string;
 	masterKey: { kind: 'env'; base64: string } | { kind: 'file'; path: string };
 	logLevel: z.infer<typeof schema>['LOG_LEVEL'];
-	syncMaxMessageBytes: number;
+	trustProxy: number;
+	metricsToken: string | null;
+	httpMaxBodyBytes: number;
+	syncTicketsPerMinute: number;
+	sync: SyncLimits;
 	sessionRecheckMs: number;
 	compactAfterUpdates: number;
 	demoClinic: boolean;
@@ -78,7 +142,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 	}
 	const c = parsed.data;
 	const dataDir = path.resolve(c.DATA_DIR);
+	const production = c.NODE_ENV === 'production';
 	return {
+		production,
 		port: c.PORT,
 		host: c.HOST,
 		origins: c.ORIGIN,
@@ -87,10 +153,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 			? { kind: 'env', base64: c.APP_MASTER_KEY }
 			: { kind: 'file', path: path.resolve(c.APP_MASTER_KEY_FILE ?? path.join(dataDir, 'master.key')) },
 		logLevel: c.LOG_LEVEL,
-		syncMaxMessageBytes: c.SYNC_MAX_MESSAGE_BYTES,
+		trustProxy: c.TRUST_PROXY,
+		metricsToken: c.METRICS_TOKEN ?? null,
+		httpMaxBodyBytes: c.HTTP_MAX_BODY_BYTES,
+		syncTicketsPerMinute: c.SYNC_TICKETS_PER_MINUTE,
+		sync: {
+			maxMessageBytes: c.SYNC_MAX_MESSAGE_BYTES,
+			maxBufferedBytes: c.SYNC_MAX_BUFFERED_BYTES,
+			maxBacklogBytes: c.SYNC_MAX_BACKLOG_BYTES,
+			maxAwarenessStateBytes: c.SYNC_MAX_AWARENESS_STATE_BYTES,
+			maxAwarenessClients: c.SYNC_MAX_AWARENESS_CLIENTS,
+			queriesPerMinute: c.SYNC_QUERIES_PER_MINUTE,
+			maxSocketsPerSession: c.SYNC_MAX_SOCKETS_PER_SESSION,
+			maxSocketsPerSessionDoc: c.SYNC_MAX_SOCKETS_PER_SESSION_DOC,
+			pingIntervalMs: c.SYNC_PING_INTERVAL_MS,
+			clinicMaxDocs: c.CLINIC_MAX_DOCS,
+			clinicMaxStoredBytes: c.CLINIC_MAX_STORED_BYTES,
+			quotaWarnRatio: c.QUOTA_WARN_RATIO
+		},
 		sessionRecheckMs: c.SESSION_RECHECK_MS,
 		compactAfterUpdates: c.COMPACT_AFTER_UPDATES,
-		demoClinic: c.DEMO_CLINIC,
+		demoClinic: c.DEMO_CLINIC === undefined ? !production : c.DEMO_CLINIC === 'true',
 		shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS
 	};
 }

@@ -56,4 +56,12 @@ CREATE TABLE doc_records (
 ) WITHOUT ROWID;
 `
 	}
+	{
+		version: 2,
+		name: 'per-clinic usage and ticket sweep indexes',
+		sql: `
+CREATE INDEX doc_records_clinic ON doc_records(clinic_id, doc_name);
+CREATE INDEX sync_tickets_expiry ON sync_tickets(expires_at);
+`
+	}
 ];

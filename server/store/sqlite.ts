@@ -76,10 +76,14 @@ export class SqliteStore implements Store {
 			deleteExpiredSessions: db.prepare('DELETE FROM sessions WHERE expires_at <= ?'),
 			insertTicket: db.prepare('INSERT INTO sync_tickets (id, session_id, doc_name, expires_at) VALUES (?, ?, ?, ?)'),
 			takeTicket: db.prepare('DELETE FROM sync_tickets WHERE id = ? RETURNING *'),
+			deleteExpiredTickets: db.prepare('DELETE FROM sync_tickets WHERE expires_at <= ?'),
 			loadDocRecords: db.prepare('SELECT * FROM doc_records WHERE doc_name = ? ORDER BY seq'),
 			appendDocRecord: db.prepare('INSERT INTO doc_records (doc_name, seq, clinic_id, kind, data) VALUES (?, ?, ?, ?, ?)'),
 			deleteDocRecordsUpTo: db.prepare('DELETE FROM doc_records WHERE doc_name = ? AND seq <= ?'),
-			countDocRecords: db.prepare('SELECT count(*) AS n FROM doc_records WHERE doc_name = ?')
+			countDocRecords: db.prepare('SELECT count(*) AS n FROM doc_records WHERE doc_name = ?'),
+			clinicUsage: db.prepare(
+				'SELECT count(DISTINCT doc_name) AS docs, coalesce(sum(length(data)), 0) AS bytes FROM doc_records WHERE clinic_id = ?'
+			)
 		};
 	}
 
@@ -161,6 +165,10 @@ export class SqliteStore implements Store {
 			: null;
 	}
 
+	async deleteExpiredTickets(now: number) {
+		return this.#stmt.deleteExpiredTickets.run(now).changes;
+	}
+
 	async loadDocRecords(docName: string) {
 		return (this.#stmt.loadDocRecords.all(docName) as Row[]).map(toRecord);
 	}
@@ -179,6 +187,11 @@ export class SqliteStore implements Store {
 	}
 	async countDocRecords(docName: string) {
 		return (this.#stmt.countDocRecords.get(docName) as { n: number }).n;
+	}
+
+	async clinicUsage(clinicId: string) {
+		const r = this.#stmt.clinicUsage.get(clinicId) as { docs: number; bytes: number };
+		return { docs: r.docs, bytes: r.bytes };
 	}
 
 	async close() {

@@ -76,6 +76,7 @@ export interface Store {
 	insertTicket(row: TicketRow): Promise<void>;
 	/** Removes and returns the ticket: a ticket can be taken once. */
 	takeTicket(id: string): Promise<TicketRow | null>;
+	deleteExpiredTickets(now: number): Promise<number>;
 
 	/** A doc's records in sequence order: at most one snapshot, then the updates after it. */
 	loadDocRecords(docName: string): Promise<DocRecord[]>;
@@ -84,6 +85,8 @@ export interface Store {
 	/** Replaces every record of a doc up to `snapshot.seq` with the snapshot, in one transaction. */
 	compactDoc(snapshot: DocRecord): Promise<void>;
 	countDocRecords(docName: string): Promise<number>;
+	/** How many docs a clinic has stored and the bytes of their records (for its quotas). */
+	clinicUsage(clinicId: string): Promise<{ docs: number; bytes: number }>;
 
 	close(): Promise<void>;
 }

@@ -3,7 +3,9 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { Sessions, SyncTickets } from '../auth/index.ts';
 import type { Keyring } from '../crypto/index.ts';
+import type { SyncLimits } from '../config/index.ts';
 import type { Logger } from '../log.ts';
+import type { Metrics } from '../metrics.ts';
 import type { Store } from '../store/index.ts';
 import type * as Y from 'yjs';
 import { parseDocName } from '../../src/lib/domain/docName.ts';
@@ -21,8 +23,9 @@ export interface SyncServerOptions {
 	sessions: Sessions;
 	tickets: SyncTickets;
 	logger: Logger;
+	metrics: Metrics;
 	origins: readonly string[];
-	maxMessageBytes: number;
+	limits: SyncLimits;
 	sessionRecheckMs: number;
 	compactAfterUpdates: number;
 }
@@ -45,7 +48,7 @@ export class SyncServer {
 
 	constructor(opts: SyncServerOptions) {
 		this.#opts = opts;
-		this.#wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxMessageBytes, perMessageDeflate: false });
+		this.#wss = new WebSocketServer({ noServer: true, maxPayload: opts.limits.maxMessageBytes, perMessageDeflate: false });
 		this.#wss.on('error', (error) => opts.logger.error({ err: error.message }, 'websocket server error'));
 		const log = new DocLog(opts.store, opts.keyring);
 		this.#commit = new GroupCommit<Room>(log, opts.logger);

@@ -18,6 +18,14 @@ export const CloseCode = {
 	unauthenticated: 4401,
 	/** The user may not open this doc. */
 	forbidden: 4403,
+	/** The socket may only read this doc and sent a change: the device keeps it unsent and stops sending. */
+	readOnly: 4405,
+	/** Too many sockets, docs or queries from one session or socket: reconnect later, with backoff. */
+	tooManyRequests: 4429,
+	/** The clinic's storage quota is used up: the change stays on the device until an admin frees space. */
+	quotaExceeded: 4507,
+	/** The peer does not read what it is sent (too much waiting for it), or the doc's backlog is full: retry later. */
+	tryAgainLater: 1013,
 	/** The server is going away (shutdown); reconnecting later is right. */
 	goingAway: 1001,
 	/** A message over the size limit; ws itself closes with this. */
