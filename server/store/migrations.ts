@@ -55,7 +55,7 @@ CREATE TABLE doc_records (
 	PRIMARY KEY (doc_name, seq)
 ) WITHOUT ROWID;
 `
-	}
+	},
 	{
 		version: 2,
 		name: 'per-clinic usage and ticket sweep indexes',
