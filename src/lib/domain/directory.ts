@@ -1,5 +1,6 @@
 import * as Y from 'yjs';
 import { z } from 'zod';
+import { docId, hexColor, readEntry, type HexColor } from './fields.ts';
 import { newId } from './ids.ts';
 
 /**
@@ -9,21 +10,29 @@ import { newId } from './ids.ts';
 export interface Practitioner {
 	id: string;
 	name: string;
-	/** A CSS colour for the practitioner's column and appointments. */
-	color: string;
+	/** The colour of the practitioner's column and appointments: always `#rrggbb` (it goes into `style=`). */
+	color: HexColor;
 	active: boolean;
 }
 
+export const DEFAULT_PRACTITIONER_COLOR = hexColor.parse('#0f766e');
+
+const practitionerName = z.string().trim().min(1).max(120);
+
 export const practitionerInput = z.object({
-	name: z.string().trim().min(1).max(120),
-	color: z
-		.string()
-		.regex(/^#[0-9a-f]{6}$/i)
-		.default('#0f766e'),
+	name: practitionerName,
+	color: hexColor.default(DEFAULT_PRACTITIONER_COLOR),
 	active: z.boolean().default(true)
 });
 
-const practitioners = (doc: Y.Doc) => doc.getMap<Y.Map<unknown>>('practitioners');
+/** What a read accepts (DOC-READ-1): the write rules; a bad colour or flag falls back, a bad name skips the entry. */
+const storedPractitioner = z.object({
+	name: practitionerName,
+	color: hexColor.catch(DEFAULT_PRACTITIONER_COLOR),
+	active: z.boolean().catch(true)
+});
+
+const practitioners = (doc: Y.Doc) => doc.getMap<unknown>('practitioners');
 
 export function addPractitioner(doc: Y.Doc, input: z.input<typeof practitionerInput>): Practitioner {
 	const p = { id: newId(), ...practitionerInput.parse(input) };
@@ -37,15 +46,9 @@ export function addPractitioner(doc: Y.Doc, input: z.input<typeof practitionerIn
 
 export function listPractitioners(doc: Y.Doc): Practitioner[] {
 	const list: Practitioner[] = [];
-	for (const [id, map] of practitioners(doc)) {
-		const name = map.get('name');
-		if (typeof name !== 'string') continue;
-		list.push({
-			id,
-			name,
-			color: typeof map.get('color') === 'string' ? (map.get('color') as string) : '#0f766e',
-			active: map.get('active') !== false
-		});
+	for (const [id, entry] of practitioners(doc)) {
+		const p = docId.safeParse(id).success ? readEntry(entry, storedPractitioner) : null;
+		if (p) list.push({ id, ...p });
 	}
 	return list.sort((a, b) => a.name.localeCompare(b.name, 'tr'));
 }

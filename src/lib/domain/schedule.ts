@@ -1,5 +1,6 @@
 import * as Y from 'yjs';
 import { z } from 'zod';
+import { docId, readEntry, wallTime } from './fields.ts';
 import { newId } from './ids.ts';
 
 /**
@@ -18,26 +19,32 @@ export interface Appointment {
 	note: string;
 }
 
-const WALL_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/;
-
-const wallTime = z.string().refine((v) => {
-	const m = WALL_TIME.exec(v);
-	if (!m) return false;
-	const [, y, mo, d, h, mi] = m.map(Number);
-	const date = new Date(Date.UTC(y, mo - 1, d));
-	return date.getUTCMonth() === mo - 1 && date.getUTCDate() === d && h < 24 && mi < 60;
-}, 'must be a time like 2026-11-25T10:30');
+const durationMinutes = z
+	.number()
+	.int()
+	.min(5)
+	.max(12 * 60);
+const patientName = z.string().trim().min(1).max(200);
+const note = z.string().max(2000);
 
 export const appointmentInput = z.object({
-	practitionerId: z.string().min(1).max(64),
+	practitionerId: docId,
 	start: wallTime,
-	durationMinutes: z
-		.number()
-		.int()
-		.min(5)
-		.max(12 * 60),
-	patientName: z.string().trim().min(1).max(200),
-	note: z.string().max(2000).default('')
+	durationMinutes,
+	patientName,
+	note: note.default('')
+});
+
+/**
+ * What a read accepts (DOC-READ-1): the write rules. An entry without a valid practitioner, start or patient
+ * cannot be shown and is skipped; a bad duration shows as 30 minutes, a bad note as none.
+ */
+const storedAppointment = z.object({
+	practitionerId: docId,
+	start: wallTime,
+	durationMinutes: durationMinutes.catch(30),
+	patientName,
+	note: note.catch('')
 });
 
 export const appointmentChange = appointmentInput.partial();
@@ -54,7 +61,7 @@ export function monthOf(start: string): string {
 	return start.slice(0, 7);
 }
 
-const appointments = (doc: Y.Doc) => doc.getMap<Y.Map<unknown>>('appointments');
+const appointments = (doc: Y.Doc) => doc.getMap<unknown>('appointments');
 
 /** Adds an appointment to the schedule doc of `month`; its start must fall in that month. */
 export function addAppointment(doc: Y.Doc, month: string, input: AppointmentInput): Appointment {
@@ -72,14 +79,17 @@ export function addAppointment(doc: Y.Doc, month: string, input: AppointmentInpu
 export function changeAppointment(doc: Y.Doc, month: string, id: string, change: AppointmentChange): Appointment {
 	const parsed = appointmentChange.parse(change);
 	const map = appointments(doc).get(id);
-	if (!map) throw new ScheduleError('no such appointment');
+	if (!(map instanceof Y.Map)) throw new ScheduleError('no such appointment');
 	if (parsed.start !== undefined && monthOf(parsed.start) !== month) {
 		throw new ScheduleError(`the appointment would start outside ${month}`);
 	}
+	const fields = Object.fromEntries(Object.entries(parsed).filter(([, v]) => v !== undefined));
+	const changed = storedAppointment.safeParse({ ...Object.fromEntries(map.entries()), ...fields });
+	if (!changed.success) throw new ScheduleError('the appointment holds invalid values');
 	doc.transact(() => {
-		for (const [k, v] of Object.entries(parsed)) if (v !== undefined && map.get(k) !== v) map.set(k, v);
+		for (const [k, v] of Object.entries(fields)) if (map.get(k) !== v) map.set(k, v);
 	});
-	return readAppointment(id, map)!;
+	return { id, ...changed.data };
 }
 
 export function deleteAppointment(doc: Y.Doc, id: string): void {
@@ -90,8 +100,8 @@ export function deleteAppointment(doc: Y.Doc, id: string): void {
 /** Appointments, optionally of one day (`YYYY-MM-DD`), by start time then practitioner. */
 export function listAppointments(doc: Y.Doc, day?: string): Appointment[] {
 	const list: Appointment[] = [];
-	for (const [id, map] of appointments(doc)) {
-		const a = readAppointment(id, map);
+	for (const [id, entry] of appointments(doc)) {
+		const a = readAppointment(id, entry);
 		if (a && (day === undefined || a.start.startsWith(day))) list.push(a);
 	}
 	return list.sort(
@@ -137,16 +147,8 @@ export function findClashes(list: Appointment[]): Set<string> {
 	return clashes;
 }
 
-function readAppointment(id: string, map: Y.Map<unknown>): Appointment | null {
-	const start = map.get('start');
-	const practitionerId = map.get('practitionerId');
-	if (typeof start !== 'string' || typeof practitionerId !== 'string') return null;
-	return {
-		id,
-		practitionerId,
-		start,
-		durationMinutes: Number(map.get('durationMinutes') ?? 30),
-		patientName: String(map.get('patientName') ?? ''),
-		note: String(map.get('note') ?? '')
-	};
+function readAppointment(id: string, entry: unknown): Appointment | null {
+	if (!docId.safeParse(id).success) return null;
+	const a = readEntry(entry, storedAppointment);
+	return a && { id, ...a };
 }
