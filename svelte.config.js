@@ -11,6 +11,26 @@ const config = {
 		// The service worker serves the prerendered /shell document at every app URL: its asset paths must be
 		// absolute, or /settings/x would look for ./_app under /settings/.
 		paths: { relative: false },
+		// A nonce per dynamic page, script hashes in prerendered ones (the offline shell): no unhashed inline script
+		// runs. 'self' covers the same-origin websockets in connect-src. Inline styles stay allowed (components and
+		// app.html set style attributes); the server adds the same sources to files SvelteKit serves without this header.
+		csp: {
+			mode: 'auto',
+			directives: {
+				'default-src': ['self'],
+				'script-src': ['self'],
+				'style-src': ['self', 'unsafe-inline'],
+				'img-src': ['self', 'data:', 'blob:'],
+				'font-src': ['self'],
+				'connect-src': ['self'],
+				'worker-src': ['self'],
+				'manifest-src': ['self'],
+				'object-src': ['none'],
+				'base-uri': ['self'],
+				'form-action': ['self'],
+				'frame-ancestors': ['none']
+			}
+		},
 		typescript: {
 			config: (tsconfig) => {
 				tsconfig.compilerOptions.allowImportingTsExtensions = true;

@@ -1,9 +1,12 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Accounts, LoginLimiter, Sessions, SyncTickets } from './auth/index.ts';
+import { Accounts, LoginLimiter, Sessions, SyncTickets, TicketLimiter } from './auth/index.ts';
 import { createApiHandler, TRPC_PREFIX } from './api/index.ts';
 import type { Config } from './config/index.ts';
 import { openStoreAndKeys } from './boot.ts';
+import { declaredTooLarge, refuseTooLarge } from './http/bodyLimit.ts';
+import { registerSyncGauges, serveMetrics } from './http/metricsEndpoint.ts';
+import { API_CSP, defaultAppCsp, setSecurityHeaders } from './http/securityHeaders.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { seedDemoClinic } from './seed/demoClinic.ts';
@@ -46,21 +49,63 @@ export async function createFrontdesk(config: Config): Promise<Frontdesk> {
 		compactAfterUpdates: config.compactAfterUpdates
 	});
 	if (config.demoClinic && (await store.countClinics()) === 0) await seedDemoClinic(accounts, sync, config);
-	const api = createApiHandler({ accounts, sessions, tickets, loginLimiter: new LoginLimiter(), logger }, config.origins);
+	const api = createApiHandler(
+		{
+			accounts,
+			sessions,
+			tickets,
+			loginLimiter: new LoginLimiter(),
+			ticketLimiter: new TicketLimiter(config.syncTicketsPerMinute),
+			logger,
+			metrics
+		},
+		{ origins: config.origins, trustProxy: config.trustProxy, maxBodyBytes: config.httpMaxBodyBytes }
+	);
+	registerSyncGauges(metrics, () => sync.stats);
 	let app: AppHandler | null = null;
 
-	const httpServer = http.createServer((req, res) => {
+	const handle = (req: IncomingMessage, res: ServerResponse) => {
 		const path = (req.url ?? '/').split('?')[0];
-		if (path === '/healthz') {
+		setSecurityHeaders(req, res, config.trustProxy);
+		const isApi = path === TRPC_PREFIX || path.startsWith(TRPC_PREFIX + '/');
+		if (isApi) {
+			res.setHeader('Content-Security-Policy', API_CSP);
+			void api(req, res);
+			return;
+		}
+		// Nothing else takes a body this large (the app's own limit is adapter-node's BODY_SIZE_LIMIT).
+		if (declaredTooLarge(req, config.httpMaxBodyBytes)) {
+			metrics.limitHits.inc({ limit: 'http_max_body_bytes' });
+			logger.warn({ path, declared: true, limit: config.httpMaxBodyBytes }, 'request body over the limit');
+			res.setHeader('Content-Security-Policy', API_CSP);
+			refuseTooLarge(req, res, config.httpMaxBodyBytes);
+		} else if (path === '/healthz') {
+			res.setHeader('Content-Security-Policy', API_CSP);
 			res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-			res.end(JSON.stringify({ status: 'ok', ...sync.stats }));
-		} else if (path === TRPC_PREFIX || path.startsWith(TRPC_PREFIX + '/')) {
-			api(req, res);
+			res.end(JSON.stringify({ status: 'ok' }));
+		} else if (path === '/metrics') {
+			res.setHeader('Content-Security-Policy', API_CSP);
+			serveMetrics(req, res, metrics, config.metricsToken).catch((error: unknown) => {
+				logger.error({ err: error instanceof Error ? error.message : String(error) }, 'metrics failed');
+				if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+				res.end();
+			});
 		} else if (app) {
-			app(req, res, () => res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found'));
+			defaultAppCsp(res);
+			app(req, res, () => {
+				res.setHeader('Content-Security-Policy', API_CSP);
+				res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found');
+			});
 		} else {
+			res.setHeader('Content-Security-Policy', API_CSP);
 			res.writeHead(503, { 'content-type': 'text/plain' }).end('The app is not built: run `npm run build`.');
 		}
+	};
+	const httpServer = http.createServer(handle);
+	// `Expect: 100-continue`: a body over the limit is refused before the client sends it.
+	httpServer.on('checkContinue', (req, res) => {
+		if (!declaredTooLarge(req, config.httpMaxBodyBytes)) res.writeContinue();
+		handle(req, res);
 	});
 	httpServer.on('clientError', (_error, socket) => socket.destroy());
 	httpServer.on('upgrade', (req, socket, head) => {
@@ -69,7 +114,14 @@ export async function createFrontdesk(config: Config): Promise<Frontdesk> {
 			void sync.handleUpgrade(req, socket, head);
 		}
 	});
-	const sweep = setInterval(() => void store.deleteExpiredSessions(Date.now()), 60 * 60 * 1000);
+	// Expired sessions and sync tickets are dead rows: swept every few minutes (tickets live 60 s).
+	const sweep = setInterval(
+		() =>
+			void Promise.all([store.deleteExpiredSessions(Date.now()), store.deleteExpiredTickets(Date.now())]).catch(
+				(error: unknown) => logger.error({ err: error instanceof Error ? error.message : String(error) }, 'sweep failed')
+			),
+		5 * 60 * 1000
+	);
 	sweep.unref();
 
 	let closing: Promise<void> | null = null;

@@ -14,6 +14,8 @@ export const authRouter = router({
 		const email = input.email.toLowerCase();
 		const attempt = await loginLimiter.take(email, ctx.ip);
 		if (!attempt.allowed) {
+			ctx.deps.metrics.limitHits.inc({ limit: attempt.limit });
+			logger.warn({ ip: ctx.ip, limit: attempt.limit, retryAfterSeconds: attempt.retryAfterSeconds }, 'login attempt held back');
 			ctx.res.setHeader('Retry-After', String(attempt.retryAfterSeconds));
 			throw new TRPCError({
 				code: 'TOO_MANY_REQUESTS',
@@ -25,7 +27,7 @@ export const authRouter = router({
 			logger.info({ ip: ctx.ip }, 'login failed');
 			throw new TRPCError({ code: 'UNAUTHORIZED', message: 'wrong email or password' });
 		}
-		await loginLimiter.succeeded(email);
+		await loginLimiter.succeeded(email, ctx.ip);
 		const { token, session } = await sessions.create(user.id, {
 			ip: ctx.ip,
 			userAgent: ctx.req.headers['user-agent'] ?? null

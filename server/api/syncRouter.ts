@@ -19,6 +19,13 @@ export const syncRouter = router({
 		.mutation(async ({ ctx, input }) => {
 			const doc = parseDocName(input.doc)!;
 			const { user, session } = ctx.auth;
+			const wait = await ctx.deps.ticketLimiter.take(session.id);
+			if (wait !== null) {
+				ctx.deps.metrics.limitHits.inc({ limit: 'sync_tickets_per_minute' });
+				ctx.deps.logger.warn({ userId: user.id, retryAfterSeconds: wait }, 'sync tickets over the limit');
+				ctx.res.setHeader('Retry-After', String(wait));
+				throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: `too many tickets; try again in ${wait} s` });
+			}
 			if (doc.clinicId !== user.clinicId || !mayOpenDoc(user.role, doc.kind)) {
 				throw new TRPCError({ code: 'FORBIDDEN', message: 'you may not open this doc' });
 			}

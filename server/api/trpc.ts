@@ -1,8 +1,9 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ZodError, z } from 'zod';
-import type { Accounts, LoginLimiter, SessionContext, Sessions, SyncTickets } from '../auth/index.ts';
+import type { Accounts, LoginLimiter, SessionContext, Sessions, SyncTickets, TicketLimiter } from '../auth/index.ts';
 import type { Logger } from '../log.ts';
+import type { Metrics } from '../metrics.ts';
 import type { Role } from '../../src/lib/domain/roles.ts';
 
 export interface ApiDeps {
@@ -10,18 +11,23 @@ export interface ApiDeps {
 	sessions: Sessions;
 	tickets: SyncTickets;
 	loginLimiter: LoginLimiter;
+	ticketLimiter: TicketLimiter;
 	logger: Logger;
+	metrics: Metrics;
 }
 
 export interface ApiContext {
 	deps: ApiDeps;
 	req: IncomingMessage;
 	res: ServerResponse;
+	/** The client's address: the socket's peer, or `X-Forwarded-For` behind `TRUST_PROXY` proxies. */
 	ip: string;
 	/** Cookies get `Secure` everywhere but plain-HTTP localhost. */
 	secureCookies: boolean;
 	auth: SessionContext | null;
 }
+
+export const INTERNAL_ERROR_MESSAGE = 'internal error';
 
 const t = initTRPC.context<ApiContext>().create({
 	// Never send stack traces to clients, whatever NODE_ENV says.
@@ -29,6 +35,8 @@ const t = initTRPC.context<ApiContext>().create({
 	errorFormatter({ shape, error }) {
 		return {
 			...shape,
+			// An internal error's text (an SQL constraint, a file path) is for the log, not for clients.
+			message: error.code === 'INTERNAL_SERVER_ERROR' ? INTERNAL_ERROR_MESSAGE : shape.message,
 			data: {
 				...shape.data,
 				// Validation errors say which field is wrong and why; the client shows them next to the field.

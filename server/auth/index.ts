@@ -1,7 +1,8 @@
 export { Accounts, AccountError, publicUser, type PublicUser } from './accounts.ts';
 export { Sessions, SESSION_COOKIE, SESSION_TTL_MS, type SessionContext, type DeviceInfo } from './sessions.ts';
 export { SyncTickets, TICKET_TTL_MS } from './tickets.ts';
-export { LoginLimiter } from './loginLimiter.ts';
+export { LoginLimiter, type LoginAttempt, type LoginLimit } from './loginLimiter.ts';
+export { TicketLimiter } from './ticketLimiter.ts';
 export { MIN_PASSWORD_LENGTH } from './passwords.ts';
 export { generateId } from './tokens.ts';
 export { sessionCookie, blankSessionCookie, readCookie } from './cookies.ts';

@@ -12,6 +12,8 @@ const LAST_SEEN_GRANULARITY_MS = 60_000;
 export interface SessionContext {
 	session: SessionRow;
 	user: UserRow;
+	/** This validation extended the session: the cookie must be sent again with the new lifetime. */
+	renewed: boolean;
 }
 
 export interface DeviceInfo {
@@ -72,7 +74,7 @@ export class Sessions {
 			session.lastSeenAt = now;
 			await this.#store.touchSession(session.id, session.expiresAt, session.lastSeenAt);
 		}
-		return { session, user };
+		return { session, user, renewed: renew };
 	}
 
 	async list(userId: string): Promise<SessionRow[]> {
