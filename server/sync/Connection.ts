@@ -1,37 +1,73 @@
 import { WebSocket, type RawData } from 'ws';
+import type { SyncLimits } from '../config/index.ts';
 import type { Logger } from '../log.ts';
 import { CloseCode } from '../../src/lib/domain/syncProtocol.ts';
+import type { Role } from '../../src/lib/domain/roles.ts';
 import { BadMessage, parseMessage } from './messages.ts';
 import type { Room } from './Room.ts';
+import { TokenBucket } from './TokenBucket.ts';
 
 export interface ConnectionIdentity {
 	sessionId: string;
 	userId: string;
 	clinicId: string;
 	docName: string;
+	role: Role;
+	/** False for a role that may only read this doc's kind: its non-empty updates are refused with 4405. */
+	mayWrite: boolean;
 }
 
+/** Reports a bound that was hit (logged and counted under the setting's name) — shared by every socket. */
+export interface LimitReporter {
+	readonly limits: SyncLimits;
+	hit(limit: string, context: { doc: string; userId: string }): void;
+}
+
+/** Bursts of step-1 and query-awareness messages a socket may send before the per-minute rate applies. */
+const QUERY_BURST = 10;
+/** Grace for a peer to answer the close handshake before its socket is cut. */
+const CLOSE_GRACE_MS = 2000;
+
 /**
- * One authorized socket syncing one doc. Messages that arrive before the room is loaded wait in order;
- * an invalid message closes this socket only.
+ * One authorized socket syncing one doc. Everything it can make the server hold is bounded: what waits to be
+ * sent to it, what it sends while its doc loads, its query rate, its awareness. An invalid message or a bound
+ * hit closes this socket only.
  */
 export class Connection {
 	readonly identity: ConnectionIdentity;
-	/** Awareness client ids this socket announced, removed when it leaves. */
+	/** Awareness client ids this socket introduced: only it may change them, and they leave with it. */
 	readonly awarenessClients = new Set<number>();
+	/**
+	 * What this socket sent that depends on changes it has not sent yet (Yjs update, V2 encoding), held out of the
+	 * doc until they arrive; dropped when the socket closes (the device still has it and sends it again).
+	 */
+	held: Uint8Array | null = null;
+	readonly step1Rate: TokenBucket;
+	readonly queryAwarenessRate: TokenBucket;
+	/** Bytes of awareness states per second: presence is relayed to every socket of the doc. */
+	readonly awarenessRate: TokenBucket;
+	readonly closedPromise: Promise<void>;
 	readonly #socket: WebSocket;
 	readonly #logger: Logger;
+	readonly #reporter: LimitReporter;
 	#room: Room | null = null;
 	#backlog: Uint8Array[] = [];
+	#backlogBytes = 0;
 	#closed = false;
-	readonly closedPromise: Promise<void>;
+	#alive = true;
 
-	constructor(socket: WebSocket, identity: ConnectionIdentity, logger: Logger) {
+	constructor(socket: WebSocket, identity: ConnectionIdentity, logger: Logger, reporter: LimitReporter) {
 		this.#socket = socket;
 		this.identity = identity;
 		this.#logger = logger;
+		this.#reporter = reporter;
+		const { queriesPerMinute, maxAwarenessStateBytes } = reporter.limits;
+		this.step1Rate = new TokenBucket(QUERY_BURST, queriesPerMinute / 60);
+		this.queryAwarenessRate = new TokenBucket(QUERY_BURST, queriesPerMinute / 60);
+		this.awarenessRate = new TokenBucket(4 * maxAwarenessStateBytes, maxAwarenessStateBytes);
 		socket.binaryType = 'nodebuffer';
 		socket.on('message', (data, isBinary) => this.#onMessage(data, isBinary));
+		socket.on('pong', () => (this.#alive = true));
 		socket.on('error', (error) => {
 			this.#logger.warn({ doc: identity.docName, err: error.message }, 'sync socket error');
 			this.close(CloseCode.badMessage, 'socket error');
@@ -39,6 +75,8 @@ export class Connection {
 		this.closedPromise = new Promise((resolve) => socket.once('close', () => resolve()));
 		socket.once('close', () => {
 			this.#closed = true;
+			this.#backlog = [];
+			this.held = null;
 			this.#room?.leave(this);
 		});
 	}
@@ -53,35 +91,69 @@ export class Connection {
 		room.join(this);
 		const backlog = this.#backlog;
 		this.#backlog = [];
+		this.#backlogBytes = 0;
 		for (const data of backlog) this.#handle(data);
 	}
 
 	send(message: Uint8Array): void {
 		if (this.#socket.readyState !== WebSocket.OPEN) return;
+		// A peer that does not read would otherwise make the server hold everything sent to it.
+		if (this.#socket.bufferedAmount > this.#reporter.limits.maxBufferedBytes) {
+			this.refuse('sync_max_buffered_bytes', CloseCode.tryAgainLater, 'not reading');
+			return;
+		}
 		this.#socket.send(message, { binary: true }, (error) => {
 			if (error) this.close(CloseCode.goingAway, 'send failed');
 		});
 	}
 
+	/** Ping/pong: a socket that did not answer the previous ping is dead (a tablet that lost its network) and is cut. */
+	heartbeat(): void {
+		if (this.#closed) return;
+		if (!this.#alive) {
+			this.#socket.terminate();
+			return;
+		}
+		this.#alive = false;
+		this.#socket.ping();
+	}
+
+	/** Closes this socket because it hit a bound: logged and counted under the setting's name. */
+	refuse(limit: string, code: number, reason: string): void {
+		if (this.#closed) return;
+		this.#reporter.hit(limit, { doc: this.identity.docName, userId: this.identity.userId });
+		this.close(code, reason);
+	}
+
 	close(code: number, reason: string): void {
 		if (this.#closed) return;
 		this.#closed = true;
+		this.#backlog = [];
+		this.held = null;
 		this.#room?.leave(this);
 		if (this.#socket.readyState === WebSocket.OPEN || this.#socket.readyState === WebSocket.CONNECTING) {
 			this.#socket.close(code, reason);
 		}
 		// A peer that never answers the close handshake is cut after a grace period.
-		setTimeout(() => this.#socket.terminate(), 2000).unref();
+		setTimeout(() => this.#socket.terminate(), CLOSE_GRACE_MS).unref();
 	}
 
 	#onMessage(data: RawData, isBinary: boolean): void {
 		if (this.#closed) return;
 		if (!isBinary || !(data instanceof Buffer)) {
-			this.#reject('text frames are not part of the protocol');
+			this.reject('text frames are not part of the protocol');
 			return;
 		}
-		if (this.#room) this.#handle(data);
-		else this.#backlog.push(data);
+		if (this.#room) {
+			this.#handle(data);
+			return;
+		}
+		this.#backlogBytes += data.length;
+		if (this.#backlogBytes > this.#reporter.limits.maxBacklogBytes) {
+			this.refuse('sync_max_backlog_bytes', CloseCode.tryAgainLater, 'too much sent while the doc loads');
+			return;
+		}
+		this.#backlog.push(data);
 	}
 
 	#handle(data: Uint8Array): void {
@@ -89,12 +161,17 @@ export class Connection {
 		try {
 			this.#room.receive(this, parseMessage(data));
 		} catch (error) {
-			this.#reject(error instanceof BadMessage ? error.message : 'message could not be applied');
+			this.reject(error instanceof BadMessage ? error.message : 'message could not be applied');
 		}
 	}
 
-	#reject(reason: string): void {
-		this.#logger.warn({ doc: this.identity.docName, reason }, 'closing sync socket after a bad message');
+	/** Closes this socket after a message that breaks the protocol (4400). */
+	reject(reason: string): void {
+		if (this.#closed) return;
+		this.#logger.warn(
+			{ doc: this.identity.docName, userId: this.identity.userId, reason },
+			'closing sync socket after a bad message'
+		);
 		this.close(CloseCode.badMessage, 'bad message');
 	}
 }

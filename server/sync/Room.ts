@@ -1,26 +1,46 @@
 import * as awarenessProtocol from 'y-protocols/awareness';
 import * as Y from 'yjs';
+import type { SyncLimits } from '../config/index.ts';
 import type { Logger } from '../log.ts';
+import { CloseCode } from '../../src/lib/domain/syncProtocol.ts';
+import type { ClinicQuotas } from './ClinicQuotas.ts';
 import type { Connection } from './Connection.ts';
 import type { DocLog } from './DocLog.ts';
 import type { CommitTarget, GroupCommit, PendingUpdate } from './GroupCommit.ts';
-import { encodeAwareness, encodeSyncStep1, encodeSyncStep2, encodeUpdate, type IncomingMessage } from './messages.ts';
+import {
+	encodeAwareness,
+	encodeAwarenessEntries,
+	encodeSyncStep1,
+	encodeSyncStep2,
+	encodeUpdate,
+	type AwarenessEntry,
+	type IncomingMessage
+} from './messages.ts';
 
 /** Transaction origin of state read back from the store: it is already durable and must not be stored again. */
 const FROM_STORE = 'store';
 /** Transaction origin of updates that arrived on this doc's sockets. */
 const FROM_SOCKETS = 'remote';
+/** Stored size of a record beyond its update: nonce and tag (AES-GCM), and the row's keys, roughly. */
+const RECORD_OVERHEAD_BYTES = 64;
 
 export interface RoomDeps {
 	log: DocLog;
 	commit: GroupCommit<Room>;
 	logger: Logger;
 	compactAfterUpdates: number;
+	limits: SyncLimits;
+	quotas: ClinicQuotas;
 }
 
 /**
- * One doc in memory and the sockets syncing it. Invariant: nothing reaches another socket before it is
- * durable — updates are relayed from `committed`, and a step-2 answer waits until no update is pending.
+ * One doc in memory and the sockets syncing it. Invariants:
+ * - nothing reaches another socket before it is durable: updates are relayed from `committed`, and a step-1 or
+ *   step-2 message waits until no update is pending, so a device never counts as stored what is not;
+ * - a socket's update reaches the doc only after it applied cleanly, on its own, to a validation copy (the
+ *   shadow) and left nothing pending there: a bad update closes its sender and leaves no trace, and an update
+ *   whose dependencies are missing is held for its sender until they arrive, never served to anyone;
+ * - a socket changes only the awareness states it introduced.
  */
 export class Room implements CommitTarget {
 	readonly name: string;
@@ -29,12 +49,17 @@ export class Room implements CommitTarget {
 	readonly awareness: awarenessProtocol.Awareness;
 	readonly connections = new Set<Connection>();
 	readonly #deps: RoomDeps;
+	/** A copy of `doc`, made when the first socket writes, on which every socket's update is tried first. */
+	#shadow: Y.Doc | null = null;
+	readonly #awarenessOwners = new Map<number, Connection>();
 	#nextSeq = 1;
+	/** Whether any record of the doc is stored (a new doc counts against the clinic's doc quota). */
+	#stored = false;
 	/** Update records stored after the snapshot: what a compaction folds in. */
 	#updatesSinceSnapshot = 0;
 	#pending = 0;
 	#afterCommit: (() => void)[] = [];
-	/** Updates received since the last commit, applied together just before it (one merge, one transaction). */
+	/** Updates received since the last commit, validated and applied together just before it. */
 	#incoming: { conn: Connection; update: Uint8Array }[] = [];
 	#compacting: Promise<void> | null = null;
 	#closed = false;
@@ -52,9 +77,11 @@ export class Room implements CommitTarget {
 
 	static async load(name: string, clinicId: string, deps: RoomDeps): Promise<Room> {
 		const room = new Room(name, clinicId, deps);
+		await deps.quotas.prepare(clinicId);
 		const { state, lastSeq, updates } = await deps.log.load(clinicId, name);
 		if (state) Y.applyUpdate(room.doc, state, FROM_STORE);
 		room.#nextSeq = lastSeq + 1;
+		room.#stored = lastSeq > 0;
 		room.#updatesSinceSnapshot = updates;
 		if (updates > deps.compactAfterUpdates) await room.compact();
 		return room;
@@ -71,33 +98,50 @@ export class Room implements CommitTarget {
 
 	join(conn: Connection): void {
 		this.connections.add(conn);
-		conn.send(encodeSyncStep1(this.doc));
-		const states = this.awareness.getStates();
-		if (states.size > 0) {
-			conn.send(encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, [...states.keys()])));
-		}
+		this.#whenCommitted(() => {
+			if (!this.connections.has(conn)) return;
+			conn.send(encodeSyncStep1(this.doc));
+			const states = this.awareness.getStates();
+			if (states.size > 0) {
+				conn.send(encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, [...states.keys()])));
+			}
+		});
 	}
 
 	leave(conn: Connection): void {
 		this.connections.delete(conn);
 		if (conn.awarenessClients.size > 0) {
-			awarenessProtocol.removeAwarenessStates(this.awareness, [...conn.awarenessClients], null);
+			const ids = [...conn.awarenessClients];
+			for (const id of ids) if (this.#awarenessOwners.get(id) === conn) this.#awarenessOwners.delete(id);
+			conn.awarenessClients.clear();
+			awarenessProtocol.removeAwarenessStates(this.awareness, ids, null);
 		}
 	}
 
-	/** Applies one parsed message from a socket of this room. Throws only for invalid content. */
+	/** Handles one parsed message from a socket of this room. Throws only for invalid content. */
 	receive(conn: Connection, message: IncomingMessage): void {
 		switch (message.type) {
 			case 'sync-step1':
+				if (!conn.step1Rate.take())
+					return conn.refuse('sync_queries_per_minute', CloseCode.tooManyRequests, 'too many sync requests');
 				this.#whenCommitted(() => conn.send(encodeSyncStep2(this.doc, message.stateVector)));
 				return;
 			case 'sync-update':
+				// Every client answers step 1 with a step 2, empty when it has nothing new: that is not a write.
+				if (message.empty) return;
+				if (!conn.identity.mayWrite) {
+					this.#deps.logger.info({ doc: this.name, userId: conn.identity.userId }, 'refused a write to a read-only doc');
+					return conn.close(CloseCode.readOnly, 'this doc is read-only for your role');
+				}
 				if (this.#incoming.push({ conn, update: message.update }) === 1) this.#deps.commit.markDirty(this);
 				return;
 			case 'awareness':
-				awarenessProtocol.applyAwarenessUpdate(this.awareness, message.update, conn);
+				this.#receiveAwareness(conn, message.entries);
 				return;
 			case 'query-awareness':
+				if (!conn.queryAwarenessRate.take()) {
+					return conn.refuse('sync_queries_per_minute', CloseCode.tooManyRequests, 'too many awareness queries');
+				}
 				conn.send(
 					encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, [...this.awareness.getStates().keys()]))
 				);
@@ -107,34 +151,138 @@ export class Room implements CommitTarget {
 		}
 	}
 
-	/** Applies the updates received since the last commit as one; GroupCommit calls it right before committing. */
+	/**
+	 * Takes a socket's presence entries: each state is bounded, a socket may introduce only a few client ids, and
+	 * it may change only its own. An id held by another socket of the same session moves over (the device
+	 * reconnected before its old socket was found dead); one held by someone else is ignored.
+	 */
+	#receiveAwareness(conn: Connection, entries: AwarenessEntry[]): void {
+		const { maxAwarenessStateBytes, maxAwarenessClients } = this.#deps.limits;
+		let bytes = 0;
+		for (const e of entries) {
+			const size = Buffer.byteLength(e.state);
+			if (size > maxAwarenessStateBytes) {
+				return conn.refuse('sync_max_awareness_state_bytes', CloseCode.tooLarge, 'presence state too large');
+			}
+			bytes += size;
+		}
+		if (!conn.awarenessRate.take(bytes)) {
+			return conn.refuse('sync_max_awareness_state_bytes', CloseCode.tooManyRequests, 'presence updates too fast');
+		}
+		const accepted: AwarenessEntry[] = [];
+		for (const e of entries) {
+			const owner = this.#awarenessOwners.get(e.clientId);
+			if (owner === conn) {
+				accepted.push(e);
+			} else if (owner && owner.identity.sessionId !== conn.identity.sessionId) {
+				this.#deps.logger.warn(
+					{ doc: this.name, userId: conn.identity.userId },
+					'ignored presence for a client of another session'
+				);
+			} else if (e.clientId === this.awareness.clientID || (!owner && e.state === 'null')) {
+				// The server's own id, or the removal of a presence nobody holds: nothing to do.
+			} else {
+				if (!owner && conn.awarenessClients.size >= maxAwarenessClients) {
+					return conn.refuse('sync_max_awareness_clients', CloseCode.tooManyRequests, 'too many presences');
+				}
+				owner?.awarenessClients.delete(e.clientId);
+				this.#awarenessOwners.set(e.clientId, conn);
+				conn.awarenessClients.add(e.clientId);
+				accepted.push(e);
+			}
+		}
+		if (accepted.length > 0) awarenessProtocol.applyAwarenessUpdate(this.awareness, encodeAwarenessEntries(accepted), conn);
+	}
+
+	/**
+	 * Applies the updates received since the last commit; GroupCommit calls it right before committing. Each
+	 * socket's update is tried on the shadow on its own; only what applied cleanly there reaches the doc, as one
+	 * update.
+	 */
 	applyIncoming(): void {
 		const incoming = this.#incoming;
 		this.#incoming = [];
-		if (incoming.length === 0 || this.#closed) return;
+		if (this.#closed) return;
+		// Held updates of quiet sockets are retried too: what they waited for may have come from another socket.
+		const work: { conn: Connection; update: Uint8Array | null }[] = [];
+		const sending = new Set(incoming.map((i) => i.conn));
+		for (const conn of this.connections) if (conn.held && !sending.has(conn)) work.push({ conn, update: null });
+		work.push(...incoming);
+		if (work.length === 0) return;
+
+		const verdict = incoming.length > 0 ? this.#deps.quotas.check(this.clinicId, !this.#stored && this.#nextSeq === 1) : 'ok';
+		if (verdict !== 'ok') {
+			for (const conn of sending) conn.refuse(verdict, CloseCode.quotaExceeded, 'the clinic storage quota is reached');
+			return;
+		}
+
+		const accepted: Uint8Array[] = [];
+		for (const { conn, update } of work) {
+			if (!conn.isClosed) this.#tryOnShadow(conn, update, accepted);
+		}
+		if (accepted.length === 0) return;
 		try {
-			Y.applyUpdate(
-				this.doc,
-				incoming.length === 1 ? incoming[0].update : Y.mergeUpdates(incoming.map((i) => i.update)),
-				FROM_SOCKETS
-			);
+			Y.applyUpdate(this.doc, accepted.length === 1 ? accepted[0] : Y.mergeUpdates(accepted), FROM_SOCKETS);
 		} catch (error) {
-			// Each update decoded on arrival, so this is not expected; the senders are cut and resend on reconnect.
-			this.#deps.logger.error(
-				{ doc: this.name, err: error instanceof Error ? error.message : String(error) },
-				'applying updates failed'
+			// The shadow took these very updates: this is a bug, not a bad peer. Drop the doc; devices resend.
+			this.#deps.logger.error({ doc: this.name, err: errorMessage(error) }, 'validated updates failed to apply');
+			this.failed();
+		}
+	}
+
+	#tryOnShadow(conn: Connection, update: Uint8Array | null, accepted: Uint8Array[]): void {
+		const shadow = (this.#shadow ??= copyOf(this.doc));
+		const held = conn.held;
+		const produced: Uint8Array[] = [];
+		const capture = (u: Uint8Array) => produced.push(u);
+		shadow.on('update', capture);
+		try {
+			if (held) Y.applyUpdateV2(shadow, update ? Y.mergeUpdatesV2([held, Y.convertUpdateFormatV1ToV2(update)]) : held);
+			else if (update) Y.applyUpdate(shadow, update);
+		} catch (error) {
+			shadow.off('update', capture);
+			// Yjs may have integrated part of it before it threw: rebuild the shadow from the doc and what passed.
+			this.#shadow = copyOf(this.doc);
+			if (accepted.length > 0) Y.applyUpdate(this.#shadow, Y.mergeUpdates(accepted));
+			this.#deps.logger.warn(
+				{ doc: this.name, userId: conn.identity.userId, err: errorMessage(error) },
+				'update failed to apply'
 			);
-			for (const { conn } of incoming) conn.close(1011, 'update could not be applied');
+			conn.reject('update could not be applied');
+			return;
+		}
+		shadow.off('update', capture);
+		accepted.push(...produced);
+		const { pendingStructs, pendingDs } = shadow.store;
+		if (!pendingStructs && !pendingDs) {
+			conn.held = null;
+			return;
+		}
+		// Parts that depend on changes this socket has not sent: never in the doc, kept for the socket alone.
+		shadow.store.pendingStructs = null;
+		shadow.store.pendingDs = null;
+		const rest = [pendingStructs?.update, pendingDs].filter((u): u is Uint8Array => u != null);
+		const remainder = rest.length === 1 ? rest[0] : Y.mergeUpdatesV2(rest);
+		if (remainder.length > this.#deps.limits.maxBacklogBytes) {
+			conn.refuse('sync_max_backlog_bytes', CloseCode.resync, 'update depends on changes that were not sent');
+		} else {
+			conn.held = remainder;
 		}
 	}
 
 	readonly #onDocUpdate = (update: Uint8Array, origin: unknown) => {
 		if (origin === FROM_STORE || this.#closed) return;
+		// The server's own writes reach the shadow here; sockets' updates were applied to it first.
+		if (origin !== FROM_SOCKETS && this.#shadow) Y.applyUpdate(this.#shadow, update);
 		this.#pending++;
 		this.#deps.commit.enqueue({ room: this, seq: this.#nextSeq++, update, origin });
 	};
 
 	committed(entries: PendingUpdate<this>[]): void {
+		let bytes = 0;
+		for (const e of entries) bytes += e.update.length + RECORD_OVERHEAD_BYTES;
+		this.#deps.quotas.stored(this.clinicId, bytes, !this.#stored);
+		this.#stored = true;
 		this.#updatesSinceSnapshot += entries.length;
 		this.#pending -= entries.length;
 		this.#relay(entries);
@@ -165,17 +313,13 @@ export class Room implements CommitTarget {
 		for (const conn of this.connections) conn.send(message);
 	}
 
-	readonly #onAwarenessUpdate = (
-		{ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] },
-		origin: unknown
-	) => {
-		const changed = added.concat(updated, removed);
-		const conn = this.connections.has(origin as Connection) ? (origin as Connection) : null;
-		if (conn) {
-			for (const id of added) conn.awarenessClients.add(id);
-			for (const id of removed) conn.awarenessClients.delete(id);
+	readonly #onAwarenessUpdate = ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }) => {
+		for (const id of removed) {
+			const owner = this.#awarenessOwners.get(id);
+			owner?.awarenessClients.delete(id);
+			this.#awarenessOwners.delete(id);
 		}
-		const message = encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed));
+		const message = encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, added.concat(updated, removed)));
 		for (const c of this.connections) c.send(message);
 	};
 
@@ -194,12 +338,10 @@ export class Room implements CommitTarget {
 			.compact(this.clinicId, this.name, seq, state)
 			.then(() => {
 				this.#updatesSinceSnapshot = this.#nextSeq - 1 - seq;
+				this.#deps.quotas.compacted(this.clinicId);
 			})
 			.catch((error: unknown) => {
-				this.#deps.logger.error(
-					{ doc: this.name, err: error instanceof Error ? error.message : String(error) },
-					'compaction failed'
-				);
+				this.#deps.logger.error({ doc: this.name, err: errorMessage(error) }, 'compaction failed');
 			})
 			.finally(() => {
 				this.#compacting = null;
@@ -214,5 +356,15 @@ export class Room implements CommitTarget {
 		this.awareness.off('update', this.#onAwarenessUpdate);
 		this.awareness.destroy();
 		this.doc.destroy();
+		this.#shadow?.destroy();
+		this.#shadow = null;
 	}
 }
+
+function copyOf(doc: Y.Doc): Y.Doc {
+	const copy = new Y.Doc({ gc: true });
+	Y.applyUpdate(copy, Y.encodeStateAsUpdate(doc));
+	return copy;
+}
+
+const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error));

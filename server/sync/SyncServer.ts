@@ -11,8 +11,10 @@ import type * as Y from 'yjs';
 import { parseDocName } from '../../src/lib/domain/docName.ts';
 import type { TransactionOrigin } from '../../src/lib/domain/origin.ts';
 import { CloseCode } from '../../src/lib/domain/syncProtocol.ts';
+import { mayWriteDoc } from '../../src/lib/domain/roles.ts';
 import { authorizeUpgrade } from './authorizeUpgrade.ts';
-import { Connection } from './Connection.ts';
+import { ClinicQuotas } from './ClinicQuotas.ts';
+import { Connection, type LimitReporter } from './Connection.ts';
 import { DocLog } from './DocLog.ts';
 import { GroupCommit } from './GroupCommit.ts';
 import { Room, type RoomDeps } from './Room.ts';
@@ -44,6 +46,8 @@ export class SyncServer {
 	readonly #roomDeps: RoomDeps;
 	readonly #commit: GroupCommit<Room>;
 	readonly #recheck: NodeJS.Timeout;
+	readonly #heartbeat: NodeJS.Timeout;
+	readonly #reporter: LimitReporter;
 	#stopping = false;
 
 	constructor(opts: SyncServerOptions) {
@@ -52,10 +56,26 @@ export class SyncServer {
 		this.#wss.on('error', (error) => opts.logger.error({ err: error.message }, 'websocket server error'));
 		const log = new DocLog(opts.store, opts.keyring);
 		this.#commit = new GroupCommit<Room>(log, opts.logger);
-		this.#roomDeps = { log, commit: this.#commit, logger: opts.logger, compactAfterUpdates: opts.compactAfterUpdates };
+		this.#roomDeps = {
+			log,
+			commit: this.#commit,
+			logger: opts.logger,
+			compactAfterUpdates: opts.compactAfterUpdates,
+			limits: opts.limits,
+			quotas: new ClinicQuotas(opts.store, opts.limits, opts.metrics, opts.logger)
+		};
+		this.#reporter = {
+			limits: opts.limits,
+			hit: (limit, context) => {
+				opts.metrics.limitHits.inc({ limit });
+				opts.logger.warn({ limit, ...context }, 'sync limit reached');
+			}
+		};
 		opts.sessions.events.on('ended', (sessionId) => this.#endSession(sessionId));
 		this.#recheck = setInterval(() => void this.#recheckSessions(), opts.sessionRecheckMs);
 		this.#recheck.unref();
+		this.#heartbeat = setInterval(() => this.#pingAll(), opts.limits.pingIntervalMs);
+		this.#heartbeat.unref();
 	}
 
 	get stats() {
@@ -86,10 +106,18 @@ export class SyncServer {
 		this.#wss.handleUpgrade(req, socket, head, (ws) => {
 			const conn = new Connection(
 				ws,
-				{ sessionId: auth.session.id, userId: auth.user.id, clinicId: doc.clinicId, docName },
-				this.#opts.logger
+				{
+					sessionId: auth.session.id,
+					userId: auth.user.id,
+					clinicId: doc.clinicId,
+					docName,
+					role: auth.user.role,
+					mayWrite: mayWriteDoc(auth.user.role, doc.kind)
+				},
+				this.#opts.logger,
+				this.#reporter
 			);
-			this.#track(conn);
+			if (!this.#track(conn)) return;
 			this.#withRoom(docName, doc.clinicId, (room) => conn.attach(room)).catch((error: unknown) => {
 				this.#opts.logger.error(
 					{ doc: docName, err: error instanceof Error ? error.message : String(error) },
@@ -100,9 +128,24 @@ export class SyncServer {
 		});
 	}
 
-	#track(conn: Connection): void {
-		const { sessionId } = conn.identity;
+	/**
+	 * Counts the socket against its session's caps; past one it is closed with 4429 (the device backs off and
+	 * retries), which a browser sees where it would not see an HTTP status of a refused upgrade.
+	 */
+	#track(conn: Connection): boolean {
+		const { sessionId, docName } = conn.identity;
+		const { maxSocketsPerSession, maxSocketsPerSessionDoc } = this.#opts.limits;
 		let set = this.#bySession.get(sessionId);
+		if (set && set.size >= maxSocketsPerSession) {
+			conn.refuse('sync_max_sockets_per_session', CloseCode.tooManyRequests, 'too many sockets for this session');
+			return false;
+		}
+		let onDoc = 0;
+		for (const other of set ?? []) if (other.identity.docName === docName) onDoc++;
+		if (onDoc >= maxSocketsPerSessionDoc) {
+			conn.refuse('sync_max_sockets_per_session_doc', CloseCode.tooManyRequests, 'too many sockets on this doc');
+			return false;
+		}
 		if (!set) this.#bySession.set(sessionId, (set = new Set()));
 		set.add(conn);
 		void conn.closedPromise.then(() => {
@@ -110,6 +153,11 @@ export class SyncServer {
 			if (set.size === 0) this.#bySession.delete(sessionId);
 			void this.#maybeUnload(conn.identity.docName);
 		});
+		return true;
+	}
+
+	#pingAll(): void {
+		for (const conns of this.#bySession.values()) for (const conn of conns) conn.heartbeat();
 	}
 
 	/**
@@ -179,6 +227,7 @@ export class SyncServer {
 	async close(): Promise<void> {
 		this.#stopping = true;
 		clearInterval(this.#recheck);
+		clearInterval(this.#heartbeat);
 		for (const conns of this.#bySession.values())
 			for (const conn of conns) conn.close(CloseCode.goingAway, 'server shutting down');
 		await this.#commit.idle();

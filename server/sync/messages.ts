@@ -15,10 +15,18 @@ const SYNC_STEP1 = 0;
 const SYNC_STEP2 = 1;
 const SYNC_UPDATE = 2;
 
+/** One client's presence in an awareness message: `state` is its JSON text (`null` when it left). */
+export interface AwarenessEntry {
+	clientId: number;
+	clock: number;
+	state: string;
+}
+
 export type IncomingMessage =
 	| { type: 'sync-step1'; stateVector: Uint8Array }
-	| { type: 'sync-update'; update: Uint8Array }
-	| { type: 'awareness'; update: Uint8Array }
+	/** `empty`: no structs and no deletions (what a client with nothing new answers in step 2). */
+	| { type: 'sync-update'; update: Uint8Array; empty: boolean }
+	| { type: 'awareness'; entries: AwarenessEntry[] }
 	| { type: 'query-awareness' }
 	| { type: 'auth' };
 
@@ -46,13 +54,13 @@ function readMessage(decoder: decoding.Decoder): IncomingMessage {
 			}
 			if (step === SYNC_STEP2 || step === SYNC_UPDATE) {
 				// Decoding the whole update first means a malformed one never reaches the doc.
-				Y.decodeUpdate(payload);
-				return { type: 'sync-update', update: payload };
+				const { structs, ds } = Y.decodeUpdate(payload);
+				return { type: 'sync-update', update: payload, empty: structs.length === 0 && ds.clients.size === 0 };
 			}
 			throw new BadMessage(`unknown sync step ${step}`);
 		}
 		case MessageType.awareness:
-			return { type: 'awareness', update: decoding.readVarUint8Array(decoder) };
+			return { type: 'awareness', entries: readAwarenessEntries(decoding.readVarUint8Array(decoder)) };
 		case MessageType.queryAwareness:
 			return { type: 'query-awareness' };
 		case MessageType.auth:
@@ -62,6 +70,40 @@ function readMessage(decoder: decoding.Decoder): IncomingMessage {
 		default:
 			throw new BadMessage(`unknown message type ${type}`);
 	}
+}
+
+/** y-protocols' awareness update: a count, then client id, clock and JSON state per client; read strictly. */
+function readAwarenessEntries(update: Uint8Array): AwarenessEntry[] {
+	const decoder = decoding.createDecoder(update);
+	const count = decoding.readVarUint(decoder);
+	// Each entry takes at least three bytes: a count past that is a lie, refused before anything is allocated.
+	if (count > update.length) throw new BadMessage('awareness entry count exceeds the message');
+	const entries: AwarenessEntry[] = [];
+	for (let i = 0; i < count; i++) {
+		const clientId = decoding.readVarUint(decoder);
+		const clock = decoding.readVarUint(decoder);
+		const state = decoding.readVarString(decoder);
+		try {
+			JSON.parse(state);
+		} catch {
+			throw new BadMessage('awareness state is not JSON');
+		}
+		entries.push({ clientId, clock, state });
+	}
+	if (decoding.hasContent(decoder)) throw new BadMessage('trailing bytes after awareness entries');
+	return entries;
+}
+
+/** The awareness update y-protocols applies, from entries already checked. */
+export function encodeAwarenessEntries(entries: readonly AwarenessEntry[]): Uint8Array {
+	const encoder = encoding.createEncoder();
+	encoding.writeVarUint(encoder, entries.length);
+	for (const e of entries) {
+		encoding.writeVarUint(encoder, e.clientId);
+		encoding.writeVarUint(encoder, e.clock);
+		encoding.writeVarString(encoder, e.state);
+	}
+	return encoding.toUint8Array(encoder);
 }
 
 export function encodeSyncStep1(doc: Y.Doc): Uint8Array {

@@ -139,3 +139,18 @@ export async function createUser(
 	if (result.code !== 0 || !result.json) throw new Error(`create-user failed: ${result.stderr}`);
 	return { id: result.json.id as string, clinicId, email, password };
 }
+
+/** Reads one unlabelled figure from the server's `/metrics` (tests reach it from loopback, where it answers). */
+export async function metric(server: ServerProcess, name: string): Promise<number> {
+	const text = await (await fetch(`${server.url}/metrics`)).text();
+	const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+	if (!line) throw new Error(`no metric ${name}`);
+	return Number(line.slice(name.length + 1));
+}
+
+/** Sum of `frontdesk_limit_hits_total` for one limit (0 when it was never hit). */
+export async function limitHits(server: ServerProcess, limit: string): Promise<number> {
+	const text = await (await fetch(`${server.url}/metrics`)).text();
+	const line = text.split('\n').find((l) => l.startsWith(`frontdesk_limit_hits_total{limit="${limit}"}`));
+	return line ? Number(line.split(' ').pop()) : 0;
+}

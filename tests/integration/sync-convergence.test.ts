@@ -10,7 +10,7 @@ let server: ServerProcess;
 let clinic: string;
 let user: TestUser;
 let cookie: string;
-const MAX_MESSAGE = 64 * 1024;
+const MAX_MESSAGE = 1024 * 1024;
 
 beforeAll(async () => {
 	const env = testEnv({ SYNC_MAX_MESSAGE_BYTES: String(MAX_MESSAGE) });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import * as Y from 'yjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startClinicServer } from '../helpers/clinic.ts';
-import { ServerProcess, type ServerEnv } from '../helpers/server.ts';
+import { metric, ServerProcess, type ServerEnv } from '../helpers/server.ts';
 import { connectProvider, whenDoc, whenSynced, withTimeout } from '../helpers/client.ts';
 
 const running: ServerProcess[] = [];
@@ -179,7 +179,7 @@ describe('SYNC-STORE-2: an update is durable before it is relayed', () => {
 describe('SYNC-STORE-3: an idle doc is compacted into a snapshot and unloaded; it reloads identical', () => {
 	it('compacts the update log when the last client leaves', async () => {
 		const { env, clinic, server, cookie } = await setup({ COMPACT_AFTER_UPDATES: '1000000' });
-		const name = `${clinic}/directory`;
+		const name = `${clinic}/contacts`;
 		const a = connectProvider(server.wsUrl, name, { cookie, origin: server.url });
 		await whenSynced(a);
 		for (let i = 0; i < 30; i++) a.doc.getMap('rooms').set(`r${i}`, { label: `Room ${i}` });
@@ -193,12 +193,11 @@ describe('SYNC-STORE-3: an idle doc is compacted into a snapshot and unloaded; i
 		a.destroy();
 		b.destroy();
 
-		// /healthz reports loaded docs: wait until the room is unloaded.
+		// /metrics reports loaded docs: wait until the room is unloaded.
 		await withTimeout(
 			(async () => {
 				for (;;) {
-					const health = (await (await fetch(`${server.url}/healthz`)).json()) as { docs: number };
-					if (health.docs === 0) return;
+					if ((await metric(server, 'frontdesk_sync_docs_loaded')) === 0) return;
 					await new Promise((r) => setImmediate(r));
 				}
 			})(),

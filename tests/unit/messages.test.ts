@@ -14,7 +14,7 @@ describe('sync message parsing', () => {
 		const doc = new Y.Doc();
 		expect(parseMessage(encodeSyncStep1(doc))).toMatchObject({ type: 'sync-step1' });
 		const update = updateOf('hi');
-		expect(parseMessage(encodeUpdate(update))).toEqual({ type: 'sync-update', update });
+		expect(parseMessage(encodeUpdate(update))).toEqual({ type: 'sync-update', update, empty: false });
 		expect(parseMessage(Uint8Array.of(3))).toEqual({ type: 'query-awareness' });
 	});
 

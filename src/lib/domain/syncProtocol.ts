@@ -20,6 +20,8 @@ export const CloseCode = {
 	forbidden: 4403,
 	/** The socket may only read this doc and sent a change: the device keeps it unsent and stops sending. */
 	readOnly: 4405,
+	/** An update depends on changes the server does not have and that did not follow: reconnect and sync again. */
+	resync: 4409,
 	/** Too many sockets, docs or queries from one session or socket: reconnect later, with backoff. */
 	tooManyRequests: 4429,
 	/** The clinic's storage quota is used up: the change stays on the device until an admin frees space. */
@@ -34,6 +36,12 @@ export const CloseCode = {
 
 /** Close codes after which a device must stop reconnecting and ask the user to sign in. */
 export const AUTH_CLOSE_CODES: ReadonlySet<number> = new Set([CloseCode.unauthenticated, CloseCode.forbidden]);
+
+/**
+ * Largest message a device sends: bigger updates (an offline day's work, an import) are split below it, so the
+ * server's message limit (`SYNC_MAX_MESSAGE_BYTES`, at least 1 MiB) never cuts a device's legitimate work.
+ */
+export const DEVICE_MAX_MESSAGE_BYTES = 512 * 1024;
 
 export const SYNC_PATH_PREFIX = '/sync/';
 
