@@ -1,10 +1,13 @@
 import { createServer as createViteServer } from 'vite';
+import { createDevelopmentKey } from './boot.ts';
 import { ConfigError, loadConfig } from './config/index.ts';
 import { createFrontdesk } from './frontdesk.ts';
 
 /** `npm run dev`: the same server pieces, with Vite (HMR) serving the SvelteKit app on the same port. */
 async function dev(): Promise<void> {
 	const config = loadConfig();
+	// Only the server asks for a key file, and gets one only outside production on a new data folder.
+	await createDevelopmentKey(config);
 	const frontdesk = await createFrontdesk(config);
 	const vite = await createViteServer({
 		server: { middlewareMode: true, hmr: { server: frontdesk.httpServer } },

@@ -1,11 +1,14 @@
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { createDevelopmentKey } from './boot.ts';
 import { ConfigError, loadConfig } from './config/index.ts';
 import { createFrontdesk, type AppHandler } from './frontdesk.ts';
 
 /** Production entry: `npm start` builds the app, then runs this. */
 async function main(): Promise<void> {
 	const config = loadConfig();
+	// Only the server asks for a key file, and gets one only outside production on a new data folder.
+	await createDevelopmentKey(config);
 	const frontdesk = await createFrontdesk(config);
 	const handlerFile = fileURLToPath(new URL('../build/handler.js', import.meta.url));
 	if (fs.existsSync(handlerFile)) {
@@ -14,7 +17,6 @@ async function main(): Promise<void> {
 	} else {
 		frontdesk.logger.warn('build/handler.js not found: serving the API and sync only (run `npm run build`)');
 	}
-	await frontdesk.listen();
 	const stop = (signal: string) => {
 		frontdesk.logger.info({ signal }, 'shutting down');
 		void frontdesk.close().then(
@@ -22,8 +24,10 @@ async function main(): Promise<void> {
 			() => process.exit(1)
 		);
 	};
+	// Before listening: a signal that arrives as soon as `listening` is logged still closes the store cleanly.
 	process.once('SIGTERM', () => stop('SIGTERM'));
 	process.once('SIGINT', () => stop('SIGINT'));
+	await frontdesk.listen();
 }
 
 main().catch((error: unknown) => {

@@ -6,6 +6,8 @@ import { openStoreAndKeys } from '../boot.ts';
 /**
  * `npm run admin -- <command> [options]`. Each command prints one JSON object on stdout; errors go to
  * stderr with a non-zero exit. Safe while the server runs (SQLite WAL; same master key from the environment).
+ * It never creates a key file: without the server's key, or with another one, it fails before writing anything
+ * to the data folder (SAFE-KEY-2).
  */
 const USAGE = `usage:
   npm run admin -- create-clinic --name NAME

@@ -17,13 +17,17 @@ const PRACTITIONERS = [
 const PATIENTS = ['Zeynep Arslan', 'Can Öztürk', 'Selin Aydın', 'Burak Şahin', 'Deniz Koç'];
 
 /**
- * First start with an empty data folder: a demo clinic with three practitioners and a few appointments today,
- * and its admin, whose one-time password is printed to the terminal (not to the log).
+ * First start with an empty data folder (by default outside production only, SAFE-DEMO-1): a demo clinic with
+ * three practitioners and a few appointments today. Outside production also its admin, whose one-time password
+ * is printed on the terminal; in production, where the terminal is the service's log, no password is made or
+ * printed (SAFE-DEMO-2) and the admin is created with the CLI.
  */
 export async function seedDemoClinic(accounts: Accounts, sync: SyncServer, config: Config): Promise<void> {
 	const clinic = await accounts.createClinic({ name: 'Demo Klinik' });
-	const password = randomBytes(12).toString('base64url');
-	await accounts.createUser({ clinicId: clinic.id, email: DEMO_ADMIN_EMAIL, name: 'Demo Admin', role: 'admin', password });
+	const password = config.production ? null : randomBytes(12).toString('base64url');
+	if (password) {
+		await accounts.createUser({ clinicId: clinic.id, email: DEMO_ADMIN_EMAIL, name: 'Demo Admin', role: 'admin', password });
+	}
 
 	const ids: string[] = [];
 	await sync.change(docNames.directory(clinic.id), 'job', (doc) => {
@@ -44,6 +48,9 @@ export async function seedDemoClinic(accounts: Accounts, sync: SyncServer, confi
 
 	const url = config.origins[0] ?? `http://localhost:${config.port}`;
 	process.stdout.write(
-		`\n  Demo clinic created. Sign in at ${url}\n    email:    ${DEMO_ADMIN_EMAIL}\n    password: ${password}\n\n`
+		password
+			? `\n  Demo clinic created. Sign in at ${url}\n    email:    ${DEMO_ADMIN_EMAIL}\n    password: ${password}\n\n`
+			: `Demo clinic ${clinic.id} created without an admin (NODE_ENV=production); add one with ` +
+					`npm run admin -- create-user --clinic ${clinic.id} --email E --name N --role admin\n`
 	);
 }

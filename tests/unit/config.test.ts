@@ -28,4 +28,13 @@ describe('configuration', () => {
 			'http://localhost:3000'
 		]);
 	});
+
+	it('SAFE-DEMO-1 seeds the demo clinic by default outside production only, or when DEMO_CLINIC=true', () => {
+		expect(loadConfig({}).demoClinic).toBe(true);
+		expect(loadConfig({ NODE_ENV: 'test' }).demoClinic).toBe(true);
+		expect(loadConfig({ NODE_ENV: 'production' }).demoClinic).toBe(false);
+		expect(loadConfig({ NODE_ENV: 'production', DEMO_CLINIC: 'true' }).demoClinic).toBe(true);
+		expect(loadConfig({ DEMO_CLINIC: 'false' }).demoClinic).toBe(false);
+		expect(() => loadConfig({ DEMO_CLINIC: 'yes' })).toThrow(/DEMO_CLINIC/);
+	});
 });
