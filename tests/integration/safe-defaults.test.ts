@@ -179,7 +179,7 @@ describe('SAFE-KEY-2 the admin CLI never creates a key and writes nothing withou
 		expect(snapshot(dataDir)).toEqual(before);
 	});
 
-	it('SAFE-KEY-2 the CLI with another key changes nothing in the data folder', async () => {
+	it('SAFE-KEY-2 SAFE-KEY-4 the CLI with another key refuses and changes nothing in the data folder', async () => {
 		const dataDir = await folderWithData(newKey());
 		const before = snapshot(dataDir);
 		const run = adminCli({ DATA_DIR: dataDir, APP_MASTER_KEY: newKey() }, ['create-clinic', '--name', 'Stray']);

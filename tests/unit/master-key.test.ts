@@ -56,4 +56,13 @@ describe('SAFE-KEY-2 reading the master key', () => {
 		expect(readMasterKey({ kind: 'file', path: file })).toBeNull();
 		expect(fs.existsSync(path.dirname(file))).toBe(false);
 	});
+
+	it('SAFE-KEY-4 a key file readable by others is refused, and so is one without 32 bytes', () => {
+		const open = keyFile(tmp('fd-keys-'));
+		fs.chmodSync(open, 0o640);
+		expect(() => readMasterKey({ kind: 'file', path: open })).toThrow(/must be 0600/);
+		const short = path.join(tmp('fd-keys-'), 'master.key');
+		fs.writeFileSync(short, randomBytes(16).toString('base64'), { mode: 0o600 });
+		expect(() => readMasterKey({ kind: 'file', path: short })).toThrow(/exactly 32 bytes/);
+	});
 });
