@@ -42,7 +42,7 @@ class DeviceSession {
 	get sync(): ClinicSync {
 		if (!this.user) throw new Error('no user is signed in');
 		this.#db ??= new FrontdeskDatabase();
-		this.#sync ??= new ClinicSync(this.#db, () => void this.end(true));
+		this.#sync ??= new ClinicSync(this.#db, this.user.role, () => void this.end(true));
 		return this.#sync;
 	}
 

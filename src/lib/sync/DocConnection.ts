@@ -1,7 +1,9 @@
 import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
-import { AUTH_CLOSE_CODES, MessageType } from '$lib/domain/syncProtocol.ts';
+import { AUTH_CLOSE_CODES, CloseCode, DEVICE_MAX_MESSAGE_BYTES, MessageType } from '$lib/domain/syncProtocol.ts';
+import { splitUpdate } from './splitUpdate.ts';
 
 export type ConnectionState = 'connecting' | 'syncing' | 'synced' | 'offline' | 'signed-out';
 
@@ -18,16 +20,24 @@ export interface DocConnectionOptions {
 	onState: (state: ConnectionState) => void;
 	/** Every state vector the server sends: what it has durably stored. */
 	onServerStateVector: (stateVector: Map<number, number>) => void;
+	/**
+	 * The user's role may only read this doc: nothing is sent (local edits stay on the device, unconfirmed). The
+	 * server refusing a write (4405) turns it on as well.
+	 */
+	readOnly?: boolean;
 	/** Test hook-free seam for the WebSocket class (Node tests pass `ws`). */
 	WebSocket?: typeof globalThis.WebSocket;
 }
 
 const MAX_BACKOFF_MS = 10_000;
 const SYNC_STEP1 = 0;
+const SYNC_STEP2 = 1;
+const SYNC_UPDATE = 2;
 
 /**
  * One doc's socket: the stock y-websocket provider, with reconnecting taken over so that an auth refusal stops it
- * (the stock client would retry forever) and every reconnect can carry a fresh ticket.
+ * (the stock client would retry forever) and every reconnect can carry a fresh ticket, and with sending taken
+ * over so that a read-only doc sends nothing and a large change goes out in pieces the server accepts.
  */
 export class DocConnection {
 	readonly provider: WebsocketProvider;
@@ -38,6 +48,7 @@ export class DocConnection {
 	#timer: ReturnType<typeof setTimeout> | null = null;
 	#stopped = false;
 	#started = false;
+	#readOnly: boolean;
 
 	constructor(docName: string, doc: Y.Doc, opts: DocConnectionOptions) {
 		this.#opts = opts;
@@ -48,7 +59,9 @@ export class DocConnection {
 			// Every server close is decided here (#onClosed), not by the provider's own retry loop.
 			shouldReconnect: () => false
 		});
-		this.#watchServerStateVectors();
+		this.#readOnly = opts.readOnly ?? false;
+		this.#interceptSync();
+		this.#interceptLocalUpdates();
 		this.provider.on('status', ({ status }) => {
 			if (status === 'connected') {
 				this.#opened = true;
@@ -76,6 +89,11 @@ export class DocConnection {
 
 	get state(): ConnectionState {
 		return this.#state;
+	}
+
+	/** The user may only read this doc: local edits are kept on the device and not sent. */
+	get readOnly(): boolean {
+		return this.#readOnly;
 	}
 
 	/** Drops the socket now (the device went offline) and reconnects when `reconnect` is called. */
@@ -116,6 +134,8 @@ export class DocConnection {
 	async #onClosed(code: number): Promise<void> {
 		if (this.#stopped) return;
 		if (AUTH_CLOSE_CODES.has(code)) return this.#signedOut();
+		// The role may not write here (changed since the page loaded): keep syncing, as a reader.
+		if (code === CloseCode.readOnly) this.#readOnly = true;
 		if (!this.#opened) {
 			// The upgrade was refused or the server is unreachable; only the server can say which.
 			const stands = await this.#opts.sessionStands().catch(() => 'unreachable' as const);
@@ -154,18 +174,52 @@ export class DocConnection {
 	/**
 	 * Learns what the server has stored from what it sends, before the provider handles it: its state vector (step 1,
 	 * on connect) and the extent of every update it relays, which it does only once they are durable — including the
-	 * echo of this device's own changes, which is their acknowledgement.
+	 * echo of this device's own changes, which is their acknowledgement. Messages from other tabs (BroadcastChannel,
+	 * where `fromServer` is false) say nothing about the server. The answer to the server's step 1 is sent here too:
+	 * nothing when read-only, in pieces when large.
 	 */
-	#watchServerStateVectors(): void {
+	#interceptSync(): void {
 		const handlers = this.provider.messageHandlers;
 		const original = handlers[MessageType.sync];
-		handlers[MessageType.sync] = (encoder, decoder, provider, emitSynced, messageType) => {
+		handlers[MessageType.sync] = (encoder, decoder, provider, fromServer, messageType) => {
+			if (!fromServer) return original(encoder, decoder, provider, fromServer, messageType);
 			const peek = decoding.clone(decoder);
 			const step = decoding.readVarUint(peek);
 			const payload = decoding.readVarUint8Array(peek);
-			if (step === SYNC_STEP1) this.#opts.onServerStateVector(Y.decodeStateVector(payload));
-			else this.#opts.onServerStateVector(Y.parseUpdateMeta(payload).to);
-			original(encoder, decoder, provider, emitSynced, messageType);
+			if (step !== SYNC_STEP1) {
+				this.#opts.onServerStateVector(Y.parseUpdateMeta(payload).to);
+				return original(encoder, decoder, provider, fromServer, messageType);
+			}
+			const stateVector = Y.decodeStateVector(payload);
+			this.#opts.onServerStateVector(stateVector);
+			// Consumed here; the provider sends nothing for an empty encoder.
+			decoding.readVarUint(decoder);
+			decoding.readVarUint8Array(decoder);
+			if (!this.#readOnly) this.#send(Y.encodeStateAsUpdate(provider.doc, payload), SYNC_STEP2);
 		};
+	}
+
+	/** Replaces the provider's sender of local changes (the provider's destroy() removes it, under the same name). */
+	#interceptLocalUpdates(): void {
+		const provider = this.provider;
+		provider.doc.off('update', provider._updateHandler);
+		const stock = provider._updateHandler;
+		provider._updateHandler = (update: Uint8Array, origin: unknown) => {
+			if (origin === provider || this.#readOnly) return;
+			for (const piece of splitUpdate(update, DEVICE_MAX_MESSAGE_BYTES)) stock(piece, origin);
+		};
+		provider.doc.on('update', provider._updateHandler);
+	}
+
+	#send(update: Uint8Array, step: number): void {
+		const ws = this.provider.ws;
+		if (!ws || ws.readyState !== ws.OPEN) return;
+		splitUpdate(update, DEVICE_MAX_MESSAGE_BYTES).forEach((piece, i) => {
+			const encoder = encoding.createEncoder();
+			encoding.writeVarUint(encoder, MessageType.sync);
+			encoding.writeVarUint(encoder, i === 0 ? step : SYNC_UPDATE);
+			encoding.writeVarUint8Array(encoder, piece);
+			ws.send(encoding.toUint8Array(encoder));
+		});
 	}
 }

@@ -2,6 +2,8 @@ import { liveQuery, type Subscription } from 'dexie';
 import * as Y from 'yjs';
 import { api, errorCode } from '$lib/api/client.ts';
 import { DocPersistence, type FrontdeskDatabase } from '$lib/local/index.ts';
+import { parseDocName } from '$lib/domain/docName.ts';
+import { mayWriteDoc, type Role } from '$lib/domain/roles.ts';
 import { DocConnection, type ConnectionState } from './DocConnection.ts';
 
 export type SyncStatus = 'online' | 'offline' | 'syncing';
@@ -31,6 +33,7 @@ export class ClinicSync {
 	});
 
 	readonly #db: FrontdeskDatabase;
+	readonly #role: Role;
 	// Not reactive on purpose: the UI reads #states, never the docs map.
 	// eslint-disable-next-line svelte/prefer-svelte-reactivity
 	readonly #docs = new Map<string, OpenDoc>();
@@ -38,8 +41,9 @@ export class ClinicSync {
 	readonly #pendingQuery: Subscription;
 	#destroyed = false;
 
-	constructor(db: FrontdeskDatabase, onSignedOut: () => void) {
+	constructor(db: FrontdeskDatabase, role: Role, onSignedOut: () => void) {
 		this.#db = db;
+		this.#role = role;
 		this.#onSignedOut = onSignedOut;
 		this.browserOnline = navigator.onLine;
 		this.#pendingQuery = liveQuery(() => db.pendingChanges.count()).subscribe({
@@ -54,6 +58,8 @@ export class ClinicSync {
 	open(docName: string): OpenDoc {
 		const existing = this.#docs.get(docName);
 		if (existing) return existing;
+		const parsed = parseDocName(docName);
+		if (!parsed) throw new Error(`not a valid doc name: ${docName}`);
 		const doc = new Y.Doc();
 		const persistence = new DocPersistence(this.#db, docName, doc);
 		const connection = new DocConnection(docName, doc, {
@@ -69,7 +75,8 @@ export class ClinicSync {
 				this.#states[docName] = state;
 				if (state === 'signed-out') this.#onSignedOut();
 			},
-			onServerStateVector: (stateVector) => void persistence.confirm(stateVector)
+			onServerStateVector: (stateVector) => void persistence.confirm(stateVector),
+			readOnly: !mayWriteDoc(this.#role, parsed.kind)
 		});
 		if (!this.browserOnline) connection.pause();
 		this.#states[docName] = connection.state;
