@@ -1,4 +1,5 @@
 import { runDeviceColdStart } from './device-cold-start/index.ts';
+import { runIdleMemory } from './idle-memory/index.ts';
 import { runSyncRelay } from './sync-relay/index.ts';
 
 /**
@@ -12,7 +13,8 @@ interface Benchmark {
 
 const BENCHMARKS: Benchmark[] = [
 	{ name: 'sync-relay', run: runSyncRelay },
-	{ name: 'device-cold-start', run: runDeviceColdStart }
+	{ name: 'device-cold-start', run: runDeviceColdStart },
+	{ name: 'idle-memory', run: runIdleMemory }
 ];
 
 async function main(names: string[]): Promise<void> {
