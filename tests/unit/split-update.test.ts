@@ -74,13 +74,31 @@ describe('SYNC-SPLIT-1: a device splits what it sends below the message limit, i
 		expect(splitUpdate(update, 1024)).toEqual([update]);
 	});
 
-	it('sends a struct larger than the limit alone', () => {
+	it('cuts one large item (consecutive pushes merge into one) and never between the halves of a surrogate pair', () => {
 		const doc = new Y.Doc();
-		doc.getText('t').insert(0, 'x'.repeat(5000));
+		for (let i = 0; i < 300; i++) doc.getArray('messages').push([{ n: i, text: `${i}`.padEnd(1000, '.') }]);
+		doc.getText('t').insert(0, 'ab😀'.repeat(20_000));
+		const update = Y.encodeStateAsUpdate(doc);
+		const limit = 16 * 1024;
+		const chunks = splitUpdate(update, limit);
+		const copy = new Y.Doc();
+		for (const chunk of chunks) {
+			expect(chunk.length).toBeLessThanOrEqual(limit);
+			Y.applyUpdate(copy, chunk);
+			expect(copy.store.pendingStructs).toBeNull();
+		}
+		expect(copy.getText('t').toString()).toBe(doc.getText('t').toString());
+		expect(copy.getArray('messages').toJSON()).toEqual(doc.getArray('messages').toJSON());
+	});
+
+	it('sends an element larger than the limit alone', () => {
+		const doc = new Y.Doc();
+		doc.getMap('m').set('photo', new Uint8Array(5000));
 		doc.getText('t').insert(0, 'small');
 		const chunks = splitUpdate(Y.encodeStateAsUpdate(doc), 2048);
 		const copy = new Y.Doc();
 		for (const chunk of chunks) Y.applyUpdate(copy, chunk);
 		expect(copy.getText('t').toString()).toBe(doc.getText('t').toString());
+		expect(copy.getMap('m').get('photo')).toEqual(new Uint8Array(5000));
 	});
 });

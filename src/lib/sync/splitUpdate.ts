@@ -20,15 +20,17 @@ export function splitUpdate(update: Uint8Array, maxBytes: number): Uint8Array[] 
 	if (update.length <= maxBytes) return [update];
 	const { structs, ds } = Y.decodeUpdate(update);
 	const byClient = new Map<number, Struct[]>();
-	for (const s of structs) {
-		if (s instanceof Y.Skip) continue;
-		const list = byClient.get(s.id.client);
-		if (list) list.push(s as Struct);
-		else byClient.set(s.id.client, [s as Struct]);
+	const budget = Math.max(1, maxBytes - HEADER_ALLOWANCE);
+	for (const whole of structs) {
+		if (whole instanceof Y.Skip) continue;
+		for (const s of piecesOf(whole as Struct, budget)) {
+			const list = byClient.get(s.id.client);
+			if (list) list.push(s);
+			else byClient.set(s.id.client, [s]);
+		}
 	}
 	for (const list of byClient.values()) list.sort((a, b) => a.id.clock - b.id.clock);
 
-	const budget = Math.max(1, maxBytes - HEADER_ALLOWANCE);
 	const chunks: Uint8Array[] = [];
 	let current: Struct[] = [];
 	let size = 0;
@@ -46,6 +48,50 @@ export function splitUpdate(update: Uint8Array, maxBytes: number): Uint8Array[] 
 	chunks.push(...encodeDeleteSet(ds.clients, budget));
 	return chunks;
 }
+
+/**
+ * A struct too large for one message, cut as Yjs itself splits an item: each piece's left origin is the last
+ * element of the piece before it, all keep the right origin. Yjs merges consecutive edits into one item (300
+ * messages pushed one by one are one item), so this is the common case, not an exotic one. Content of one
+ * element (an embed, a type) cannot be cut and travels whole.
+ */
+function piecesOf(s: Struct, budget: number): Struct[] {
+	if (!(s instanceof Y.Item) || s.length < 2) return [s];
+	const size = encodedSize(s);
+	if (size <= budget) return [s];
+	const content = s.content;
+	if (!(content instanceof Y.ContentAny || content instanceof Y.ContentString || content instanceof Y.ContentJSON)) return [s];
+	const text = content instanceof Y.ContentString ? content.str : null;
+	const pieces: Struct[] = [];
+	const unitsPerPiece = Math.max(1, Math.floor((budget * s.length) / size));
+	let at = 0;
+	while (at < s.length) {
+		let len = unitsPerPiece;
+		for (;;) {
+			len = Math.min(len, s.length - at);
+			// Never between the halves of a surrogate pair: Yjs would replace both with U+FFFD.
+			if (text && at + len < s.length && isHighSurrogate(text.charCodeAt(at + len - 1))) len += len > 1 ? -1 : 1;
+			const piece = slice(s, at, len);
+			if (len <= 2 || encodedSize(piece) <= budget) {
+				pieces.push(piece);
+				break;
+			}
+			len = Math.floor(len / 2);
+		}
+		at += pieces[pieces.length - 1].length;
+	}
+	return pieces;
+}
+
+function slice(s: Y.Item, at: number, len: number): Y.Item {
+	const content = s.content.copy();
+	const tail = at > 0 ? content.splice(at) : content;
+	if (len < tail.getLength()) tail.splice(len);
+	const origin = at === 0 ? s.origin : Y.createID(s.id.client, s.id.clock + at - 1);
+	return new Y.Item(Y.createID(s.id.client, s.id.clock + at), null, origin, null, s.rightOrigin, s.parent, s.parentSub, tail);
+}
+
+const isHighSurrogate = (code: number) => code >= 0xd800 && code <= 0xdbff;
 
 /** Every struct after what it depends on (depth first, without recursion: updates can hold 100,000 structs). */
 function causalOrder(byClient: Map<number, Struct[]>): Struct[] {
