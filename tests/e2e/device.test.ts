@@ -54,9 +54,11 @@ beforeAll(async () => {
 	const env = testEnv();
 	const clinic = await createClinic(env, 'E2E Klinik');
 	user = await createUser(env, clinic, 'reception');
+	// The directory is the admins' to write (SYNC-ROLE-1); the receptionist works the schedule.
+	const admin = await createUser(env, clinic, 'admin');
 	server = await ServerProcess.start(env);
-	const cookie = await apiLogin(server.url, user.email, user.password);
-	await seedPractitioners(server.wsUrl, server.url, cookie, clinic, ['Dr. Ayşe Yılmaz', 'Dr. Mehmet Demir']);
+	const adminCookie = await apiLogin(server.url, admin.email, admin.password);
+	await seedPractitioners(server.wsUrl, server.url, adminCookie, clinic, ['Dr. Ayşe Yılmaz', 'Dr. Mehmet Demir']);
 	proxy = await CuttableProxy.start(server.port);
 	browser = await launchChromium();
 	const contextA = await browser.newContext({ viewport: { width: 1280, height: 800 } });
