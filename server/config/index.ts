@@ -63,7 +63,7 @@ const schema = z.object({
 	/** Sync tickets one session may mint per minute. */
 	SYNC_TICKETS_PER_MINUTE: count(120),
 	/** Largest websocket message accepted; larger ones close that socket (1009). Devices split what they send below it. */
-	SYNC_MAX_MESSAGE_BYTES: count(4 * MiB, 64 * KiB),
+	SYNC_MAX_MESSAGE_BYTES: count(4 * MiB, MiB),
 	/** Bytes waiting to be sent to one socket (a peer that does not read); past it the socket closes with 1013. */
 	SYNC_MAX_BUFFERED_BYTES: count(8 * MiB, 64 * KiB),
 	/** Bytes of messages one socket may send while its doc is still loading. */
