@@ -11,6 +11,8 @@ interface Usage {
 	refreshedAt: number;
 	/** Quotas past their warning share, so the warning is logged once per crossing, not per write. */
 	warned: Set<string>;
+	/** Shares last put on the gauge: it is set again only when one moves by a tenth of a percent or more. */
+	shown: Record<string, number>;
 }
 
 /** How often a clinic's usage is re-read from the store after compactions shrank it. */
@@ -45,7 +47,7 @@ export class ClinicQuotas {
 		let usage = this.#usage.get(clinicId);
 		if (!usage) {
 			usage = this.#store.clinicUsage(clinicId).then((u) => {
-				const loaded = { ...u, refreshedAt: Date.now(), warned: new Set<string>() };
+				const loaded = { ...u, refreshedAt: Date.now(), warned: new Set<string>(), shown: {} };
 				this.#report(clinicId, loaded);
 				return loaded;
 			});
@@ -96,6 +98,8 @@ export class ClinicQuotas {
 			stored_bytes: usage.bytes / this.#limits.clinicMaxStoredBytes
 		};
 		for (const [quota, share] of Object.entries(shares)) {
+			if (Math.abs(share - (usage.shown[quota] ?? -1)) < 0.001) continue;
+			usage.shown[quota] = share;
 			this.#metrics.quotaUse.set({ clinic: clinicId, quota }, share);
 			const near = share >= this.#limits.quotaWarnRatio;
 			if (near && !usage.warned.has(quota)) {

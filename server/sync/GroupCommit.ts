@@ -70,7 +70,15 @@ export class GroupCommit<R extends CommitTarget> {
 		this.#scheduled = false;
 		const dirty = this.#dirty;
 		this.#dirty = new Set();
-		for (const room of dirty) room.applyIncoming();
+		for (const room of dirty) {
+			try {
+				room.applyIncoming();
+			} catch (error) {
+				// A bug in one doc's apply must not take the process down (this runs outside any caller).
+				this.#logger.error({ doc: room.name, err: errorSummary(error) }, 'applying incoming updates failed');
+				room.failed(error);
+			}
+		}
 		const batch = this.#queue;
 		this.#queue = [];
 		if (batch.length > 0) {

@@ -216,13 +216,15 @@ export class Room implements CommitTarget {
 			return;
 		}
 
-		const accepted: Uint8Array[] = [];
+		const accepted: Accepted[] = [];
 		for (const { conn, update } of work) {
 			if (!conn.isClosed) this.#tryOnShadow(conn, update, accepted);
 		}
 		if (accepted.length === 0) return;
 		try {
-			Y.applyUpdate(this.doc, accepted.length === 1 ? accepted[0] : Y.mergeUpdates(accepted), FROM_SOCKETS);
+			// The same updates in the same order as on the shadow, pending parts dropped at the same points: the doc
+			// ends exactly as the shadow did, in one transaction (one stored and relayed update).
+			this.doc.transact(() => replay(this.doc, accepted), FROM_SOCKETS);
 		} catch (error) {
 			// The shadow took these very updates: this is a bug, not a bad peer. Drop the doc; devices resend.
 			this.#deps.logger.error({ doc: this.name, err: errorMessage(error) }, 'validated updates failed to apply');
@@ -230,20 +232,20 @@ export class Room implements CommitTarget {
 		}
 	}
 
-	#tryOnShadow(conn: Connection, update: Uint8Array | null, accepted: Uint8Array[]): void {
+	#tryOnShadow(conn: Connection, update: Uint8Array | null, accepted: Accepted[]): void {
 		const shadow = (this.#shadow ??= copyOf(this.doc));
 		const held = conn.held;
-		const produced: Uint8Array[] = [];
-		const capture = (u: Uint8Array) => produced.push(u);
-		shadow.on('update', capture);
+		let entry: Accepted;
 		try {
-			if (held) Y.applyUpdateV2(shadow, update ? Y.mergeUpdatesV2([held, Y.convertUpdateFormatV1ToV2(update)]) : held);
-			else if (update) Y.applyUpdate(shadow, update);
+			// Converting and merging read the whole update too: they throw on the same bad input as applying.
+			entry = held
+				? { v2: true, bytes: update ? Y.mergeUpdatesV2([held, Y.convertUpdateFormatV1ToV2(update)]) : held }
+				: { v2: false, bytes: update! };
+			apply(shadow, entry);
 		} catch (error) {
-			shadow.off('update', capture);
 			// Yjs may have integrated part of it before it threw: rebuild the shadow from the doc and what passed.
 			this.#shadow = copyOf(this.doc);
-			if (accepted.length > 0) Y.applyUpdate(this.#shadow, Y.mergeUpdates(accepted));
+			replay(this.#shadow, accepted);
 			this.#deps.logger.warn(
 				{ doc: this.name, userId: conn.identity.userId, err: errorMessage(error) },
 				'update failed to apply'
@@ -251,8 +253,7 @@ export class Room implements CommitTarget {
 			conn.reject('update could not be applied');
 			return;
 		}
-		shadow.off('update', capture);
-		accepted.push(...produced);
+		accepted.push(entry);
 		const { pendingStructs, pendingDs } = shadow.store;
 		if (!pendingStructs && !pendingDs) {
 			conn.held = null;
@@ -358,6 +359,26 @@ export class Room implements CommitTarget {
 		this.doc.destroy();
 		this.#shadow?.destroy();
 		this.#shadow = null;
+	}
+}
+
+/** An update that applied cleanly on the shadow; held parts come back in Yjs's V2 encoding. */
+interface Accepted {
+	v2: boolean;
+	bytes: Uint8Array;
+}
+
+function apply(doc: Y.Doc, entry: Accepted): void {
+	if (entry.v2) Y.applyUpdateV2(doc, entry.bytes);
+	else Y.applyUpdate(doc, entry.bytes);
+}
+
+/** Applies accepted updates in order, dropping what stays pending after each (it is held for its sender). */
+function replay(doc: Y.Doc, accepted: Accepted[]): void {
+	for (const entry of accepted) {
+		apply(doc, entry);
+		doc.store.pendingStructs = null;
+		doc.store.pendingDs = null;
 	}
 }
 
