@@ -37,20 +37,26 @@ export interface RoomDeps {
  * One doc in memory and the sockets syncing it. Invariants:
  * - nothing reaches another socket before it is durable: updates are relayed from `committed`, and a step-1 or
  *   step-2 message waits until no update is pending, so a device never counts as stored what is not;
- * - a socket's update reaches the doc only after it applied cleanly, on its own, to a validation copy (the
- *   shadow) and left nothing pending there: a bad update closes its sender and leaves no trace, and an update
- *   whose dependencies are missing is held for its sender until they arrive, never served to anyone;
+ * - a socket's update that fails to apply closes its sender and leaves no trace: the batch it was in is dropped
+ *   before it is stored, the doc is read back from the store, and the other updates are applied again;
+ * - what depends on changes the server does not have is held for its sender, never served or stored;
  * - a socket changes only the awareness states it introduced.
  */
 export class Room implements CommitTarget {
 	readonly name: string;
 	readonly clinicId: string;
-	readonly doc = new Y.Doc({ gc: true });
 	readonly awareness: awarenessProtocol.Awareness;
 	readonly connections = new Set<Connection>();
 	readonly #deps: RoomDeps;
-	/** A copy of `doc`, made when the first socket writes, on which every socket's update is tried first. */
-	#shadow: Y.Doc | null = null;
+	/** The doc in memory; replaced by a copy read back from the store when a bad update may have touched it. */
+	#doc = new Y.Doc({ gc: true });
+	/** The first doc, which the awareness is bound to (for its client id only); destroyed with the room. */
+	readonly #firstDoc = this.#doc;
+	/** While socket updates are applied, the doc's output waits here: a failed batch is dropped, not stored. */
+	#stash: Uint8Array[] | null = null;
+	/** Set while the doc is rebuilt from the store after a failed update: nothing is applied or answered meanwhile. */
+	#recovering = false;
+	#drained: (() => void)[] = [];
 	readonly #awarenessOwners = new Map<number, Connection>();
 	#nextSeq = 1;
 	/** Whether any record of the doc is stored (a new doc counts against the clinic's doc quota). */
@@ -68,10 +74,10 @@ export class Room implements CommitTarget {
 		this.name = name;
 		this.clinicId = clinicId;
 		this.#deps = deps;
-		this.awareness = new awarenessProtocol.Awareness(this.doc);
+		this.awareness = new awarenessProtocol.Awareness(this.#doc);
 		// The server is a peer without a presence of its own.
 		this.awareness.setLocalState(null);
-		this.doc.on('update', this.#onDocUpdate);
+		this.#doc.on('update', this.#onDocUpdate);
 		this.awareness.on('update', this.#onAwarenessUpdate);
 	}
 
@@ -87,13 +93,22 @@ export class Room implements CommitTarget {
 		return room;
 	}
 
+	get doc(): Y.Doc {
+		return this.#doc;
+	}
+
 	get closed(): boolean {
 		return this.#closed;
 	}
 
-	/** True while updates wait to be applied or committed, or a compaction runs. */
+	/** True while updates wait to be applied or committed, a compaction runs, or the doc is being rebuilt. */
 	get busy(): boolean {
-		return this.#incoming.length > 0 || this.#pending > 0 || this.#compacting !== null;
+		return this.#incoming.length > 0 || this.#pending > 0 || this.#compacting !== null || this.#recovering;
+	}
+
+	/** Resolves when the doc may be written by the server: not while it is rebuilt from the store. */
+	settled(): Promise<void> {
+		return new Promise((resolve) => this.#whenCommitted(resolve));
 	}
 
 	join(conn: Connection): void {
@@ -196,13 +211,15 @@ export class Room implements CommitTarget {
 
 	/**
 	 * Applies the updates received since the last commit; GroupCommit calls it right before committing. Each
-	 * socket's update is tried on the shadow on its own; only what applied cleanly there reaches the doc, as one
-	 * update.
+	 * socket's update is applied on its own, inside one transaction (one stored and relayed update): what depends
+	 * on changes the socket has not sent is taken out and held for it. An update that throws may have been
+	 * integrated in part, so then nothing of the batch is kept: its sender is closed, the doc is read back from the
+	 * store, and the other updates of the batch are applied again.
 	 */
 	applyIncoming(): void {
+		if (this.#closed || this.#recovering) return;
 		const incoming = this.#incoming;
 		this.#incoming = [];
-		if (this.#closed) return;
 		// Held updates of quiet sockets are retried too: what they waited for may have come from another socket.
 		const work: { conn: Connection; update: Uint8Array | null }[] = [];
 		const sending = new Set(incoming.map((i) => i.conn));
@@ -216,52 +233,50 @@ export class Room implements CommitTarget {
 			return;
 		}
 
-		const accepted: Accepted[] = [];
-		for (const { conn, update } of work) {
-			if (!conn.isClosed) this.#tryOnShadow(conn, update, accepted);
-		}
-		if (accepted.length === 0) return;
+		const heldBefore = new Map(work.map(({ conn }) => [conn, conn.held]));
+		let current: Connection | null = null;
+		this.#stash = [];
 		try {
-			// The same updates in the same order as on the shadow, pending parts dropped at the same points: the doc
-			// ends exactly as the shadow did, in one transaction (one stored and relayed update).
-			this.doc.transact(() => replay(this.doc, accepted), FROM_SOCKETS);
+			this.#doc.transact(() => {
+				for (const { conn, update } of work) {
+					if (conn.isClosed) continue;
+					current = conn;
+					this.#applyFrom(conn, update);
+				}
+				current = null;
+			}, FROM_SOCKETS);
 		} catch (error) {
-			// The shadow took these very updates: this is a bug, not a bad peer. Drop the doc; devices resend.
-			this.#deps.logger.error({ doc: this.name, err: errorMessage(error) }, 'validated updates failed to apply');
-			this.failed();
-		}
-	}
-
-	#tryOnShadow(conn: Connection, update: Uint8Array | null, accepted: Accepted[]): void {
-		const shadow = (this.#shadow ??= copyOf(this.doc));
-		const held = conn.held;
-		let entry: Accepted;
-		try {
-			// Converting and merging read the whole update too: they throw on the same bad input as applying.
-			entry = held
-				? { v2: true, bytes: update ? Y.mergeUpdatesV2([held, Y.convertUpdateFormatV1ToV2(update)]) : held }
-				: { v2: false, bytes: update! };
-			apply(shadow, entry);
-		} catch (error) {
-			// Yjs may have integrated part of it before it threw: rebuild the shadow from the doc and what passed.
-			this.#shadow = copyOf(this.doc);
-			replay(this.#shadow, accepted);
+			this.#stash = null;
+			for (const [conn, held] of heldBefore) conn.held = held;
+			const culprit = current as Connection | null;
 			this.#deps.logger.warn(
-				{ doc: this.name, userId: conn.identity.userId, err: errorMessage(error) },
+				{ doc: this.name, userId: culprit?.identity.userId, err: errorMessage(error) },
 				'update failed to apply'
 			);
-			conn.reject('update could not be applied');
+			culprit?.reject('update could not be applied');
+			// The others' updates wait for the rebuilt doc; held-only entries are recreated from `held`.
+			this.#incoming = incoming.filter((i) => i.conn !== culprit).concat(this.#incoming);
+			void this.#recover();
 			return;
 		}
-		accepted.push(entry);
-		const { pendingStructs, pendingDs } = shadow.store;
+		const output = this.#stash;
+		this.#stash = null;
+		for (const update of output) this.#enqueue(update, FROM_SOCKETS);
+	}
+
+	/** Applies one socket's update (after what it held) and takes out what still depends on changes not sent. */
+	#applyFrom(conn: Connection, update: Uint8Array | null): void {
+		const held = conn.held;
+		const doc = this.#doc;
+		if (held) Y.applyUpdateV2(doc, update ? Y.mergeUpdatesV2([held, Y.convertUpdateFormatV1ToV2(update)]) : held);
+		else if (update) Y.applyUpdate(doc, update);
+		const { pendingStructs, pendingDs } = doc.store;
 		if (!pendingStructs && !pendingDs) {
 			conn.held = null;
 			return;
 		}
-		// Parts that depend on changes this socket has not sent: never in the doc, kept for the socket alone.
-		shadow.store.pendingStructs = null;
-		shadow.store.pendingDs = null;
+		doc.store.pendingStructs = null;
+		doc.store.pendingDs = null;
 		const rest = [pendingStructs?.update, pendingDs].filter((u): u is Uint8Array => u != null);
 		const remainder = rest.length === 1 ? rest[0] : Y.mergeUpdatesV2(rest);
 		if (remainder.length > this.#deps.limits.maxBacklogBytes) {
@@ -271,13 +286,44 @@ export class Room implements CommitTarget {
 		}
 	}
 
+	/**
+	 * Replaces the doc by what the store holds, once everything enqueued before is committed. Meanwhile nothing
+	 * is applied, answered or written by the server; the sockets have only ever seen committed state, so they stay.
+	 */
+	async #recover(): Promise<void> {
+		this.#recovering = true;
+		try {
+			if (this.#pending > 0) await new Promise<void>((resolve) => this.#drained.push(resolve));
+			if (this.#closed) return;
+			const { state } = await this.#deps.log.load(this.clinicId, this.name);
+			if (this.#closed) return;
+			const doc = new Y.Doc({ gc: true });
+			if (state) Y.applyUpdate(doc, state, FROM_STORE);
+			this.#doc.off('update', this.#onDocUpdate);
+			if (this.#doc !== this.#firstDoc) this.#doc.destroy();
+			this.#doc = doc;
+			doc.on('update', this.#onDocUpdate);
+		} catch (error) {
+			this.#deps.logger.error({ doc: this.name, err: errorMessage(error) }, 'rebuilding the doc failed');
+			this.#recovering = false;
+			this.failed();
+			return;
+		}
+		this.#recovering = false;
+		this.#runAfterCommit();
+		if (this.#incoming.length > 0 || [...this.connections].some((c) => c.held)) this.#deps.commit.markDirty(this);
+	}
+
 	readonly #onDocUpdate = (update: Uint8Array, origin: unknown) => {
 		if (origin === FROM_STORE || this.#closed) return;
-		// The server's own writes reach the shadow here; sockets' updates were applied to it first.
-		if (origin !== FROM_SOCKETS && this.#shadow) Y.applyUpdate(this.#shadow, update);
+		if (this.#stash) this.#stash.push(update);
+		else this.#enqueue(update, origin);
+	};
+
+	#enqueue(update: Uint8Array, origin: unknown): void {
 		this.#pending++;
 		this.#deps.commit.enqueue({ room: this, seq: this.#nextSeq++, update, origin });
-	};
+	}
 
 	committed(entries: PendingUpdate<this>[]): void {
 		let bytes = 0;
@@ -288,16 +334,23 @@ export class Room implements CommitTarget {
 		this.#pending -= entries.length;
 		this.#relay(entries);
 		if (this.#pending === 0) {
-			const waiting = this.#afterCommit;
-			this.#afterCommit = [];
-			for (const run of waiting) run();
-			if (this.#updatesSinceSnapshot > this.#deps.compactAfterUpdates) void this.compact();
+			for (const resolve of this.#drained.splice(0)) resolve();
+			this.#runAfterCommit();
 		}
+	}
+
+	#runAfterCommit(): void {
+		if (this.#pending > 0 || this.#recovering) return;
+		const waiting = this.#afterCommit;
+		this.#afterCommit = [];
+		for (const run of waiting) run();
+		if (this.#updatesSinceSnapshot > this.#deps.compactAfterUpdates) void this.compact();
 	}
 
 	failed(): void {
 		// The doc now holds state that is not durable: drop it. Clients still hold their edits and resend them on reconnect.
 		this.#pending = 0;
+		this.#recovering = false;
 		this.#afterCommit = [];
 		this.#incoming = [];
 		for (const conn of this.connections) conn.close(1011, 'storage failed');
@@ -325,14 +378,14 @@ export class Room implements CommitTarget {
 	};
 
 	#whenCommitted(run: () => void): void {
-		if (this.#pending === 0) run();
+		if (this.#pending === 0 && !this.#recovering) run();
 		else this.#afterCommit.push(run);
 	}
 
 	/** Rewrites the stored log as one snapshot of the current (durable) state. */
 	compact(): Promise<void> {
 		if (this.#compacting) return this.#compacting;
-		if (this.#pending > 0 || this.#updatesSinceSnapshot === 0 || this.#closed) return Promise.resolve();
+		if (this.#pending > 0 || this.#recovering || this.#updatesSinceSnapshot === 0 || this.#closed) return Promise.resolve();
 		const seq = this.#nextSeq - 1;
 		const state = Y.encodeStateAsUpdate(this.doc);
 		this.#compacting = this.#deps.log
@@ -353,39 +406,13 @@ export class Room implements CommitTarget {
 	close(): void {
 		if (this.#closed) return;
 		this.#closed = true;
-		this.doc.off('update', this.#onDocUpdate);
+		this.#doc.off('update', this.#onDocUpdate);
 		this.awareness.off('update', this.#onAwarenessUpdate);
 		this.awareness.destroy();
-		this.doc.destroy();
-		this.#shadow?.destroy();
-		this.#shadow = null;
+		this.#doc.destroy();
+		if (this.#firstDoc !== this.#doc) this.#firstDoc.destroy();
+		for (const resolve of this.#drained.splice(0)) resolve();
 	}
-}
-
-/** An update that applied cleanly on the shadow; held parts come back in Yjs's V2 encoding. */
-interface Accepted {
-	v2: boolean;
-	bytes: Uint8Array;
-}
-
-function apply(doc: Y.Doc, entry: Accepted): void {
-	if (entry.v2) Y.applyUpdateV2(doc, entry.bytes);
-	else Y.applyUpdate(doc, entry.bytes);
-}
-
-/** Applies accepted updates in order, dropping what stays pending after each (it is held for its sender). */
-function replay(doc: Y.Doc, accepted: Accepted[]): void {
-	for (const entry of accepted) {
-		apply(doc, entry);
-		doc.store.pendingStructs = null;
-		doc.store.pendingDs = null;
-	}
-}
-
-function copyOf(doc: Y.Doc): Y.Doc {
-	const copy = new Y.Doc({ gc: true });
-	Y.applyUpdate(copy, Y.encodeStateAsUpdate(doc));
-	return copy;
 }
 
 const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error));

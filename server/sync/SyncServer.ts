@@ -188,7 +188,14 @@ export class SyncServer {
 	async change(docName: string, origin: TransactionOrigin, edit: (doc: Y.Doc) => void): Promise<void> {
 		const doc = parseDocName(docName);
 		if (!doc) throw new Error(`not a valid doc name: ${docName}`);
-		await this.#withRoom(docName, doc.clinicId, (room) => room.doc.transact(() => edit(room.doc), origin));
+		for (;;) {
+			const room = await this.#withRoom(docName, doc.clinicId, (r) => r);
+			// Not while the doc is being rebuilt after a bad update: the edit would go to the old copy.
+			await room.settled();
+			if (room.closed) continue;
+			room.doc.transact(() => edit(room.doc), origin);
+			break;
+		}
 		await this.#commit.idle();
 		void this.#maybeUnload(docName);
 	}
