@@ -4,6 +4,9 @@ import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { MessageType } from '../../src/lib/domain/syncProtocol.ts';
 
+/** Yjs exports `createDeleteSet` but not the type it returns. */
+type DeleteSet = ReturnType<typeof Y.createDeleteSet>;
+
 /**
  * Building blocks of the sync fuzz test (`tests/integration/sync-fuzz.test.ts`): a seeded PRNG, y-websocket
  * framing, hostile messages of every kind, and a classifier that keeps attacker updates to ones a correct
@@ -140,7 +143,7 @@ export const KNOWN_POISON = Uint8Array.from(Buffer.from('01020200c40101010202585
 type Struct = Y.Item | Y.GC | Y.Skip;
 
 /** Encodes decoded structs and a delete set back into a v1 update (Yjs exports the parts, not this). */
-export function encodeStructs(structs: Struct[], ds: Y.DeleteSet): Uint8Array {
+export function encodeStructs(structs: Struct[], ds: DeleteSet): Uint8Array {
 	const byClient = new Map<number, Struct[]>();
 	for (const s of structs) {
 		const list = byClient.get(s.id.client);
@@ -170,7 +173,7 @@ export function encodeStructs(structs: Struct[], ds: Y.DeleteSet): Uint8Array {
 }
 
 /** A delete set deleting `len` at `(client, clock)`. */
-export function deleteSetOf(entries: { client: number; clock: number; len: number }[]): Y.DeleteSet {
+export function deleteSetOf(entries: { client: number; clock: number; len: number }[]): DeleteSet {
 	const ds = Y.createDeleteSet();
 	for (const e of entries) {
 		const list = ds.clients.get(e.client) ?? [];
@@ -259,7 +262,7 @@ export interface Material {
 
 const cloneId = (client: number, clock: number) => Y.createID(client, clock);
 
-function structsOf(update: Uint8Array): { structs: Struct[]; ds: Y.DeleteSet } {
+function structsOf(update: Uint8Array): { structs: Struct[]; ds: DeleteSet } {
 	const { structs, ds } = Y.decodeUpdate(update);
 	return { structs: structs.filter((s) => !(s instanceof Y.Skip)) as Struct[], ds };
 }
