@@ -1,8 +1,6 @@
 import * as Y from 'yjs';
+import { STORE_ORIGIN } from '$lib/domain/origin.ts';
 import type { FrontdeskDatabase } from './db.ts';
-
-/** Transaction origin of updates read back from IndexedDB: they are stored already. */
-export const FROM_LOCAL_STORE = 'store';
 
 /** Stored rows of a doc after which they are merged into one. */
 const COMPACT_AFTER = 100;
@@ -25,23 +23,24 @@ export class DocPersistence {
 	#rows = 0;
 	#destroyed = false;
 
-	constructor(db: FrontdeskDatabase, docName: string, doc: Y.Doc) {
+	/** `after`: a previous instance of the same doc still writing; loading waits for it so nothing is read half-written. */
+	constructor(db: FrontdeskDatabase, docName: string, doc: Y.Doc, after: Promise<void> = Promise.resolve()) {
 		this.#db = db;
 		this.docName = docName;
 		this.#doc = doc;
-		this.ready = this.#load();
+		this.ready = after.then(() => this.#load());
 		doc.on('update', this.#onUpdate);
 	}
 
 	async #load(): Promise<void> {
 		const rows = await this.#db.docUpdates.where('docName').equals(this.docName).toArray();
 		this.#rows = rows.length;
-		if (rows.length > 0) Y.applyUpdate(this.#doc, Y.mergeUpdates(rows.map((r) => r.update)), FROM_LOCAL_STORE);
-		if (this.#rows > COMPACT_AFTER) await this.compact();
+		if (rows.length > 0) Y.applyUpdate(this.#doc, Y.mergeUpdates(rows.map((r) => r.update)), STORE_ORIGIN);
+		if (this.#rows > COMPACT_AFTER) await this.#compact();
 	}
 
 	readonly #onUpdate = (update: Uint8Array, origin: unknown) => {
-		if (origin === FROM_LOCAL_STORE || this.#destroyed) return;
+		if (origin === STORE_ORIGIN || this.#destroyed) return;
 		if (isLocalOrigin(origin)) {
 			const client = this.#doc.clientID;
 			this.#pending.push({ client, clock: Y.getState(this.#doc.store, client) });
@@ -79,14 +78,23 @@ export class DocPersistence {
 		while (this.#flushing) await this.#flushing;
 	}
 
-	/** Replaces the doc's rows by one update of its whole state, atomically. */
+	/**
+	 * Replaces the doc's rows by one update of the live doc's state, atomically. Encoded from the doc (garbage
+	 * collected), not merged from the rows: `Y.mergeUpdates` keeps deleted content, so an erased name would stay on disk.
+	 */
 	async compact(): Promise<void> {
+		await this.ready;
+		await this.#compact();
+	}
+
+	async #compact(): Promise<void> {
 		await this.#db.transaction('rw', this.#db.docUpdates, async () => {
 			const rows = await this.#db.docUpdates.where('docName').equals(this.docName).toArray();
-			if (rows.length <= 1) return;
-			const merged = Y.mergeUpdates(rows.map((r) => r.update));
+			if (rows.length === 0) return;
+			// Rows this doc has not seen (another tab's) go into it first, so the one row replacing them holds them too.
+			Y.applyUpdate(this.#doc, Y.mergeUpdates(rows.map((r) => r.update)), STORE_ORIGIN);
 			await this.#db.docUpdates.bulkDelete(rows.map((r) => r.id!));
-			await this.#db.docUpdates.add({ docName: this.docName, update: merged });
+			await this.#db.docUpdates.add({ docName: this.docName, update: Y.encodeStateAsUpdate(this.#doc) });
 		});
 		this.#rows = 1;
 	}

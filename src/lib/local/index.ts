@@ -1,2 +1,2 @@
 export { FrontdeskDatabase, DATABASE_NAME, type StoredUpdate, type PendingChange } from './db.ts';
-export { DocPersistence, FROM_LOCAL_STORE, isLocalOrigin } from './DocPersistence.ts';
+export { DocPersistence, isLocalOrigin } from './DocPersistence.ts';
