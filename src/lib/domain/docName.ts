@@ -3,8 +3,9 @@
  * Shared by devices, the server and tests; nothing else builds or parses them.
  */
 
-export const DOC_KINDS = ['directory', 'contacts', 'inbox', 'thread', 'schedule', 'note'] as const;
-export type DocKind = (typeof DOC_KINDS)[number];
+import { ID_PATTERN, isDocKind, kindSpec, type DocKind } from './kinds.ts';
+
+export { DOC_KINDS, type DocKind } from './kinds.ts';
 
 export interface DocName {
 	clinicId: string;
@@ -13,12 +14,8 @@ export interface DocName {
 	key?: string;
 }
 
-const KEYED: ReadonlySet<DocKind> = new Set(['thread', 'schedule', 'note']);
-const ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
-const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
-
 export function isId(value: string): boolean {
-	return ID.test(value);
+	return ID_PATTERN.test(value);
 }
 
 /** Returns null for anything that is not a well-formed doc name, so callers can refuse it. */
@@ -27,14 +24,11 @@ export function parseDocName(name: string): DocName | null {
 	if (parts.length < 2 || parts.length > 3) return null;
 	const [clinicId, kindText, key] = parts;
 	if (!isId(clinicId)) return null;
-	if (!(DOC_KINDS as readonly string[]).includes(kindText)) return null;
-	const kind = kindText as DocKind;
-	if (KEYED.has(kind) !== (key !== undefined)) return null;
-	if (key !== undefined) {
-		if (kind === 'schedule' ? !MONTH.test(key) : !isId(key)) return null;
-		return { clinicId, kind, key };
-	}
-	return { clinicId, kind };
+	if (!isDocKind(kindText)) return null;
+	const kind = kindText;
+	const keyPattern = kindSpec(kind).key;
+	if (key === undefined) return keyPattern === null ? { clinicId, kind } : null;
+	return keyPattern !== null && keyPattern.test(key) ? { clinicId, kind, key } : null;
 }
 
 export function formatDocName(doc: DocName): string {

@@ -1,5 +1,6 @@
 import * as Y from 'yjs';
 import { z } from 'zod';
+import { parseDocName } from './docName.ts';
 import { docId, readEntry, wallTime } from './fields.ts';
 import { newId } from './ids.ts';
 
@@ -61,10 +62,42 @@ export function monthOf(start: string): string {
 	return start.slice(0, 7);
 }
 
-const appointments = (doc: Y.Doc) => doc.getMap<unknown>('appointments');
+declare const scheduleDocBrand: unique symbol;
 
-/** Adds an appointment to the schedule doc of `month`; its start must fall in that month. */
-export function addAppointment(doc: Y.Doc, month: string, input: AppointmentInput): Appointment {
+/**
+ * A schedule doc together with the month its name says it holds, made only by `scheduleDoc()`. The writes below
+ * take it instead of a doc and a month given apart, so one month's doc cannot be handed another month.
+ */
+export interface ScheduleDoc {
+	readonly doc: Y.Doc;
+	readonly month: string;
+	readonly [scheduleDocBrand]: true;
+}
+
+/** The schedule handle of the doc named `docName`; throws for a name of another kind. */
+export function scheduleDoc(docName: string, doc: Y.Doc): ScheduleDoc {
+	const name = parseDocName(docName);
+	if (name?.kind !== 'schedule' || name.key === undefined) throw new ScheduleError(`not a schedule doc: ${docName}`);
+	return { doc, month: name.key } as ScheduleDoc;
+}
+
+const appointments = (doc: Y.Doc) => doc.getMap<unknown>('appointments');
+const docOf = (target: ScheduleDoc | Y.Doc) => (target instanceof Y.Doc ? target : target.doc);
+
+/** Adds an appointment to the schedule doc; its start must fall in the doc's month. */
+export function addAppointment(schedule: ScheduleDoc, input: AppointmentInput): Appointment;
+/** @deprecated A doc and a month given apart can disagree: pass `scheduleDoc(name, doc)`. Kept for the server's seed. */
+export function addAppointment(doc: Y.Doc, month: string, input: AppointmentInput): Appointment;
+export function addAppointment(
+	target: ScheduleDoc | Y.Doc,
+	monthOrInput: string | AppointmentInput,
+	input?: AppointmentInput
+): Appointment {
+	if (target instanceof Y.Doc) return add(target, monthOrInput as string, input!);
+	return add(target.doc, target.month, monthOrInput as AppointmentInput);
+}
+
+function add(doc: Y.Doc, month: string, input: AppointmentInput): Appointment {
 	const a: Appointment = { id: newId(), ...appointmentInput.parse(input) };
 	if (monthOf(a.start) !== month) throw new ScheduleError(`the appointment starts outside ${month}`);
 	doc.transact(() => {
@@ -76,8 +109,21 @@ export function addAppointment(doc: Y.Doc, month: string, input: AppointmentInpu
 }
 
 /** Changes some fields (a move is a change of start or practitioner); the start stays in the doc's month. */
-export function changeAppointment(doc: Y.Doc, month: string, id: string, change: AppointmentChange): Appointment {
-	const parsed = appointmentChange.parse(change);
+export function changeAppointment(schedule: ScheduleDoc, id: string, change: AppointmentChange): Appointment;
+/** @deprecated A doc and a month given apart can disagree: pass `scheduleDoc(name, doc)`. */
+export function changeAppointment(doc: Y.Doc, month: string, id: string, change: AppointmentChange): Appointment;
+export function changeAppointment(
+	target: ScheduleDoc | Y.Doc,
+	a: string,
+	b: string | AppointmentChange,
+	c?: AppointmentChange
+): Appointment {
+	if (target instanceof Y.Doc) return applyChange(target, a, b as string, c!);
+	return applyChange(target.doc, target.month, a, b as AppointmentChange);
+}
+
+function applyChange(doc: Y.Doc, month: string, id: string, input: AppointmentChange): Appointment {
+	const parsed = appointmentChange.parse(input);
 	const map = appointments(doc).get(id);
 	if (!(map instanceof Y.Map)) throw new ScheduleError('no such appointment');
 	if (parsed.start !== undefined && monthOf(parsed.start) !== month) {
@@ -92,15 +138,16 @@ export function changeAppointment(doc: Y.Doc, month: string, id: string, change:
 	return { id, ...changed.data };
 }
 
-export function deleteAppointment(doc: Y.Doc, id: string): void {
+export function deleteAppointment(target: ScheduleDoc | Y.Doc, id: string): void {
+	const doc = docOf(target);
 	if (!appointments(doc).has(id)) throw new ScheduleError('no such appointment');
 	appointments(doc).delete(id);
 }
 
 /** Appointments, optionally of one day (`YYYY-MM-DD`), by start time then practitioner. */
-export function listAppointments(doc: Y.Doc, day?: string): Appointment[] {
+export function listAppointments(target: ScheduleDoc | Y.Doc, day?: string): Appointment[] {
 	const list: Appointment[] = [];
-	for (const [id, entry] of appointments(doc)) {
+	for (const [id, entry] of appointments(docOf(target))) {
 		const a = readAppointment(id, entry);
 		if (a && (day === undefined || a.start.startsWith(day))) list.push(a);
 	}
