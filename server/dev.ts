@@ -1,7 +1,8 @@
 import { createServer as createViteServer } from 'vite';
 import { createDevelopmentKey } from './boot.ts';
-import { ConfigError, loadConfig } from './config/index.ts';
+import { loadConfig } from './config/index.ts';
 import { createFrontdesk } from './frontdesk.ts';
+import { errorMessage } from './errors.ts';
 
 /** `npm run dev`: the same server pieces, with Vite (HMR) serving the SvelteKit app on the same port. */
 async function dev(): Promise<void> {
@@ -21,8 +22,6 @@ async function dev(): Promise<void> {
 }
 
 dev().catch((error: unknown) => {
-	process.stderr.write(
-		`frontdesk dev could not start: ${error instanceof ConfigError || error instanceof Error ? error.message : String(error)}\n`
-	);
+	process.stderr.write(`frontdesk dev could not start: ${errorMessage(error)}\n`);
 	process.exit(1);
 });

@@ -13,6 +13,7 @@ import { seedDemoClinic } from './seed/demoClinic.ts';
 import type { Store } from './store/index.ts';
 import { SyncServer } from './sync/index.ts';
 import { SYNC_PATH_PREFIX } from '../src/lib/domain/syncProtocol.ts';
+import { errorMessage } from './errors.ts';
 
 /** The SvelteKit app (adapter-node's handler in production, Vite's middlewares in development). */
 export type AppHandler = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
@@ -86,7 +87,7 @@ export async function createFrontdesk(config: Config): Promise<Frontdesk> {
 		} else if (path === '/metrics') {
 			res.setHeader('Content-Security-Policy', API_CSP);
 			serveMetrics(req, res, metrics, config.metricsToken).catch((error: unknown) => {
-				logger.error({ err: error instanceof Error ? error.message : String(error) }, 'metrics failed');
+				logger.error({ err: errorMessage(error) }, 'metrics failed');
 				if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
 				res.end();
 			});
@@ -118,7 +119,7 @@ export async function createFrontdesk(config: Config): Promise<Frontdesk> {
 	const sweep = setInterval(
 		() =>
 			void Promise.all([store.deleteExpiredSessions(Date.now()), store.deleteExpiredTickets(Date.now())]).catch(
-				(error: unknown) => logger.error({ err: error instanceof Error ? error.message : String(error) }, 'sweep failed')
+				(error: unknown) => logger.error({ err: errorMessage(error) }, 'sweep failed')
 			),
 		5 * 60 * 1000
 	);

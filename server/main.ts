@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createDevelopmentKey } from './boot.ts';
-import { ConfigError, loadConfig } from './config/index.ts';
+import { loadConfig } from './config/index.ts';
 import { createFrontdesk, type AppHandler } from './frontdesk.ts';
+import { errorMessage } from './errors.ts';
 
 /** Production entry: `npm start` builds the app, then runs this. */
 async function main(): Promise<void> {
@@ -31,8 +32,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-	process.stderr.write(
-		`frontdesk could not start: ${error instanceof ConfigError || error instanceof Error ? error.message : String(error)}\n`
-	);
+	process.stderr.write(`frontdesk could not start: ${errorMessage(error)}\n`);
 	process.exit(1);
 });

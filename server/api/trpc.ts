@@ -4,7 +4,6 @@ import { ZodError, z } from 'zod';
 import type { Accounts, LoginLimiter, SessionContext, Sessions, SyncTickets, TicketLimiter } from '../auth/index.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
-import type { Role } from '../../src/lib/domain/roles.ts';
 
 export interface ApiDeps {
 	accounts: Accounts;
@@ -53,9 +52,3 @@ export const authedProcedure = t.procedure.use(({ ctx, next }) => {
 	if (!ctx.auth) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'sign in first' });
 	return next({ ctx: { ...ctx, auth: ctx.auth } });
 });
-
-export const roleProcedure = (...roles: Role[]) =>
-	authedProcedure.use(({ ctx, next }) => {
-		if (!roles.includes(ctx.auth.user.role)) throw new TRPCError({ code: 'FORBIDDEN', message: 'your role may not do this' });
-		return next();
-	});

@@ -51,10 +51,6 @@ export class Keyring {
 			throw new Error('the master key does not match the key this data folder was written with');
 		}
 	}
-
-	forget(clinicId: string): void {
-		this.#cache.delete(clinicId);
-	}
 }
 
 const CHECK_TEXT = 'frontdesk master key check';

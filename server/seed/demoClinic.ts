@@ -5,6 +5,7 @@ import type { SyncServer } from '../sync/index.ts';
 import { docNames } from '../../src/lib/domain/docName.ts';
 import { addPractitioner } from '../../src/lib/domain/directory.ts';
 import { addAppointment, monthOf } from '../../src/lib/domain/schedule.ts';
+import type { TransactionOrigin } from '../../src/lib/domain/origin.ts';
 
 export const DEMO_ADMIN_EMAIL = 'admin@demo.klinik';
 
@@ -13,6 +14,8 @@ const PRACTITIONERS = [
 	{ name: 'Dr. Mehmet Demir', color: '#7c3aed' },
 	{ name: 'Dyt. Elif Kaya', color: '#c2410c' }
 ];
+
+const SEED: TransactionOrigin = { source: 'job', name: 'demo-seed' };
 
 const PATIENTS = ['Zeynep Arslan', 'Can Öztürk', 'Selin Aydın', 'Burak Şahin', 'Deniz Koç'];
 
@@ -30,11 +33,11 @@ export async function seedDemoClinic(accounts: Accounts, sync: SyncServer, confi
 	}
 
 	const ids: string[] = [];
-	await sync.change(docNames.directory(clinic.id), 'job', (doc) => {
+	await sync.write(docNames.directory(clinic.id), SEED, (doc) => {
 		for (const p of PRACTITIONERS) ids.push(addPractitioner(doc, p).id);
 	});
 	const today = new Date().toISOString().slice(0, 10);
-	await sync.change(docNames.schedule(clinic.id, monthOf(today)), 'job', (doc) => {
+	await sync.write(docNames.schedule(clinic.id, monthOf(today)), SEED, (doc) => {
 		PATIENTS.forEach((patientName, i) => {
 			const hour = String(9 + i).padStart(2, '0');
 			addAppointment(doc, monthOf(today), {

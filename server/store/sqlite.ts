@@ -39,7 +39,6 @@ const toRecord = (r: Row): DocRecord => ({
  * durable on disk; the sync server batches updates so many share one commit.
  */
 export class SqliteStore implements Store {
-	readonly kind = 'sqlite' as const;
 	readonly #db: Database.Database;
 	readonly #stmt;
 
@@ -80,7 +79,6 @@ export class SqliteStore implements Store {
 			loadDocRecords: db.prepare('SELECT * FROM doc_records WHERE doc_name = ? ORDER BY seq'),
 			appendDocRecord: db.prepare('INSERT INTO doc_records (doc_name, seq, clinic_id, kind, data) VALUES (?, ?, ?, ?, ?)'),
 			deleteDocRecordsUpTo: db.prepare('DELETE FROM doc_records WHERE doc_name = ? AND seq <= ?'),
-			countDocRecords: db.prepare('SELECT count(*) AS n FROM doc_records WHERE doc_name = ?'),
 			clinicUsage: db.prepare(
 				'SELECT count(DISTINCT doc_name) AS docs, coalesce(sum(length(data)), 0) AS bytes FROM doc_records WHERE clinic_id = ?'
 			)
@@ -184,9 +182,6 @@ export class SqliteStore implements Store {
 			this.#stmt.deleteDocRecordsUpTo.run(snapshot.docName, snapshot.seq);
 			this.#stmt.appendDocRecord.run(snapshot.docName, snapshot.seq, snapshot.clinicId, 'snapshot', snapshot.data);
 		})();
-	}
-	async countDocRecords(docName: string) {
-		return (this.#stmt.countDocRecords.get(docName) as { n: number }).n;
 	}
 
 	async clinicUsage(clinicId: string) {

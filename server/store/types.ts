@@ -51,7 +51,6 @@ export interface DocRecord {
 }
 
 export interface Store {
-	readonly kind: 'sqlite' | 'postgres';
 	getMeta(key: string): Promise<Buffer | null>;
 	setMeta(key: string, value: Buffer): Promise<void>;
 
@@ -84,7 +83,6 @@ export interface Store {
 	appendDocRecords(records: DocRecord[]): Promise<void>;
 	/** Replaces every record of a doc up to `snapshot.seq` with the snapshot, in one transaction. */
 	compactDoc(snapshot: DocRecord): Promise<void>;
-	countDocRecords(docName: string): Promise<number>;
 	/** How many docs a clinic has stored and the bytes of their records (for its quotas). */
 	clinicUsage(clinicId: string): Promise<{ docs: number; bytes: number }>;
 

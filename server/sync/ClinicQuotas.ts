@@ -2,6 +2,7 @@ import type { SyncLimits } from '../config/index.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Store } from '../store/index.ts';
+import { errorMessage } from '../errors.ts';
 
 export type QuotaVerdict = 'ok' | 'clinic_max_docs' | 'clinic_max_stored_bytes';
 
@@ -86,8 +87,7 @@ export class ClinicQuotas {
 				usage.bytes = u.bytes;
 				this.#report(clinicId, usage);
 			},
-			(error: unknown) =>
-				this.#logger.warn({ clinicId, err: error instanceof Error ? error.message : String(error) }, 'usage refresh failed')
+			(error: unknown) => this.#logger.warn({ clinicId, err: errorMessage(error) }, 'usage refresh failed')
 		);
 	}
 

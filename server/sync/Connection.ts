@@ -3,6 +3,7 @@ import type { SyncLimits } from '../config/index.ts';
 import type { Logger } from '../log.ts';
 import { CloseCode } from '../../src/lib/domain/syncProtocol.ts';
 import type { Role } from '../../src/lib/domain/roles.ts';
+import type { TransactionOrigin } from '../../src/lib/domain/origin.ts';
 import { BadMessage, parseMessage } from './messages.ts';
 import type { Room } from './Room.ts';
 import { TokenBucket } from './TokenBucket.ts';
@@ -13,7 +14,7 @@ export interface ConnectionIdentity {
 	clinicId: string;
 	docName: string;
 	role: Role;
-	/** False for a role that may only read this doc's kind: its non-empty updates are refused with 4405. */
+	/** False for a role (or a hook) that may only read this doc: its non-empty updates are refused with 4405. */
 	mayWrite: boolean;
 }
 
@@ -35,6 +36,8 @@ const CLOSE_GRACE_MS = 2000;
  */
 export class Connection {
 	readonly identity: ConnectionIdentity;
+	/** The origin of what this socket writes: its updates are stored as written by this user and session. */
+	readonly origin: TransactionOrigin;
 	/** Awareness client ids this socket introduced: only it may change them, and they leave with it. */
 	readonly awarenessClients = new Set<number>();
 	/**
@@ -59,6 +62,7 @@ export class Connection {
 	constructor(socket: WebSocket, identity: ConnectionIdentity, logger: Logger, reporter: LimitReporter) {
 		this.#socket = socket;
 		this.identity = identity;
+		this.origin = Object.freeze({ source: 'connection', userId: identity.userId, sessionId: identity.sessionId });
 		this.#logger = logger;
 		this.#reporter = reporter;
 		const { queriesPerMinute, maxAwarenessStateBytes } = reporter.limits;
@@ -68,17 +72,14 @@ export class Connection {
 		socket.binaryType = 'nodebuffer';
 		socket.on('message', (data, isBinary) => this.#onMessage(data, isBinary));
 		socket.on('pong', () => (this.#alive = true));
+		// ws reports protocol errors (a frame over the size limit, invalid framing) here and closes the socket itself
+		// with the fitting code (1009, 1002); this side only stops using it.
 		socket.on('error', (error) => {
 			this.#logger.warn({ doc: identity.docName, err: error.message }, 'sync socket error');
-			this.close(CloseCode.badMessage, 'socket error');
+			this.#stop();
 		});
 		this.closedPromise = new Promise((resolve) => socket.once('close', () => resolve()));
-		socket.once('close', () => {
-			this.#closed = true;
-			this.#backlog = [];
-			this.held = null;
-			this.#room?.leave(this);
-		});
+		socket.once('close', () => this.#stop());
 	}
 
 	get isClosed(): boolean {
@@ -127,15 +128,21 @@ export class Connection {
 
 	close(code: number, reason: string): void {
 		if (this.#closed) return;
-		this.#closed = true;
-		this.#backlog = [];
-		this.held = null;
-		this.#room?.leave(this);
+		this.#stop();
 		if (this.#socket.readyState === WebSocket.OPEN || this.#socket.readyState === WebSocket.CONNECTING) {
 			this.#socket.close(code, reason);
 		}
 		// A peer that never answers the close handshake is cut after a grace period.
 		setTimeout(() => this.#socket.terminate(), CLOSE_GRACE_MS).unref();
+	}
+
+	/** Stops using the socket: no more messages handled, its presences and held updates gone. */
+	#stop(): void {
+		if (this.#closed) return;
+		this.#closed = true;
+		this.#backlog = [];
+		this.held = null;
+		this.#room?.leave(this);
 	}
 
 	#onMessage(data: RawData, isBinary: boolean): void {

@@ -3,6 +3,9 @@ import * as Y from 'yjs';
 import type { SyncLimits } from '../config/index.ts';
 import type { Logger } from '../log.ts';
 import { CloseCode } from '../../src/lib/domain/syncProtocol.ts';
+import { isOrigin, STORE_ORIGIN, type TransactionOrigin } from '../../src/lib/domain/origin.ts';
+import { errorMessage } from '../errors.ts';
+import type { SyncHooks } from './hooks.ts';
 import type { ClinicQuotas } from './ClinicQuotas.ts';
 import type { Connection } from './Connection.ts';
 import type { DocLog } from './DocLog.ts';
@@ -17,10 +20,6 @@ import {
 	type IncomingMessage
 } from './messages.ts';
 
-/** Transaction origin of state read back from the store: it is already durable and must not be stored again. */
-const FROM_STORE = 'store';
-/** Transaction origin of updates that arrived on this doc's sockets. */
-const FROM_SOCKETS = 'remote';
 /** Stored size of a record beyond its update: nonce and tag (AES-GCM), and the row's keys, roughly. */
 const RECORD_OVERHEAD_BYTES = 64;
 
@@ -31,6 +30,7 @@ export interface RoomDeps {
 	compactAfterUpdates: number;
 	limits: SyncLimits;
 	quotas: ClinicQuotas;
+	hooks: readonly SyncHooks[];
 }
 
 /**
@@ -53,7 +53,13 @@ export class Room implements CommitTarget {
 	/** The first doc, which the awareness is bound to (for its client id only); destroyed with the room. */
 	readonly #firstDoc = this.#doc;
 	/** While socket updates are applied, the doc's output waits here: a failed batch is dropped, not stored. */
-	#stash: Uint8Array[] | null = null;
+	#stash: { update: Uint8Array; origin: TransactionOrigin }[] | null = null;
+	/** Server-side handles holding the doc open (it does not unload while held). */
+	#holders = 0;
+	/** The last sequence number known to be stored, and who waits for a later one. */
+	#durableSeq = 0;
+	#durableWaiters: { seq: number; resolve: () => void; reject: (error: Error) => void }[] = [];
+	#failure: Error | null = null;
 	/** Set while the doc is rebuilt from the store after a failed update: nothing is applied or answered meanwhile. */
 	#recovering = false;
 	#drained: (() => void)[] = [];
@@ -85,11 +91,19 @@ export class Room implements CommitTarget {
 		const room = new Room(name, clinicId, deps);
 		await deps.quotas.prepare(clinicId);
 		const { state, lastSeq, updates } = await deps.log.load(clinicId, name);
-		if (state) Y.applyUpdate(room.doc, state, FROM_STORE);
+		if (state) Y.applyUpdate(room.doc, state, STORE_ORIGIN);
 		room.#nextSeq = lastSeq + 1;
 		room.#stored = lastSeq > 0;
 		room.#updatesSinceSnapshot = updates;
+		room.#durableSeq = lastSeq;
 		if (updates > deps.compactAfterUpdates) await room.compact();
+		for (const hook of deps.hooks) {
+			try {
+				hook.onLoaded?.({ docName: name, clinicId, doc: room.doc });
+			} catch (error) {
+				deps.logger.error({ doc: name, err: errorMessage(error) }, 'onLoaded hook failed');
+			}
+		}
 		return room;
 	}
 
@@ -101,9 +115,29 @@ export class Room implements CommitTarget {
 		return this.#closed;
 	}
 
-	/** True while updates wait to be applied or committed, a compaction runs, or the doc is being rebuilt. */
+	/** True while updates wait to be applied or committed, a compaction runs, the doc is rebuilt, or a handle holds it. */
 	get busy(): boolean {
-		return this.#incoming.length > 0 || this.#pending > 0 || this.#compacting !== null || this.#recovering;
+		return this.#incoming.length > 0 || this.#pending > 0 || this.#compacting !== null || this.#recovering || this.#holders > 0;
+	}
+
+	/** The sequence number of the last update enqueued (what a writer waits for to be durable). */
+	get lastSeq(): number {
+		return this.#nextSeq - 1;
+	}
+
+	hold(): void {
+		this.#holders++;
+	}
+
+	unhold(): void {
+		this.#holders = Math.max(0, this.#holders - 1);
+	}
+
+	/** Resolves once every update up to `seq` is stored; rejects if the doc failed first. */
+	whenStored(seq: number): Promise<void> {
+		if (seq <= this.#durableSeq) return Promise.resolve();
+		if (this.#failure || this.#closed) return Promise.reject(this.#failure ?? new Error(`doc ${this.name} is closed`));
+		return new Promise((resolve, reject) => this.#durableWaiters.push({ seq, resolve, reject }));
 	}
 
 	/** Resolves when the doc may be written by the server: not while it is rebuilt from the store. */
@@ -237,14 +271,12 @@ export class Room implements CommitTarget {
 		let current: Connection | null = null;
 		this.#stash = [];
 		try {
-			this.#doc.transact(() => {
-				for (const { conn, update } of work) {
-					if (conn.isClosed) continue;
-					current = conn;
-					this.#applyFrom(conn, update);
-				}
-				current = null;
-			}, FROM_SOCKETS);
+			// One transaction per socket: each stored update says who wrote it.
+			for (const { conn, update } of work) {
+				if (conn.isClosed) continue;
+				current = conn;
+				this.#doc.transact(() => this.#applyFrom(conn, update), conn.origin);
+			}
 		} catch (error) {
 			this.#stash = null;
 			for (const [conn, held] of heldBefore) conn.held = held;
@@ -261,7 +293,7 @@ export class Room implements CommitTarget {
 		}
 		const output = this.#stash;
 		this.#stash = null;
-		for (const update of output) this.#enqueue(update, FROM_SOCKETS);
+		for (const { update, origin } of output) this.#enqueue(update, origin);
 	}
 
 	/** Applies one socket's update (after what it held) and takes out what still depends on changes not sent. */
@@ -298,7 +330,7 @@ export class Room implements CommitTarget {
 			const { state } = await this.#deps.log.load(this.clinicId, this.name);
 			if (this.#closed) return;
 			const doc = new Y.Doc({ gc: true });
-			if (state) Y.applyUpdate(doc, state, FROM_STORE);
+			if (state) Y.applyUpdate(doc, state, STORE_ORIGIN);
 			this.#doc.off('update', this.#onDocUpdate);
 			if (this.#doc !== this.#firstDoc) this.#doc.destroy();
 			this.#doc = doc;
@@ -315,12 +347,14 @@ export class Room implements CommitTarget {
 	}
 
 	readonly #onDocUpdate = (update: Uint8Array, origin: unknown) => {
-		if (origin === FROM_STORE || this.#closed) return;
-		if (this.#stash) this.#stash.push(update);
-		else this.#enqueue(update, origin);
+		if (isOrigin(origin, 'store') || this.#closed) return;
+		// Every writer names itself (SyncServer.open, a socket); anything else is a bug, stored as the server's own.
+		const named: TransactionOrigin = isTransactionOrigin(origin) ? origin : { source: 'job', name: 'unnamed' };
+		if (this.#stash) this.#stash.push({ update, origin: named });
+		else this.#enqueue(update, named);
 	};
 
-	#enqueue(update: Uint8Array, origin: unknown): void {
+	#enqueue(update: Uint8Array, origin: TransactionOrigin): void {
 		this.#pending++;
 		this.#deps.commit.enqueue({ room: this, seq: this.#nextSeq++, update, origin });
 	}
@@ -332,6 +366,17 @@ export class Room implements CommitTarget {
 		this.#stored = true;
 		this.#updatesSinceSnapshot += entries.length;
 		this.#pending -= entries.length;
+		this.#durableSeq = entries[entries.length - 1].seq;
+		for (const e of entries) {
+			for (const hook of this.#deps.hooks) {
+				try {
+					hook.onCommitted?.({ docName: this.name, clinicId: this.clinicId, update: e.update, origin: e.origin });
+				} catch (error) {
+					this.#deps.logger.error({ doc: this.name, err: errorMessage(error) }, 'onCommitted hook failed');
+				}
+			}
+		}
+		this.#durableWaiters = this.#durableWaiters.filter((w) => (w.seq <= this.#durableSeq ? (w.resolve(), false) : true));
 		this.#relay(entries);
 		if (this.#pending === 0) {
 			for (const resolve of this.#drained.splice(0)) resolve();
@@ -347,13 +392,15 @@ export class Room implements CommitTarget {
 		if (this.#updatesSinceSnapshot > this.#deps.compactAfterUpdates) void this.compact();
 	}
 
-	failed(): void {
+	failed(error?: unknown): void {
 		// The doc now holds state that is not durable: drop it. Clients still hold their edits and resend them on reconnect.
+		this.#failure = new Error(`storing ${this.name} failed: ${error === undefined ? 'unknown error' : errorMessage(error)}`);
+		for (const w of this.#durableWaiters.splice(0)) w.reject(this.#failure);
 		this.#pending = 0;
 		this.#recovering = false;
 		this.#afterCommit = [];
 		this.#incoming = [];
-		for (const conn of this.connections) conn.close(1011, 'storage failed');
+		for (const conn of this.connections) conn.close(CloseCode.internalError, 'storage failed');
 		this.close();
 	}
 
@@ -412,7 +459,11 @@ export class Room implements CommitTarget {
 		this.#doc.destroy();
 		if (this.#firstDoc !== this.#doc) this.#firstDoc.destroy();
 		for (const resolve of this.#drained.splice(0)) resolve();
+		const closed = this.#failure ?? new Error(`doc ${this.name} was closed before the write was stored`);
+		for (const w of this.#durableWaiters.splice(0)) w.reject(closed);
 	}
 }
 
-const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error));
+const SOURCES: ReadonlySet<string> = new Set(['store', 'connection', 'channel', 'google', 'job']);
+const isTransactionOrigin = (origin: unknown): origin is TransactionOrigin =>
+	typeof origin === 'object' && origin !== null && SOURCES.has((origin as { source?: unknown }).source as string);

@@ -10,6 +10,8 @@ import type { Store } from '../store/index.ts';
 import type * as Y from 'yjs';
 import { parseDocName } from '../../src/lib/domain/docName.ts';
 import type { TransactionOrigin } from '../../src/lib/domain/origin.ts';
+import { errorMessage } from '../errors.ts';
+import type { SyncHooks } from './hooks.ts';
 import { CloseCode } from '../../src/lib/domain/syncProtocol.ts';
 import { mayWriteDoc } from '../../src/lib/domain/roles.ts';
 import { authorizeUpgrade } from './authorizeUpgrade.ts';
@@ -30,6 +32,22 @@ export interface SyncServerOptions {
 	limits: SyncLimits;
 	sessionRecheckMs: number;
 	compactAfterUpdates: number;
+	/** Features reacting to docs (see hooks.ts); none by default. */
+	hooks?: readonly SyncHooks[];
+}
+
+/**
+ * The server writing into a doc (a channel's message, a job, the calendar), like Hocuspocus's DirectConnection.
+ * The doc stays loaded while the handle is held.
+ */
+export interface DocHandle {
+	readonly docName: string;
+	/** Applies `edit` in one transaction with the handle's origin; resolves once applied (not yet durable). */
+	transact(edit: (doc: Y.Doc) => void): Promise<void>;
+	/** Resolves once everything written through this handle is stored; rejects if storing it failed. */
+	whenDurable(): Promise<void>;
+	/** Lets the doc unload once nobody holds it; the handle cannot write after this. */
+	release(): void;
 }
 
 const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found' };
@@ -62,7 +80,8 @@ export class SyncServer {
 			logger: opts.logger,
 			compactAfterUpdates: opts.compactAfterUpdates,
 			limits: opts.limits,
-			quotas: new ClinicQuotas(opts.store, opts.limits, opts.metrics, opts.logger)
+			quotas: new ClinicQuotas(opts.store, opts.limits, opts.metrics, opts.logger),
+			hooks: opts.hooks ?? []
 		};
 		this.#reporter = {
 			limits: opts.limits,
@@ -95,7 +114,7 @@ export class SyncServer {
 				origins: this.#opts.origins
 			});
 		} catch (error) {
-			this.#opts.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'upgrade authorization failed');
+			this.#opts.logger.error({ err: errorMessage(error) }, 'upgrade authorization failed');
 			return refuse(socket, 500, 'internal error');
 		}
 		if (!decision.ok) {
@@ -112,18 +131,17 @@ export class SyncServer {
 					clinicId: doc.clinicId,
 					docName,
 					role: auth.user.role,
-					mayWrite: mayWriteDoc(auth.user.role, doc.kind)
+					mayWrite: false
 				},
 				this.#opts.logger,
 				this.#reporter
 			);
+			conn.identity.mayWrite =
+				mayWriteDoc(auth.user.role, doc.kind) && this.#roomDeps.hooks.every((hook) => hook.mayWrite?.(conn.identity) ?? true);
 			if (!this.#track(conn)) return;
 			this.#withRoom(docName, doc.clinicId, (room) => conn.attach(room)).catch((error: unknown) => {
-				this.#opts.logger.error(
-					{ doc: docName, err: error instanceof Error ? error.message : String(error) },
-					'loading doc failed'
-				);
-				conn.close(1011, 'doc could not be loaded');
+				this.#opts.logger.error({ doc: docName, err: errorMessage(error) }, 'loading doc failed');
+				conn.close(CloseCode.internalError, 'doc could not be loaded');
 			});
 		});
 	}
@@ -182,22 +200,47 @@ export class SyncServer {
 	}
 
 	/**
-	 * Writes into a doc as the server itself (a channel's message, a job, a seed). `origin` says why, so reactions
-	 * never answer themselves. Resolves once the change is durable and relayed to the doc's sockets.
+	 * A handle to write into a doc as the server, with `origin` saying who (a channel, Google, a job), so reactions
+	 * never answer themselves and every stored update names its writer.
 	 */
-	async change(docName: string, origin: TransactionOrigin, edit: (doc: Y.Doc) => void): Promise<void> {
-		const doc = parseDocName(docName);
-		if (!doc) throw new Error(`not a valid doc name: ${docName}`);
-		for (;;) {
-			const room = await this.#withRoom(docName, doc.clinicId, (r) => r);
-			// Not while the doc is being rebuilt after a bad update: the edit would go to the old copy.
-			await room.settled();
-			if (room.closed) continue;
-			room.doc.transact(() => edit(room.doc), origin);
-			break;
+	async open(docName: string, origin: TransactionOrigin): Promise<DocHandle> {
+		const parsed = parseDocName(docName);
+		if (!parsed) throw new Error(`not a valid doc name: ${docName}`);
+		const room = await this.#withRoom(docName, parsed.clinicId, (r) => {
+			r.hold();
+			return r;
+		});
+		let lastSeq = 0;
+		let released = false;
+		return {
+			docName,
+			transact: async (edit) => {
+				if (released) throw new Error(`the handle on ${docName} was released`);
+				// Not while the doc is being rebuilt after a bad update: the edit would go to the old copy.
+				await room.settled();
+				if (room.closed) throw new Error(`doc ${docName} was closed (its storage failed); open it again`);
+				room.doc.transact(() => edit(room.doc), origin);
+				lastSeq = room.lastSeq;
+			},
+			whenDurable: () => room.whenStored(lastSeq),
+			release: () => {
+				if (released) return;
+				released = true;
+				room.unhold();
+				void this.#maybeUnload(docName);
+			}
+		};
+	}
+
+	/** One edit as the server, resolved once it is stored (rejected if it was not). */
+	async write(docName: string, origin: TransactionOrigin, edit: (doc: Y.Doc) => void): Promise<void> {
+		const handle = await this.open(docName, origin);
+		try {
+			await handle.transact(edit);
+			await handle.whenDurable();
+		} finally {
+			handle.release();
 		}
-		await this.#commit.idle();
-		void this.#maybeUnload(docName);
 	}
 
 	/** Unload only after the last commit and compaction succeeded, and only if still nobody joined meanwhile. */
@@ -226,7 +269,7 @@ export class SyncServer {
 			const live = await this.#opts.sessions.live(ids);
 			for (const id of ids) if (!live.has(id)) this.#endSession(id);
 		} catch (error) {
-			this.#opts.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'session recheck failed');
+			this.#opts.logger.error({ err: errorMessage(error) }, 'session recheck failed');
 		}
 	}
 

@@ -1,1 +1,2 @@
-export { SyncServer, type SyncServerOptions } from './SyncServer.ts';
+export { SyncServer, type DocHandle, type SyncServerOptions } from './SyncServer.ts';
+export type { CommittedUpdate, SyncHooks } from './hooks.ts';

@@ -1,7 +1,7 @@
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
-import { MessageType } from '../../src/lib/domain/syncProtocol.ts';
+import { MessageType, SyncStep } from '../../src/lib/domain/syncProtocol.ts';
 
 /**
  * Parsing and encoding of y-websocket messages. Parsing is strict: anything that does not decode
@@ -10,10 +10,6 @@ import { MessageType } from '../../src/lib/domain/syncProtocol.ts';
 export class BadMessage extends Error {
 	override name = 'BadMessage';
 }
-
-const SYNC_STEP1 = 0;
-const SYNC_STEP2 = 1;
-const SYNC_UPDATE = 2;
 
 /** One client's presence in an awareness message: `state` is its JSON text (`null` when it left). */
 export interface AwarenessEntry {
@@ -48,11 +44,11 @@ function readMessage(decoder: decoding.Decoder): IncomingMessage {
 		case MessageType.sync: {
 			const step = decoding.readVarUint(decoder);
 			const payload = decoding.readVarUint8Array(decoder);
-			if (step === SYNC_STEP1) {
+			if (step === SyncStep.step1) {
 				Y.decodeStateVector(payload);
 				return { type: 'sync-step1', stateVector: payload };
 			}
-			if (step === SYNC_STEP2 || step === SYNC_UPDATE) {
+			if (step === SyncStep.step2 || step === SyncStep.update) {
 				// Decoding the whole update first means a malformed one never reaches the doc.
 				const { structs, ds } = Y.decodeUpdate(payload);
 				return { type: 'sync-update', update: payload, empty: structs.length === 0 && ds.clients.size === 0 };
@@ -109,7 +105,7 @@ export function encodeAwarenessEntries(entries: readonly AwarenessEntry[]): Uint
 export function encodeSyncStep1(doc: Y.Doc): Uint8Array {
 	const encoder = encoding.createEncoder();
 	encoding.writeVarUint(encoder, MessageType.sync);
-	encoding.writeVarUint(encoder, SYNC_STEP1);
+	encoding.writeVarUint(encoder, SyncStep.step1);
 	encoding.writeVarUint8Array(encoder, Y.encodeStateVector(doc));
 	return encoding.toUint8Array(encoder);
 }
@@ -117,7 +113,7 @@ export function encodeSyncStep1(doc: Y.Doc): Uint8Array {
 export function encodeSyncStep2(doc: Y.Doc, stateVector: Uint8Array): Uint8Array {
 	const encoder = encoding.createEncoder();
 	encoding.writeVarUint(encoder, MessageType.sync);
-	encoding.writeVarUint(encoder, SYNC_STEP2);
+	encoding.writeVarUint(encoder, SyncStep.step2);
 	encoding.writeVarUint8Array(encoder, Y.encodeStateAsUpdate(doc, stateVector));
 	return encoding.toUint8Array(encoder);
 }
@@ -125,7 +121,7 @@ export function encodeSyncStep2(doc: Y.Doc, stateVector: Uint8Array): Uint8Array
 export function encodeUpdate(update: Uint8Array): Uint8Array {
 	const encoder = encoding.createEncoder();
 	encoding.writeVarUint(encoder, MessageType.sync);
-	encoding.writeVarUint(encoder, SYNC_UPDATE);
+	encoding.writeVarUint(encoder, SyncStep.update);
 	encoding.writeVarUint8Array(encoder, update);
 	return encoding.toUint8Array(encoder);
 }

@@ -2,9 +2,7 @@ import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
-import { MessageType } from '../../src/lib/domain/syncProtocol.ts';
-
-const SYNC_STEP1 = 0;
+import { MessageType, SyncStep } from '../../src/lib/domain/syncProtocol.ts';
 
 /**
  * A hand-driven sync socket, for the messages a stock client never sends. It keeps a Y.Doc of everything the
@@ -46,7 +44,7 @@ export class RawPeer {
 		if (type === MessageType.sync) {
 			const step = decoding.readVarUint(decoder);
 			const payload = decoding.readVarUint8Array(decoder);
-			if (step !== SYNC_STEP1) Y.applyUpdate(this.doc, payload);
+			if (step !== SyncStep.step1) Y.applyUpdate(this.doc, payload);
 		} else if (type === MessageType.awareness) {
 			const inner = decoding.createDecoder(decoding.readVarUint8Array(decoder));
 			const count = decoding.readVarUint(inner);
@@ -73,11 +71,11 @@ export class RawPeer {
 	}
 
 	sendStep1(stateVector = Y.encodeStateVector(this.doc)): void {
-		this.send(sync(SYNC_STEP1, stateVector));
+		this.send(sync(SyncStep.step1, stateVector));
 	}
 
 	sendUpdate(update: Uint8Array): void {
-		this.send(sync(2, update));
+		this.send(sync(SyncStep.update, update));
 	}
 
 	sendQueryAwareness(): void {

@@ -3,6 +3,16 @@
  * plus the close codes this server uses. One module for client, server and tests.
  */
 
+/** The steps of y-protocols' sync message (the second varint of a `sync` message). */
+export const SyncStep = {
+	/** A state vector: "send me what I lack". */
+	step1: 0,
+	/** The answer to step 1: what the other side lacked. */
+	step2: 1,
+	/** An update as it happens. */
+	update: 2
+} as const;
+
 export const MessageType = {
 	sync: 0,
 	awareness: 1,
@@ -28,6 +38,8 @@ export const CloseCode = {
 	quotaExceeded: 4507,
 	/** The peer does not read what it is sent (too much waiting for it), or the doc's backlog is full: retry later. */
 	tryAgainLater: 1013,
+	/** The server could not serve the doc (its store failed, or it could not be loaded): reconnect later. */
+	internalError: 1011,
 	/** The server is going away (shutdown); reconnecting later is right. */
 	goingAway: 1001,
 	/** A message over the size limit; ws itself closes with this. */

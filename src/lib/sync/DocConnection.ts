@@ -2,7 +2,7 @@ import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
-import { AUTH_CLOSE_CODES, CloseCode, DEVICE_MAX_MESSAGE_BYTES, MessageType } from '$lib/domain/syncProtocol.ts';
+import { AUTH_CLOSE_CODES, CloseCode, DEVICE_MAX_MESSAGE_BYTES, MessageType, SyncStep } from '$lib/domain/syncProtocol.ts';
 import { splitUpdate } from './splitUpdate.ts';
 
 export type ConnectionState = 'connecting' | 'syncing' | 'synced' | 'offline' | 'signed-out';
@@ -30,9 +30,6 @@ export interface DocConnectionOptions {
 }
 
 const MAX_BACKOFF_MS = 10_000;
-const SYNC_STEP1 = 0;
-const SYNC_STEP2 = 1;
-const SYNC_UPDATE = 2;
 
 /**
  * One doc's socket: the stock y-websocket provider, with reconnecting taken over so that an auth refusal stops it
@@ -186,7 +183,7 @@ export class DocConnection {
 			const peek = decoding.clone(decoder);
 			const step = decoding.readVarUint(peek);
 			const payload = decoding.readVarUint8Array(peek);
-			if (step !== SYNC_STEP1) {
+			if (step !== SyncStep.step1) {
 				this.#opts.onServerStateVector(Y.parseUpdateMeta(payload).to);
 				return original(encoder, decoder, provider, fromServer, messageType);
 			}
@@ -195,7 +192,7 @@ export class DocConnection {
 			// Consumed here; the provider sends nothing for an empty encoder.
 			decoding.readVarUint(decoder);
 			decoding.readVarUint8Array(decoder);
-			if (!this.#readOnly) this.#send(Y.encodeStateAsUpdate(provider.doc, payload), SYNC_STEP2);
+			if (!this.#readOnly) this.#send(Y.encodeStateAsUpdate(provider.doc, payload), SyncStep.step2);
 		};
 	}
 
@@ -217,7 +214,7 @@ export class DocConnection {
 		splitUpdate(update, DEVICE_MAX_MESSAGE_BYTES).forEach((piece, i) => {
 			const encoder = encoding.createEncoder();
 			encoding.writeVarUint(encoder, MessageType.sync);
-			encoding.writeVarUint(encoder, i === 0 ? step : SYNC_UPDATE);
+			encoding.writeVarUint(encoder, i === 0 ? step : SyncStep.update);
 			encoding.writeVarUint8Array(encoder, piece);
 			ws.send(encoding.toUint8Array(encoder));
 		});

@@ -1,0 +1,25 @@
+import type * as Y from 'yjs';
+import type { TransactionOrigin } from '../../src/lib/domain/origin.ts';
+import type { ConnectionIdentity } from './Connection.ts';
+
+/** An update that is durable, with who wrote it. */
+export interface CommittedUpdate {
+	docName: string;
+	clinicId: string;
+	update: Uint8Array;
+	origin: TransactionOrigin;
+}
+
+/**
+ * How a feature reacts to docs without touching the room or the group commit (like Hocuspocus's extension
+ * hooks). Hooks run on the commit path: they must be quick and must not throw (a throw is logged and ignored);
+ * work that writes back into a doc goes through `SyncServer.open` later, never synchronously from a hook.
+ */
+export interface SyncHooks {
+	/** A doc was read from the store, before any socket or handle uses it. */
+	onLoaded?(loaded: { docName: string; clinicId: string; doc: Y.Doc }): void;
+	/** An update became durable; called in commit order, before it is relayed. */
+	onCommitted?(committed: CommittedUpdate): void;
+	/** May this socket write its doc? Asked once per socket, after the role's rule; false makes it read-only. */
+	mayWrite?(identity: ConnectionIdentity): boolean;
+}
