@@ -1,2 +1,3 @@
 export { FrontdeskDatabase, DATABASE_NAME, type StoredUpdate, type PendingChange } from './db.ts';
 export { DocPersistence, isLocalOrigin } from './DocPersistence.ts';
+export { DocHandles, KEEP_RECENT_DOCS, type DocHandle, type DocAttachment } from './DocHandles.ts';

@@ -1,6 +1,5 @@
-import type * as Y from 'yjs';
 import { docNames } from '$lib/domain/docName.ts';
-import { listPractitioners, type Practitioner } from '$lib/domain/directory.ts';
+import type { Practitioner } from '$lib/domain/directory.ts';
 import {
 	addAppointment,
 	changeAppointment,
@@ -8,20 +7,25 @@ import {
 	findClashes,
 	listAppointments,
 	monthOf,
+	scheduleDoc,
 	type Appointment,
 	type AppointmentChange,
-	type AppointmentInput
+	type AppointmentInput,
+	type ScheduleDoc
 } from '$lib/domain/schedule.ts';
-import type { ClinicSync } from '$lib/sync/clinic-sync.svelte.ts';
+import type { ClinicSync, DocHandle } from '$lib/sync/clinic-sync.svelte.ts';
 import { today } from './days.ts';
+import { PractitionerList } from './practitioner-list.svelte.ts';
 
 /**
  * One day of the appointment book: the practitioners (directory doc) and the day's appointments (its month's
- * schedule doc), kept current as edits arrive from this device, IndexedDB or other devices.
+ * schedule doc), kept current as edits arrive from this device, IndexedDB or other devices. Holds the directory
+ * and the shown month's doc; a month left behind is released (the device keeps a few recent ones open).
  */
 export class ScheduleDay {
 	day = $state(today());
-	practitioners = $state<Practitioner[]>([]);
+	readonly #practitioners: PractitionerList;
+	readonly practitioners: Practitioner[] = $derived.by(() => this.#practitioners.active);
 	appointments = $state<Appointment[]>([]);
 	/** True once both docs hold what the device stored: the view renders without waiting for the network. */
 	loaded = $state(false);
@@ -29,17 +33,13 @@ export class ScheduleDay {
 
 	readonly #sync: ClinicSync;
 	readonly #clinicId: string;
-	readonly #directory: Y.Doc;
-	#month: { name: string; doc: Y.Doc } | null = null;
+	#month: { handle: DocHandle; schedule: ScheduleDoc } | null = null;
 	#generation = 0;
 
 	constructor(sync: ClinicSync, clinicId: string, day = today()) {
 		this.#sync = sync;
 		this.#clinicId = clinicId;
-		const directory = sync.open(docNames.directory(clinicId));
-		this.#directory = directory.doc;
-		this.#directory.on('update', this.#readPractitioners);
-		void directory.loaded.then(this.#readPractitioners);
+		this.#practitioners = new PractitionerList(sync, clinicId);
 		this.show(day);
 	}
 
@@ -50,14 +50,14 @@ export class ScheduleDay {
 	show(day: string): void {
 		this.day = day;
 		const name = docNames.schedule(this.#clinicId, monthOf(day));
-		if (this.#month?.name !== name) {
-			this.#month?.doc.off('update', this.#readAppointments);
-			const open = this.#sync.open(name);
-			this.#month = { name, doc: open.doc };
-			open.doc.on('update', this.#readAppointments);
+		if (this.#month?.handle.name !== name) {
+			this.#leaveMonth();
+			const handle = this.#sync.acquire(name);
+			this.#month = { handle, schedule: scheduleDoc(name, handle.doc) };
+			handle.doc.on('update', this.#readAppointments);
 			const generation = ++this.#generation;
 			this.loaded = false;
-			void Promise.all([open.loaded, this.#sync.open(docNames.directory(this.#clinicId)).loaded]).then(() => {
+			void Promise.all([handle.loaded, this.#practitioners.whenLoaded]).then(() => {
 				if (generation === this.#generation) this.loaded = true;
 			});
 		}
@@ -65,32 +65,36 @@ export class ScheduleDay {
 	}
 
 	add(input: AppointmentInput): Appointment {
-		return addAppointment(this.#doc(), this.month, input);
+		return addAppointment(this.#schedule(), input);
 	}
 
 	change(id: string, change: AppointmentChange): Appointment {
-		return changeAppointment(this.#doc(), this.month, id, change);
+		return changeAppointment(this.#schedule(), id, change);
 	}
 
 	remove(id: string): void {
-		deleteAppointment(this.#doc(), id);
+		deleteAppointment(this.#schedule(), id);
 	}
 
 	destroy(): void {
-		this.#directory.off('update', this.#readPractitioners);
-		this.#month?.doc.off('update', this.#readAppointments);
+		this.#generation++;
+		this.#leaveMonth();
+		this.#practitioners.destroy();
 	}
 
-	#doc(): Y.Doc {
+	#leaveMonth(): void {
+		if (!this.#month) return;
+		this.#month.handle.doc.off('update', this.#readAppointments);
+		this.#month.handle.release();
+		this.#month = null;
+	}
+
+	#schedule(): ScheduleDoc {
 		if (!this.#month) throw new Error('no month open');
-		return this.#month.doc;
+		return this.#month.schedule;
 	}
-
-	readonly #readPractitioners = () => {
-		this.practitioners = listPractitioners(this.#directory).filter((p) => p.active);
-	};
 
 	readonly #readAppointments = () => {
-		this.appointments = this.#month ? listAppointments(this.#month.doc, this.day) : [];
+		this.appointments = this.#month ? listAppointments(this.#month.schedule, this.day) : [];
 	};
 }

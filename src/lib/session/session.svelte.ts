@@ -1,15 +1,6 @@
-import { api, errorCode } from '$lib/api/client.ts';
+import { api, errorCode, type PublicUser } from '$lib/api/client.ts';
 import { FrontdeskDatabase } from '$lib/local/index.ts';
 import { ClinicSync } from '$lib/sync/clinic-sync.svelte.ts';
-import type { Role } from '$lib/domain/roles.ts';
-
-export interface StaffUser {
-	id: string;
-	clinicId: string;
-	email: string;
-	name: string;
-	role: Role;
-}
 
 export type SignInResult = 'ok' | 'wrong' | 'too-many' | 'unreachable' | 'invalid';
 
@@ -19,8 +10,8 @@ const USER_KEY = 'frontdesk.user';
  * Who is signed in on this device, and the device's clinic data. The user is remembered on the device so the app
  * opens offline; signing out, or learning that the session ended elsewhere, wipes every local trace.
  */
-class DeviceSession {
-	user = $state<StaffUser | null>(null);
+class DeviceSignIn {
+	user = $state<PublicUser | null>(null);
 	/** Set when the server ended the session (revoked from another device, expired). */
 	endedElsewhere = $state(false);
 	#sync: ClinicSync | null = null;
@@ -31,7 +22,7 @@ class DeviceSession {
 		const saved = localStorage.getItem(USER_KEY);
 		if (saved) {
 			try {
-				this.user = JSON.parse(saved) as StaffUser;
+				this.user = JSON.parse(saved) as PublicUser;
 			} catch {
 				localStorage.removeItem(USER_KEY);
 			}
@@ -97,4 +88,4 @@ class DeviceSession {
 	}
 }
 
-export const session = new DeviceSession();
+export const session = new DeviceSignIn();

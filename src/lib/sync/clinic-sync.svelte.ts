@@ -1,24 +1,24 @@
 import { liveQuery, type Subscription } from 'dexie';
-import * as Y from 'yjs';
+import type * as Y from 'yjs';
 import { api, errorCode } from '$lib/api/client.ts';
-import { DocPersistence, type FrontdeskDatabase } from '$lib/local/index.ts';
+import { DocHandles, type DocAttachment, type DocHandle, type DocPersistence, type FrontdeskDatabase } from '$lib/local/index.ts';
 import { parseDocName } from '$lib/domain/docName.ts';
 import { mayWriteDoc, type Role } from '$lib/domain/roles.ts';
 import { DocConnection, type ConnectionState } from './DocConnection.ts';
 
 export type SyncStatus = 'online' | 'offline' | 'syncing';
 
-export interface OpenDoc {
-	doc: Y.Doc;
-	/** Resolves once the doc holds what IndexedDB had: the UI can render without the network. */
-	loaded: Promise<void>;
-	persistence: DocPersistence;
+export type { DocHandle };
+
+/** An open doc's socket; closing the doc closes it and forgets its state. */
+interface SyncedDoc extends DocAttachment {
 	connection: DocConnection;
 }
 
 /**
- * The device's synced docs: each one persisted in IndexedDB and connected to the server. Exposes the one
- * sync status the UI shows everywhere, and the count of local changes the server has not confirmed yet.
+ * The device's synced docs: each one persisted in IndexedDB and connected to the server while a screen holds it
+ * (`acquire`/`release`) or its kind's keep-policy keeps it. Exposes the one sync status the UI shows everywhere,
+ * and the count of local changes the server has not confirmed yet.
  */
 export class ClinicSync {
 	browserOnline = $state(true);
@@ -32,18 +32,16 @@ export class ClinicSync {
 		return 'online';
 	});
 
-	readonly #db: FrontdeskDatabase;
 	readonly #role: Role;
-	// Not reactive on purpose: the UI reads #states, never the docs map.
-	// eslint-disable-next-line svelte/prefer-svelte-reactivity
-	readonly #docs = new Map<string, OpenDoc>();
+	// Not reactive on purpose: the UI reads #states, never the open docs.
+	readonly #docs: DocHandles<SyncedDoc>;
 	readonly #onSignedOut: () => void;
 	readonly #pendingQuery: Subscription;
 	#destroyed = false;
 
 	constructor(db: FrontdeskDatabase, role: Role, onSignedOut: () => void) {
-		this.#db = db;
 		this.#role = role;
+		this.#docs = new DocHandles(db, { attach: (name, doc, persistence) => this.#connect(name, doc, persistence) });
 		this.#onSignedOut = onSignedOut;
 		this.browserOnline = navigator.onLine;
 		this.#pendingQuery = liveQuery(() => db.pendingChanges.count()).subscribe({
@@ -54,14 +52,22 @@ export class ClinicSync {
 		window.addEventListener('offline', this.#wentOffline);
 	}
 
-	/** The doc, loading it from IndexedDB and connecting it if it is not open yet. */
-	open(docName: string): OpenDoc {
-		const existing = this.#docs.get(docName);
-		if (existing) return existing;
-		const parsed = parseDocName(docName);
-		if (!parsed) throw new Error(`not a valid doc name: ${docName}`);
-		const doc = new Y.Doc();
-		const persistence = new DocPersistence(this.#db, docName, doc);
+	/**
+	 * Holds the doc for a screen, loading it from IndexedDB and connecting it if it is not open yet. The screen
+	 * releases the handle when it goes; the doc's kind decides whether it then stays open.
+	 */
+	acquire(docName: string): DocHandle {
+		return this.#docs.acquire(docName);
+	}
+
+	/** Names of the docs open now (held by a screen or kept by their policy). */
+	get openDocs(): string[] {
+		return this.#docs.openNames;
+	}
+
+	#connect(docName: string, doc: Y.Doc, persistence: DocPersistence): SyncedDoc {
+		const parsed = parseDocName(docName)!;
+		let closed = false;
 		const connection = new DocConnection(docName, doc, {
 			url: `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/sync`,
 			sessionStands: async () => {
@@ -72,6 +78,8 @@ export class ClinicSync {
 				}
 			},
 			onState: (state) => {
+				// A closed doc's socket reports its last state as it goes: it no longer counts in the status.
+				if (closed) return;
 				this.#states[docName] = state;
 				if (state === 'signed-out') this.#onSignedOut();
 			},
@@ -80,20 +88,27 @@ export class ClinicSync {
 		});
 		if (!this.browserOnline) connection.pause();
 		this.#states[docName] = connection.state;
-		void persistence.ready.then(() => connection.start());
-		const open: OpenDoc = { doc, loaded: persistence.ready, persistence, connection };
-		this.#docs.set(docName, open);
-		return open;
+		void persistence.ready.then(() => {
+			if (!closed) connection.start();
+		});
+		return {
+			connection,
+			close: () => {
+				closed = true;
+				connection.destroy();
+				delete this.#states[docName];
+			}
+		};
 	}
 
 	readonly #wentOffline = () => {
 		this.browserOnline = false;
-		for (const { connection } of this.#docs.values()) connection.pause();
+		for (const { connection } of this.#docs.attachments()) connection.pause();
 	};
 
 	readonly #wentOnline = () => {
 		this.browserOnline = true;
-		for (const { connection } of this.#docs.values()) connection.reconnect();
+		for (const { connection } of this.#docs.attachments()) connection.reconnect();
 	};
 
 	/** Closes every socket and stops writing to IndexedDB; waits for pending writes so a wipe after it is final. */
@@ -103,12 +118,6 @@ export class ClinicSync {
 		window.removeEventListener('online', this.#wentOnline);
 		window.removeEventListener('offline', this.#wentOffline);
 		this.#pendingQuery.unsubscribe();
-		for (const { connection, persistence, doc } of this.#docs.values()) {
-			connection.destroy();
-			await persistence.flushed().catch(() => {});
-			persistence.destroy();
-			doc.destroy();
-		}
-		this.#docs.clear();
+		await this.#docs.closeAll();
 	}
 }
