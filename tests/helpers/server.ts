@@ -69,6 +69,20 @@ export class ServerProcess {
 		return `http://127.0.0.1:${this.port}`;
 	}
 
+	/** Resolves once a log line matching `predicate` has arrived (logs are written after the response they follow). */
+	logged(predicate: (line: string) => boolean): Promise<void> {
+		if (this.logs.some(predicate)) return Promise.resolve();
+		return new Promise((resolve) => {
+			const check = () => {
+				if (!this.logs.some(predicate)) return;
+				this.child.stdout!.off('data', check);
+				resolve();
+			};
+			// Registered after the listener that fills `logs`, so each chunk is in `logs` when this runs.
+			this.child.stdout!.on('data', check);
+		});
+	}
+
 	get wsUrl(): string {
 		return `ws://127.0.0.1:${this.port}`;
 	}

@@ -95,7 +95,11 @@ describe('SYNC-STORE-1: what is stored is encrypted', () => {
 		);
 		expect(closed.code).toBe(1011);
 		expect(victim.doc.getMap('contacts').size).toBe(0);
-		expect(again.logs.some((line) => line.includes('loading doc failed') && line.includes('failed authentication'))).toBe(true);
+		await withTimeout(
+			again.logged((line) => line.includes('loading doc failed') && line.includes('failed authentication')),
+			5000,
+			'failure logged'
+		);
 		victim.destroy();
 		// Other docs of the clinic are unaffected.
 		const other = connectProvider(again.wsUrl, `${clinic}/inbox`, { cookie, origin: again.url });
