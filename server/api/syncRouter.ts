@@ -1,7 +1,7 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { parseDocName } from '../../src/lib/domain/docName.ts';
-import { mayOpenDoc } from '../../src/lib/domain/roles.ts';
+import { refuseDoc } from '../auth/index.ts';
 import { authedProcedure, router } from './trpc.ts';
 
 export const syncRouter = router({
@@ -26,7 +26,7 @@ export const syncRouter = router({
 				ctx.res.setHeader('Retry-After', String(wait));
 				throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: `too many tickets; try again in ${wait} s` });
 			}
-			if (doc.clinicId !== user.clinicId || !mayOpenDoc(user.role, doc.kind)) {
+			if (refuseDoc(user, doc)) {
 				throw new TRPCError({ code: 'FORBIDDEN', message: 'you may not open this doc' });
 			}
 			return { ticket: await ctx.deps.tickets.issue(session.id, input.doc) };

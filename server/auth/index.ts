@@ -7,3 +7,4 @@ export { MIN_PASSWORD_LENGTH } from './passwords.ts';
 export { generateId } from './tokens.ts';
 export { sessionCookie, blankSessionCookie, readCookie } from './cookies.ts';
 export { isAllowedOrigin } from './origin.ts';
+export { refuseDoc, type DocRefusal } from './docAccess.ts';

@@ -2,13 +2,13 @@ import type { IncomingMessage } from 'node:http';
 import {
 	isAllowedOrigin,
 	readCookie,
+	refuseDoc,
 	SESSION_COOKIE,
 	type Sessions,
 	type SyncTickets,
 	type SessionContext
 } from '../auth/index.ts';
 import { parseDocName, type DocName } from '../../src/lib/domain/docName.ts';
-import { mayOpenDoc } from '../../src/lib/domain/roles.ts';
 import { SYNC_PATH_PREFIX } from '../../src/lib/domain/syncProtocol.ts';
 
 export type UpgradeDecision =
@@ -53,7 +53,7 @@ export async function authorizeUpgrade(req: IncomingMessage, deps: UpgradeAuthDe
 		if (!auth) return { ok: false, status: 401, reason: 'session invalid or expired' };
 	}
 
-	if (auth.user.clinicId !== doc.clinicId) return { ok: false, status: 403, reason: 'doc of another clinic' };
-	if (!mayOpenDoc(auth.user.role, doc.kind)) return { ok: false, status: 403, reason: `role may not open ${doc.kind} docs` };
+	const refusal = refuseDoc(auth.user, doc);
+	if (refusal) return { ok: false, status: 403, reason: refusal };
 	return { ok: true, docName, doc, auth };
 }
