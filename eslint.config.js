@@ -11,16 +11,39 @@ const noServerInBrowser = {
 	allowTypeImports: true,
 	message: 'Browser code must not import server/ values (it would ship server code, or fail to build).'
 };
+/** The domain imports only itself and pure packages: `./` paths, no `$lib/` but `$lib/domain/`, never `../`. */
 const domainStaysPure = [
 	{
-		group: ['$app/**', '$lib/ui/**', '$lib/local/**', '$lib/sync/**', '$lib/api/**', 'svelte', 'svelte/**', 'dexie'],
-		message: 'src/lib/domain is pure: no app, UI, device or framework imports.'
+		group: ['$app/**', '$lib/*/**', '!$lib/domain/**', '$lib/*.*', 'svelte', 'svelte/**', 'dexie'],
+		message: 'src/lib/domain is pure: no app, UI, device, session or framework imports.'
 	},
-	{ group: ['**/server/**', '../**/routes/**'], message: 'src/lib/domain must not import server or route code.' }
+	{
+		// Relative paths out of the folder would reach sync/, api/, local/… past the `$lib/` patterns above.
+		group: ['../**', './../**'],
+		message: 'src/lib/domain imports only its own files (./…) and packages.'
+	},
+	{ group: ['**/server/**'], message: 'src/lib/domain must not import server code.' }
+];
+/** The server shares the domain with the device, nothing else: device code (Dexie, sockets, runes) stays in src/. */
+const serverSharesOnlyTheDomain = [
+	{
+		// `src/lib/*/**`, not `src/**`: a pattern cannot re-allow a file whose folder it already excludes.
+		group: [
+			'**/src/lib/*/**',
+			'!**/src/lib/domain/**',
+			'**/src/routes/**',
+			'**/src/*.*',
+			'$lib/*/**',
+			'!$lib/domain/**',
+			'$app/**'
+		],
+		message: 'server/ may import from src/ only src/lib/domain.'
+	}
 ];
 
 export default ts.config(
-	{ ignores: ['build/', '.svelte-kit/', 'dev-dist/', 'node_modules/', 'data/', 'test-results/'] },
+	// tests/lint/fixtures break the rules on purpose; tests/unit/lint-boundaries.test.ts lints them as the files they name.
+	{ ignores: ['build/', '.svelte-kit/', 'dev-dist/', 'node_modules/', 'data/', 'test-results/', 'tests/lint/fixtures/'] },
 	js.configs.recommended,
 	...ts.configs.recommended,
 	...svelte.configs.recommended,
@@ -44,5 +67,9 @@ export default ts.config(
 	{
 		files: ['src/lib/domain/**'],
 		rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: domainStaysPure }] }
+	},
+	{
+		files: ['server/**'],
+		rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: serverSharesOnlyTheDomain }] }
 	}
 );
