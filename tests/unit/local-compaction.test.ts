@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FrontdeskDatabase } from '../../src/lib/local/db.ts';
 import { DocPersistence, isLocalOrigin } from '../../src/lib/local/DocPersistence.ts';
 import { STORE_ORIGIN } from '../../src/lib/domain/origin.ts';
-import { addAppointment, deleteAppointment, listAppointments } from '../../src/lib/domain/schedule.ts';
+import { addAppointment, deleteAppointment, listAppointments, scheduleDoc } from '../../src/lib/domain/schedule.ts';
 
 const NAME = 'c1/schedule/2026-11';
 const ERASED = 'Şebnem Erased-Patient';
@@ -39,13 +39,13 @@ describe('DEVICE-STORE-4: compaction keeps no deleted content', () => {
 		const doc = new Y.Doc();
 		const persistence = new DocPersistence(db, NAME, doc);
 		await persistence.ready;
-		const kept = addAppointment(doc, '2026-11', {
+		const kept = addAppointment(scheduleDoc(NAME, doc), {
 			practitionerId: 'p1',
 			start: '2026-11-25T09:00',
 			durationMinutes: 30,
 			patientName: 'Kalan Hasta'
 		});
-		const erased = addAppointment(doc, '2026-11', {
+		const erased = addAppointment(scheduleDoc(NAME, doc), {
 			practitionerId: 'p1',
 			start: '2026-11-25T10:00',
 			durationMinutes: 30,
@@ -76,7 +76,7 @@ describe('DEVICE-STORE-4: compaction keeps no deleted content', () => {
 		const other = new Y.Doc();
 		const otherPersistence = new DocPersistence(db, NAME, other);
 		await otherPersistence.ready;
-		const theirs = addAppointment(other, '2026-11', {
+		const theirs = addAppointment(scheduleDoc(NAME, other), {
 			practitionerId: 'p2',
 			start: '2026-11-26T09:00',
 			durationMinutes: 30,
@@ -97,7 +97,7 @@ describe('DEVICE-STORE-3: origins', () => {
 		const db = database();
 		const first = new Y.Doc();
 		const p = new DocPersistence(db, NAME, first);
-		addAppointment(first, '2026-11', {
+		addAppointment(scheduleDoc(NAME, first), {
 			practitionerId: 'p1',
 			start: '2026-11-25T09:00',
 			durationMinutes: 30,
