@@ -15,10 +15,10 @@ export async function openStoreAndKeys(config: Config): Promise<{ store: Store; 
 	if (!masterKey) throw missingKey(config);
 	const store = openStore(config.dataDir);
 	try {
-		const keyring = new Keyring(masterKey, store);
-		const check = await store.getMeta(MASTER_CHECK);
+		const keyring = new Keyring(masterKey, store.clinics);
+		const check = await store.meta.get(MASTER_CHECK);
 		if (check) keyring.verifyCheck(check);
-		else await store.setMeta(MASTER_CHECK, keyring.sealCheck());
+		else await store.meta.set(MASTER_CHECK, keyring.sealCheck());
 		return { store, keyring };
 	} catch (error) {
 		await store.close();
@@ -38,7 +38,7 @@ export async function createDevelopmentKey(config: Config): Promise<void> {
 	const store = openStore(config.dataDir);
 	let written: boolean;
 	try {
-		written = (await store.getMeta(MASTER_CHECK)) !== null;
+		written = (await store.meta.get(MASTER_CHECK)) !== null;
 	} finally {
 		await store.close();
 	}

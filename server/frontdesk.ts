@@ -49,7 +49,7 @@ export async function createFrontdesk(config: Config): Promise<Frontdesk> {
 		sessionRecheckMs: config.sessionRecheckMs,
 		compactAfterUpdates: config.compactAfterUpdates
 	});
-	if (config.demoClinic && (await store.countClinics()) === 0) await seedDemoClinic(accounts, sync, config);
+	if (config.demoClinic && (await store.clinics.count()) === 0) await seedDemoClinic(accounts, sync, config);
 	const api = createApiHandler(
 		{
 			accounts,
@@ -118,7 +118,7 @@ export async function createFrontdesk(config: Config): Promise<Frontdesk> {
 	// Expired sessions and sync tickets are dead rows: swept every few minutes (tickets live 60 s).
 	const sweep = setInterval(
 		() =>
-			void Promise.all([store.deleteExpiredSessions(Date.now()), store.deleteExpiredTickets(Date.now())]).catch(
+			void Promise.all([store.sessions.deleteExpired(Date.now()), store.tickets.deleteExpired(Date.now())]).catch(
 				(error: unknown) => logger.error({ err: errorMessage(error) }, 'sweep failed')
 			),
 		5 * 60 * 1000

@@ -30,10 +30,10 @@ export const publicUser = (u: UserRow): PublicUser => ({
 
 /** Clinics (tenants) and their staff accounts. */
 export class Accounts {
-	readonly #store: Store;
+	readonly #store: Pick<Store, 'clinics' | 'users'>;
 	readonly #keyring: Keyring;
 
-	constructor(store: Store, keyring: Keyring) {
+	constructor(store: Pick<Store, 'clinics' | 'users'>, keyring: Keyring) {
 		this.#store = store;
 		this.#keyring = keyring;
 	}
@@ -42,14 +42,14 @@ export class Accounts {
 	async createClinic(input: z.input<typeof newClinicInput>): Promise<ClinicRow> {
 		const { name } = newClinicInput.parse(input);
 		const clinic: ClinicRow = { id: generateId(), name, createdAt: Date.now() };
-		await this.#store.insertClinic(clinic, this.#keyring.newWrappedKey(clinic.id));
+		await this.#store.clinics.insert(clinic, this.#keyring.newWrappedKey(clinic.id));
 		return clinic;
 	}
 
 	async createUser(input: z.input<typeof newUserInput>): Promise<PublicUser> {
 		const u = newUserInput.parse(input);
-		if (!(await this.#store.getClinic(u.clinicId))) throw new AccountError(`no clinic with id ${u.clinicId}`);
-		if (await this.#store.getUserByEmail(u.email)) throw new AccountError(`a user with email ${u.email} already exists`);
+		if (!(await this.#store.clinics.get(u.clinicId))) throw new AccountError(`no clinic with id ${u.clinicId}`);
+		if (await this.#store.users.getByEmail(u.email)) throw new AccountError(`a user with email ${u.email} already exists`);
 		const row: UserRow = {
 			id: generateId(),
 			clinicId: u.clinicId,
@@ -59,13 +59,13 @@ export class Accounts {
 			passwordHash: await hashPassword(u.password),
 			createdAt: Date.now()
 		};
-		await this.#store.insertUser(row);
+		await this.#store.users.insert(row);
 		return publicUser(row);
 	}
 
 	/** The user whose email and password these are, or null. Takes the same time whether or not the email exists. */
 	async authenticate(email: string, password: string): Promise<UserRow | null> {
-		const user = await this.#store.getUserByEmail(email.trim().toLowerCase());
+		const user = await this.#store.users.getByEmail(email.trim().toLowerCase());
 		if (!user) {
 			await verifyPassword(await dummyPasswordHash(), password);
 			return null;

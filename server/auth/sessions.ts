@@ -29,10 +29,10 @@ type SessionEvents = { ended: [sessionId: string] };
  */
 export class Sessions {
 	readonly events = new EventEmitter<SessionEvents>();
-	readonly #store: Store;
+	readonly #store: Pick<Store, 'sessions' | 'users'>;
 	readonly #now: () => number;
 
-	constructor(store: Store, now: () => number = Date.now) {
+	constructor(store: Pick<Store, 'sessions' | 'users'>, now: () => number = Date.now) {
 		this.#store = store;
 		this.#now = now;
 	}
@@ -49,7 +49,7 @@ export class Sessions {
 			ip: device.ip,
 			userAgent: device.userAgent?.slice(0, 300) ?? null
 		};
-		await this.#store.insertSession(session);
+		await this.#store.sessions.insert(session);
 		return { token, session };
 	}
 
@@ -59,37 +59,37 @@ export class Sessions {
 	}
 
 	async validateId(sessionId: string): Promise<SessionContext | null> {
-		const session = await this.#store.getSession(sessionId);
+		const session = await this.#store.sessions.get(sessionId);
 		if (!session) return null;
 		const now = this.#now();
 		if (now >= session.expiresAt) {
-			await this.#store.deleteSession(session.id);
+			await this.#store.sessions.delete(session.id);
 			return null;
 		}
-		const user = await this.#store.getUserById(session.userId);
+		const user = await this.#store.users.getById(session.userId);
 		if (!user) return null;
 		const renew = session.expiresAt - now < RENEW_WHEN_LEFT_MS;
 		if (renew || now - session.lastSeenAt >= LAST_SEEN_GRANULARITY_MS) {
 			session.expiresAt = renew ? now + SESSION_TTL_MS : session.expiresAt;
 			session.lastSeenAt = now;
-			await this.#store.touchSession(session.id, session.expiresAt, session.lastSeenAt);
+			await this.#store.sessions.touch(session.id, session.expiresAt, session.lastSeenAt);
 		}
 		return { session, user, renewed: renew };
 	}
 
 	async list(userId: string): Promise<SessionRow[]> {
 		const now = this.#now();
-		return (await this.#store.listSessions(userId)).filter((s) => s.expiresAt > now);
+		return (await this.#store.sessions.listForUser(userId)).filter((s) => s.expiresAt > now);
 	}
 
 	async end(sessionId: string): Promise<boolean> {
-		const removed = await this.#store.deleteSession(sessionId);
+		const removed = await this.#store.sessions.delete(sessionId);
 		this.events.emit('ended', sessionId);
 		return removed;
 	}
 
 	/** Of these sessions, the ones still valid now (used to cut sockets of sessions ended by another process). */
 	live(sessionIds: string[]): Promise<Set<string>> {
-		return this.#store.liveSessionIds(sessionIds, this.#now());
+		return this.#store.sessions.liveIds(sessionIds, this.#now());
 	}
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { KEY_BYTES, open, seal } from './aead.ts';
 
-/** Where a wrapped data key is kept; the store implements it. */
+/** Where a wrapped data key is kept; the store's clinics repository implements it. */
 export interface WrappedKeySource {
 	getWrappedKey(clinicId: string): Promise<Buffer | null>;
 }

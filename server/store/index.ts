@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { SqliteStore } from './sqlite.ts';
+import { SqliteStore } from './sqlite/SqliteStore.ts';
 import type { Store } from './types.ts';
 
 export type * from './types.ts';

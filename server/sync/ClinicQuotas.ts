@@ -27,12 +27,12 @@ export class ClinicQuotas {
 	readonly #usage = new Map<string, Promise<Usage>>();
 	/** The same usage once read: the commit path checks and updates it synchronously. */
 	readonly #settled = new Map<string, Usage>();
-	readonly #store: Store;
+	readonly #store: Pick<Store, 'docs'>;
 	readonly #limits: SyncLimits;
 	readonly #metrics: Metrics;
 	readonly #logger: Logger;
 
-	constructor(store: Store, limits: SyncLimits, metrics: Metrics, logger: Logger) {
+	constructor(store: Pick<Store, 'docs'>, limits: SyncLimits, metrics: Metrics, logger: Logger) {
 		this.#store = store;
 		this.#limits = limits;
 		this.#metrics = metrics;
@@ -47,7 +47,7 @@ export class ClinicQuotas {
 	#load(clinicId: string): Promise<Usage> {
 		let usage = this.#usage.get(clinicId);
 		if (!usage) {
-			usage = this.#store.clinicUsage(clinicId).then((u) => {
+			usage = this.#store.docs.clinicUsage(clinicId).then((u) => {
 				const loaded = { ...u, refreshedAt: Date.now(), warned: new Set<string>(), shown: {} };
 				this.#report(clinicId, loaded);
 				return loaded;
@@ -81,7 +81,7 @@ export class ClinicQuotas {
 		const usage = this.#settled.get(clinicId);
 		if (!usage || Date.now() - usage.refreshedAt < REFRESH_MS) return;
 		usage.refreshedAt = Date.now();
-		this.#store.clinicUsage(clinicId).then(
+		this.#store.docs.clinicUsage(clinicId).then(
 			(u) => {
 				usage.docs = u.docs;
 				usage.bytes = u.bytes;

@@ -1,21 +1,26 @@
 import type { Logger } from '../log.ts';
 import type { TransactionOrigin } from '../../src/lib/domain/origin.ts';
-import type { DocRecord } from '../store/index.ts';
+import type { DocAppend } from '../store/index.ts';
 import type { DocLog } from './DocLog.ts';
+import type { SyncHooks } from './hooks.ts';
 
 export interface PendingUpdate<R> {
 	room: R;
-	seq: number;
 	update: Uint8Array;
 	/** Who wrote it: kept with the update up to the commit hooks. */
 	origin: TransactionOrigin;
+}
+
+/** An update once stored, with the sequence number the store gave it. */
+export interface StoredUpdate<R> extends PendingUpdate<R> {
+	seq: number;
 }
 
 export interface CommitTarget {
 	readonly clinicId: string;
 	readonly name: string;
 	/** Called after the updates are durable, in sequence order; relaying happens here and only here. */
-	committed(updates: PendingUpdate<this>[]): void;
+	committed(updates: StoredUpdate<this>[]): void;
 	/** Called when the updates could not be stored: they must not be relayed. */
 	failed(error: unknown): void;
 	/** Applies what arrived since the last commit, which enqueues its updates here. */
@@ -25,10 +30,13 @@ export interface CommitTarget {
 /**
  * Every update of every doc is sealed and appended here; the updates that arrive during one turn of the
  * event loop share one transaction (one fsync). Only one commit is in flight, so records land in order.
+ * Each doc is appended in its own savepoint with its side rows (`SyncHooks.rowsFor`): a doc that fails is
+ * rolled back and failed alone (SYNC-STORE-5, SYNC-STORE-6).
  */
 export class GroupCommit<R extends CommitTarget> {
 	readonly #log: DocLog;
 	readonly #logger: Logger;
+	readonly #hooks: readonly SyncHooks[];
 	#queue: PendingUpdate<R>[] = [];
 	#dirty = new Set<R>();
 	#scheduled = false;
@@ -38,9 +46,10 @@ export class GroupCommit<R extends CommitTarget> {
 	/** Figures for /metrics (frontdesk_sync_commits, frontdesk_sync_updates) and the benchmark. */
 	readonly stats = { commits: 0, updates: 0 };
 
-	constructor(log: DocLog, logger: Logger) {
+	constructor(log: DocLog, logger: Logger, hooks: readonly SyncHooks[] = []) {
 		this.#log = log;
 		this.#logger = logger;
+		this.#hooks = hooks;
 	}
 
 	enqueue(entry: PendingUpdate<R>): void {
@@ -102,29 +111,49 @@ export class GroupCommit<R extends CommitTarget> {
 			if (list) list.push(entry);
 			else byRoom.set(entry.room, [entry]);
 		}
-		// Sealed per doc: a clinic whose key cannot be had fails its own docs, not the others in the batch.
-		const records: DocRecord[] = [];
+		// Prepared per doc: a clinic whose key cannot be had, or a hook that throws, fails its own docs only.
+		const prepared: { room: R; entries: PendingUpdate<R>[]; append: DocAppend }[] = [];
 		for (const [room, entries] of byRoom) {
 			try {
-				const sealed: DocRecord[] = [];
-				for (const e of entries) sealed.push(await this.#log.seal(room.clinicId, room.name, 'update', e.seq, e.update));
-				records.push(...sealed);
+				prepared.push({ room, entries, append: await this.#prepare(room, entries) });
 			} catch (error) {
-				this.#logger.error({ doc: room.name, err: errorSummary(error) }, 'sealing updates failed');
-				byRoom.delete(room);
+				this.#logger.error({ doc: room.name, err: errorSummary(error) }, 'preparing updates failed');
 				room.failed(error);
 			}
 		}
+		if (prepared.length === 0) return;
+		let results;
 		try {
-			await this.#log.append(records);
+			results = await this.#log.append(prepared.map((p) => p.append));
 			this.stats.commits++;
-			this.stats.updates += records.length;
 		} catch (error) {
-			this.#logger.error({ err: errorSummary(error), updates: records.length, docs: byRoom.size }, 'storing updates failed');
-			for (const room of byRoom.keys()) room.failed(error);
+			// The transaction itself failed (disk full, I/O): nothing of it is stored.
+			this.#logger.error({ err: errorSummary(error), docs: prepared.length }, 'storing updates failed');
+			for (const { room } of prepared) room.failed(error);
 			return;
 		}
-		for (const [room, entries] of byRoom) room.committed(entries);
+		prepared.forEach(({ room, entries }, i) => {
+			const result = results[i];
+			if (!result.ok) {
+				this.#logger.error(
+					{ doc: room.name, err: errorSummary(result.error), updates: entries.length },
+					'storing updates failed'
+				);
+				room.failed(result.error);
+				return;
+			}
+			this.stats.updates += entries.length;
+			room.committed(entries.map((e, j) => ({ ...e, seq: result.seqs[j] })));
+		});
+	}
+
+	async #prepare(room: R, entries: PendingUpdate<R>[]): Promise<DocAppend> {
+		const seal = await this.#log.updateSealer(room.clinicId, room.name);
+		const updates = entries.map(({ update, origin }) => {
+			const change = { docName: room.name, clinicId: room.clinicId, update, origin };
+			return { update, rows: this.#hooks.flatMap((hook) => hook.rowsFor?.(change) ?? []) };
+		});
+		return { docName: room.name, clinicId: room.clinicId, updates, seal };
 	}
 }
 

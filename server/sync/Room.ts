@@ -9,7 +9,7 @@ import type { SyncHooks } from './hooks.ts';
 import type { ClinicQuotas } from './ClinicQuotas.ts';
 import type { Connection } from './Connection.ts';
 import type { DocLog } from './DocLog.ts';
-import type { CommitTarget, GroupCommit, PendingUpdate } from './GroupCommit.ts';
+import type { CommitTarget, GroupCommit, StoredUpdate } from './GroupCommit.ts';
 import {
 	encodeAwareness,
 	encodeAwarenessEntries,
@@ -56,15 +56,23 @@ export class Room implements CommitTarget {
 	#stash: { update: Uint8Array; origin: TransactionOrigin }[] | null = null;
 	/** Server-side handles holding the doc open (it does not unload while held). */
 	#holders = 0;
-	/** The last sequence number known to be stored, and who waits for a later one. */
-	#durableSeq = 0;
-	#durableWaiters: { seq: number; resolve: () => void; reject: (error: Error) => void }[] = [];
+	/**
+	 * Updates this room enqueued and how many of them are stored (ordinals, not sequence numbers: those come from
+	 * the store with the commit), and who waits for a later one.
+	 */
+	#enqueued = 0;
+	#durable = 0;
+	#durableWaiters: { ordinal: number; resolve: () => void; reject: (error: Error) => void }[] = [];
+	/**
+	 * The store's sequence number up to which this room holds every record: a compaction folds in no more, so a
+	 * record another process appended (which this room has not applied) is never replaced by a snapshot without it.
+	 */
+	#storedSeq = 0;
 	#failure: Error | null = null;
 	/** Set while the doc is rebuilt from the store after a failed update: nothing is applied or answered meanwhile. */
 	#recovering = false;
 	#drained: (() => void)[] = [];
 	readonly #awarenessOwners = new Map<number, Connection>();
-	#nextSeq = 1;
 	/** Whether any record of the doc is stored (a new doc counts against the clinic's doc quota). */
 	#stored = false;
 	/** Update records stored after the snapshot: what a compaction folds in. */
@@ -92,10 +100,9 @@ export class Room implements CommitTarget {
 		await deps.quotas.prepare(clinicId);
 		const { state, lastSeq, updates } = await deps.log.load(clinicId, name);
 		if (state) Y.applyUpdate(room.doc, state, STORE_ORIGIN);
-		room.#nextSeq = lastSeq + 1;
+		room.#storedSeq = lastSeq;
 		room.#stored = lastSeq > 0;
 		room.#updatesSinceSnapshot = updates;
-		room.#durableSeq = lastSeq;
 		if (updates > deps.compactAfterUpdates) await room.compact();
 		for (const hook of deps.hooks) {
 			try {
@@ -120,9 +127,9 @@ export class Room implements CommitTarget {
 		return this.#incoming.length > 0 || this.#pending > 0 || this.#compacting !== null || this.#recovering || this.#holders > 0;
 	}
 
-	/** The sequence number of the last update enqueued (what a writer waits for to be durable). */
-	get lastSeq(): number {
-		return this.#nextSeq - 1;
+	/** The ordinal of the last update enqueued (what a writer waits for to be durable, with `whenStored`). */
+	get lastEnqueued(): number {
+		return this.#enqueued;
 	}
 
 	hold(): void {
@@ -133,11 +140,11 @@ export class Room implements CommitTarget {
 		this.#holders = Math.max(0, this.#holders - 1);
 	}
 
-	/** Resolves once every update up to `seq` is stored; rejects if the doc failed first. */
-	whenStored(seq: number): Promise<void> {
-		if (seq <= this.#durableSeq) return Promise.resolve();
+	/** Resolves once the updates enqueued up to `ordinal` (see `lastEnqueued`) are stored; rejects if the doc failed first. */
+	whenStored(ordinal: number): Promise<void> {
+		if (ordinal <= this.#durable) return Promise.resolve();
 		if (this.#failure || this.#closed) return Promise.reject(this.#failure ?? new Error(`doc ${this.name} is closed`));
-		return new Promise((resolve, reject) => this.#durableWaiters.push({ seq, resolve, reject }));
+		return new Promise((resolve, reject) => this.#durableWaiters.push({ ordinal, resolve, reject }));
 	}
 
 	/** Resolves when the doc may be written by the server: not while it is rebuilt from the store. */
@@ -261,7 +268,7 @@ export class Room implements CommitTarget {
 		work.push(...incoming);
 		if (work.length === 0) return;
 
-		const verdict = incoming.length > 0 ? this.#deps.quotas.check(this.clinicId, !this.#stored && this.#nextSeq === 1) : 'ok';
+		const verdict = incoming.length > 0 ? this.#deps.quotas.check(this.clinicId, !this.#stored && this.#enqueued === 0) : 'ok';
 		if (verdict !== 'ok') {
 			for (const conn of sending) conn.refuse(verdict, CloseCode.quotaExceeded, 'the clinic storage quota is reached');
 			return;
@@ -327,8 +334,9 @@ export class Room implements CommitTarget {
 		try {
 			if (this.#pending > 0) await new Promise<void>((resolve) => this.#drained.push(resolve));
 			if (this.#closed) return;
-			const { state } = await this.#deps.log.load(this.clinicId, this.name);
+			const { state, lastSeq } = await this.#deps.log.load(this.clinicId, this.name);
 			if (this.#closed) return;
+			this.#storedSeq = lastSeq;
 			const doc = new Y.Doc({ gc: true });
 			if (state) Y.applyUpdate(doc, state, STORE_ORIGIN);
 			this.#doc.off('update', this.#onDocUpdate);
@@ -356,17 +364,22 @@ export class Room implements CommitTarget {
 
 	#enqueue(update: Uint8Array, origin: TransactionOrigin): void {
 		this.#pending++;
-		this.#deps.commit.enqueue({ room: this, seq: this.#nextSeq++, update, origin });
+		this.#enqueued++;
+		this.#deps.commit.enqueue({ room: this, update, origin });
 	}
 
-	committed(entries: PendingUpdate<this>[]): void {
+	committed(entries: StoredUpdate<this>[]): void {
 		let bytes = 0;
 		for (const e of entries) bytes += e.update.length + RECORD_OVERHEAD_BYTES;
 		this.#deps.quotas.stored(this.clinicId, bytes, !this.#stored);
 		this.#stored = true;
 		this.#updatesSinceSnapshot += entries.length;
 		this.#pending -= entries.length;
-		this.#durableSeq = entries[entries.length - 1].seq;
+		this.#durable += entries.length;
+		// The store hands out one doc's sequences in order; a gap means another process appended in between.
+		if (entries[0].seq === this.#storedSeq + 1) this.#storedSeq = entries[entries.length - 1].seq;
+		else
+			this.#deps.logger.warn({ doc: this.name, after: this.#storedSeq, got: entries[0].seq }, 'another process wrote this doc');
 		for (const e of entries) {
 			for (const hook of this.#deps.hooks) {
 				try {
@@ -376,7 +389,7 @@ export class Room implements CommitTarget {
 				}
 			}
 		}
-		this.#durableWaiters = this.#durableWaiters.filter((w) => (w.seq <= this.#durableSeq ? (w.resolve(), false) : true));
+		this.#durableWaiters = this.#durableWaiters.filter((w) => (w.ordinal <= this.#durable ? (w.resolve(), false) : true));
 		this.#relay(entries);
 		if (this.#pending === 0) {
 			for (const resolve of this.#drained.splice(0)) resolve();
@@ -408,7 +421,7 @@ export class Room implements CommitTarget {
 	 * Sends every socket of the doc, writers included, the committed updates as one message. The writer's echo is its
 	 * acknowledgement: its device reads from it what the server has stored (as the reference server, it echoes).
 	 */
-	#relay(entries: PendingUpdate<this>[]): void {
+	#relay(entries: StoredUpdate<this>[]): void {
 		if (this.connections.size === 0) return;
 		const message = encodeUpdate(entries.length === 1 ? entries[0].update : Y.mergeUpdates(entries.map((e) => e.update)));
 		for (const conn of this.connections) conn.send(message);
@@ -433,12 +446,13 @@ export class Room implements CommitTarget {
 	compact(): Promise<void> {
 		if (this.#compacting) return this.#compacting;
 		if (this.#pending > 0 || this.#recovering || this.#updatesSinceSnapshot === 0 || this.#closed) return Promise.resolve();
-		const seq = this.#nextSeq - 1;
+		const seq = this.#storedSeq;
+		const folded = this.#updatesSinceSnapshot;
 		const state = Y.encodeStateAsUpdate(this.doc);
 		this.#compacting = this.#deps.log
 			.compact(this.clinicId, this.name, seq, state)
 			.then(() => {
-				this.#updatesSinceSnapshot = this.#nextSeq - 1 - seq;
+				this.#updatesSinceSnapshot -= folded;
 				this.#deps.quotas.compacted(this.clinicId);
 			})
 			.catch((error: unknown) => {

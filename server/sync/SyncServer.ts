@@ -20,6 +20,7 @@ import { Connection, type LimitReporter } from './Connection.ts';
 import { DocLog } from './DocLog.ts';
 import { GroupCommit } from './GroupCommit.ts';
 import { Room, type RoomDeps } from './Room.ts';
+import { updateWriters } from './updateWriters.ts';
 
 export interface SyncServerOptions {
 	store: Store;
@@ -73,7 +74,9 @@ export class SyncServer {
 		this.#wss = new WebSocketServer({ noServer: true, maxPayload: opts.limits.maxMessageBytes, perMessageDeflate: false });
 		this.#wss.on('error', (error) => opts.logger.error({ err: error.message }, 'websocket server error'));
 		const log = new DocLog(opts.store, opts.keyring);
-		this.#commit = new GroupCommit<Room>(log, opts.logger);
+		// Who wrote each update is always kept (SYNC-STORE-6); features add their hooks after it.
+		const hooks = [updateWriters, ...(opts.hooks ?? [])];
+		this.#commit = new GroupCommit<Room>(log, opts.logger, hooks);
 		this.#roomDeps = {
 			log,
 			commit: this.#commit,
@@ -81,7 +84,7 @@ export class SyncServer {
 			compactAfterUpdates: opts.compactAfterUpdates,
 			limits: opts.limits,
 			quotas: new ClinicQuotas(opts.store, opts.limits, opts.metrics, opts.logger),
-			hooks: opts.hooks ?? []
+			hooks
 		};
 		this.#reporter = {
 			limits: opts.limits,
@@ -210,7 +213,7 @@ export class SyncServer {
 			r.hold();
 			return r;
 		});
-		let lastSeq = 0;
+		let written = 0;
 		let released = false;
 		return {
 			docName,
@@ -220,9 +223,9 @@ export class SyncServer {
 				await room.settled();
 				if (room.closed) throw new Error(`doc ${docName} was closed (its storage failed); open it again`);
 				room.doc.transact(() => edit(room.doc), origin);
-				lastSeq = room.lastSeq;
+				written = room.lastEnqueued;
 			},
-			whenDurable: () => room.whenStored(lastSeq),
+			whenDurable: () => room.whenStored(written),
 			release: () => {
 				if (released) return;
 				released = true;

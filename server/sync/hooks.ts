@@ -1,8 +1,9 @@
 import type * as Y from 'yjs';
 import type { TransactionOrigin } from '../../src/lib/domain/origin.ts';
+import type { SideRow } from '../store/index.ts';
 import type { ConnectionIdentity } from './Connection.ts';
 
-/** An update that is durable, with who wrote it. */
+/** An update with who wrote it: about to be stored (`rowsFor`) or durable (`onCommitted`). */
 export interface CommittedUpdate {
 	docName: string;
 	clinicId: string;
@@ -12,12 +13,19 @@ export interface CommittedUpdate {
 
 /**
  * How a feature reacts to docs without touching the room or the group commit (like Hocuspocus's extension
- * hooks). Hooks run on the commit path: they must be quick and must not throw (a throw is logged and ignored);
- * work that writes back into a doc goes through `SyncServer.open` later, never synchronously from a hook.
+ * hooks). Hooks run on the commit path: they must be quick and must not throw (a throw is logged and ignored,
+ * except in `rowsFor`); work that writes back into a doc goes through `SyncServer.open` later, never
+ * synchronously from a hook.
  */
 export interface SyncHooks {
 	/** A doc was read from the store, before any socket or handle uses it. */
 	onLoaded?(loaded: { docName: string; clinicId: string; doc: Y.Doc }): void;
+	/**
+	 * Rows that belong to this update (a provider message id, an outbox claim, an audit row, a projection): stored
+	 * in the same transaction and savepoint as its record, so neither exists without the other. A throw, or a row
+	 * the store refuses (e.g. a duplicate message id), fails that doc's commit: its update is not stored either.
+	 */
+	rowsFor?(update: CommittedUpdate): readonly SideRow[];
 	/** An update became durable; called in commit order, before it is relayed. */
 	onCommitted?(committed: CommittedUpdate): void;
 	/** May this socket write its doc? Asked once per socket, after the role's rule; false makes it read-only. */

@@ -89,7 +89,7 @@ function snapshot(dir: string): Record<string, string> {
 async function clinicCount(dataDir: string): Promise<number> {
 	const store = openStore(dataDir);
 	try {
-		return await store.countClinics();
+		return await store.clinics.count();
 	} finally {
 		await store.close();
 	}
@@ -162,7 +162,7 @@ describe('SAFE-DEMO production seeds no demo clinic and prints no password', () 
 		expect(await clinicCount(dataDir)).toBe(1);
 		const store = openStore(dataDir);
 		try {
-			expect(await store.getUserByEmail(DEMO_ADMIN_EMAIL)).toBeNull();
+			expect(await store.users.getByEmail(DEMO_ADMIN_EMAIL)).toBeNull();
 		} finally {
 			await store.close();
 		}

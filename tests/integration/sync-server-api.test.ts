@@ -94,7 +94,7 @@ describe('SYNC-PROTO-4: the server writes through the same path: committed, then
 		const handle = await r.sync.open(name, { source: 'channel', provider: 'whatsapp' });
 		await handle.transact((doc) => doc.getMap('threads').set('t1', 'incoming message'));
 		await handle.whenDurable();
-		expect((await r.store.loadDocRecords(name)).length).toBeGreaterThan(0);
+		expect((await r.store.docs.load(name)).length).toBeGreaterThan(0);
 		await withTimeout(
 			whenDoc(device.doc, (d) => d.getMap('threads').get('t1') === 'incoming message'),
 			5000,

@@ -4,11 +4,14 @@ import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import * as Y from 'yjs';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { TransactionOrigin } from '../../src/lib/domain/origin.ts';
 import { Keyring } from '../../server/crypto/index.ts';
-import { openStore } from '../../server/store/index.ts';
+import { openStore, type Store } from '../../server/store/index.ts';
 import { DocLog } from '../../server/sync/DocLog.ts';
-import { GroupCommit, type CommitTarget, type PendingUpdate } from '../../server/sync/GroupCommit.ts';
+import { GroupCommit, type CommitTarget, type StoredUpdate } from '../../server/sync/GroupCommit.ts';
+import type { SyncHooks } from '../../server/sync/hooks.ts';
+import { updateWriters } from '../../server/sync/updateWriters.ts';
 
 class FakeRoom implements CommitTarget {
 	committedSeqs: number[] = [];
@@ -17,7 +20,7 @@ class FakeRoom implements CommitTarget {
 		readonly clinicId: string,
 		readonly name: string
 	) {}
-	committed(entries: PendingUpdate<this>[]): void {
+	committed(entries: StoredUpdate<this>[]): void {
 		this.committedSeqs.push(...entries.map((e) => e.seq));
 	}
 	failed(error: unknown): void {
@@ -32,32 +35,101 @@ function update(text: string): Uint8Array {
 	return Y.encodeStateAsUpdate(doc);
 }
 
+const JOB: TransactionOrigin = { source: 'job', name: 'test' };
+const DEVICE: TransactionOrigin = { source: 'connection', userId: 'u1', sessionId: 's1' };
+
+let store: Store;
+afterEach(async () => {
+	await store.close();
+});
+
+/** A store with clinic `good` and a GroupCommit over it that keeps writers, plus `hooks`. */
+async function setup(...hooks: SyncHooks[]) {
+	store = openStore(fs.mkdtempSync(path.join(os.tmpdir(), 'fd-commit-')));
+	const keyring = new Keyring(randomBytes(32), store.clinics);
+	await store.clinics.insert({ id: 'good', name: 'Good', createdAt: 0 }, keyring.newWrappedKey('good'));
+	const commit = new GroupCommit<FakeRoom>(new DocLog(store, keyring), pino({ level: 'silent' }), [updateWriters, ...hooks]);
+	return { keyring, commit };
+}
+
 describe('SYNC-STORE-2: group commit', () => {
 	it('stores a turn’s updates of several docs in one commit, in order, and reports each doc', async () => {
-		const store = openStore(fs.mkdtempSync(path.join(os.tmpdir(), 'fd-commit-')));
-		const keyring = new Keyring(randomBytes(32), store);
-		await store.insertClinic({ id: 'good', name: 'Good', createdAt: 0 }, keyring.newWrappedKey('good'));
-		const commit = new GroupCommit<FakeRoom>(new DocLog(store, keyring), pino({ level: 'silent' }));
+		const { commit } = await setup();
 		const inbox = new FakeRoom('good', 'good/inbox');
 		const contacts = new FakeRoom('good', 'good/contacts');
 		// A clinic whose data key is gone (crypto-shredded): its docs fail, the others' commit still lands.
 		const shredded = new FakeRoom('gone', 'gone/inbox');
-		for (const [room, seq] of [
-			[inbox, 1],
-			[contacts, 1],
-			[shredded, 1],
-			[inbox, 2]
-		] as const) {
-			commit.enqueue({ room, seq, update: update(`${room.name} ${seq}`), origin: null });
-		}
+		for (const room of [inbox, contacts, shredded, inbox]) commit.enqueue({ room, update: update(room.name), origin: JOB });
 		await commit.idle();
 		expect(inbox.committedSeqs).toEqual([1, 2]);
 		expect(contacts.committedSeqs).toEqual([1]);
 		expect(shredded.committedSeqs).toEqual([]);
 		expect(String(shredded.failedWith)).toMatch(/no data key/);
 		expect(commit.stats.commits).toBe(1);
-		expect((await store.loadDocRecords('good/inbox')).map((r) => r.seq)).toEqual([1, 2]);
-		expect(await store.loadDocRecords('gone/inbox')).toEqual([]);
-		await store.close();
+		expect((await store.docs.load('good/inbox')).map((r) => r.seq)).toEqual([1, 2]);
+		expect(await store.docs.load('gone/inbox')).toEqual([]);
+	});
+});
+
+describe('SYNC-STORE-5: one doc’s failed append fails that doc alone', () => {
+	it('a doc the store refuses is failed; the others of the same commit are stored and reported', async () => {
+		const { keyring, commit } = await setup();
+		// Its key is known, but the clinic row is missing: the store refuses its records (foreign key).
+		keyring.newWrappedKey('ghost');
+		const inbox = new FakeRoom('good', 'good/inbox');
+		const ghost = new FakeRoom('ghost', 'ghost/inbox');
+		const contacts = new FakeRoom('good', 'good/contacts');
+		for (const room of [inbox, ghost, contacts, ghost, inbox]) commit.enqueue({ room, update: update(room.name), origin: JOB });
+		await commit.idle();
+		expect(commit.stats).toEqual({ commits: 1, updates: 3 });
+		expect(inbox.committedSeqs).toEqual([1, 2]);
+		expect(contacts.committedSeqs).toEqual([1]);
+		expect(inbox.failedWith).toBeNull();
+		expect(String(ghost.failedWith)).toMatch(/FOREIGN KEY/);
+		expect(ghost.committedSeqs).toEqual([]);
+		expect(await store.docs.load('ghost/inbox')).toEqual([]);
+		expect((await store.docs.load('good/contacts')).map((r) => r.seq)).toEqual([1]);
+	});
+});
+
+describe('SYNC-STORE-6: side rows share their update’s transaction', () => {
+	it('keeps who wrote each stored update: a device and a server job', async () => {
+		const { commit } = await setup();
+		const inbox = new FakeRoom('good', 'good/inbox');
+		commit.enqueue({ room: inbox, update: update('from a device'), origin: DEVICE });
+		commit.enqueue({ room: inbox, update: update('from a job'), origin: JOB });
+		await commit.idle();
+		expect(await store.docs.writers('good/inbox')).toEqual([
+			{ seq: 1, source: 'connection', userId: 'u1', sessionId: 's1' },
+			{ seq: 2, source: 'job', userId: null, sessionId: null }
+		]);
+	});
+
+	it('a doc whose rows cannot be written stores neither its updates nor its rows; the other doc is unharmed', async () => {
+		const duplicate: SyncHooks = {
+			// A second writer row for the same update: the store refuses it, as it would a duplicate message id.
+			rowsFor: ({ docName }) =>
+				docName === 'good/contacts' ? [{ table: 'doc_update_writers', source: 'job', userId: null, sessionId: null }] : []
+		};
+		const throwing: SyncHooks = {
+			rowsFor: ({ docName }) => {
+				if (docName === 'good/notes') throw new Error('hook failed');
+				return [];
+			}
+		};
+		const { commit } = await setup(duplicate, throwing);
+		const inbox = new FakeRoom('good', 'good/inbox');
+		const contacts = new FakeRoom('good', 'good/contacts');
+		const notes = new FakeRoom('good', 'good/notes');
+		for (const room of [inbox, contacts, notes]) commit.enqueue({ room, update: update(room.name), origin: DEVICE });
+		await commit.idle();
+		expect(inbox.committedSeqs).toEqual([1]);
+		expect(String(contacts.failedWith)).toMatch(/UNIQUE|PRIMARY KEY/);
+		expect(String(notes.failedWith)).toMatch(/hook failed/);
+		for (const doc of ['good/contacts', 'good/notes']) {
+			expect(await store.docs.load(doc)).toEqual([]);
+			expect(await store.docs.writers(doc)).toEqual([]);
+		}
+		expect(await store.docs.writers('good/inbox')).toEqual([{ seq: 1, source: 'connection', userId: 'u1', sessionId: 's1' }]);
 	});
 });

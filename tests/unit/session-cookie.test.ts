@@ -17,8 +17,8 @@ const clock = () => now;
 beforeEach(async () => {
 	store = openStore(fs.mkdtempSync(path.join(os.tmpdir(), 'fd-cookie-')));
 	now = Date.UTC(2026, 10, 25, 9, 0, 0);
-	await store.insertClinic({ id: 'c1', name: 'Clinic', createdAt: now }, Buffer.alloc(1));
-	await store.insertUser({
+	await store.clinics.insert({ id: 'c1', name: 'Clinic', createdAt: now }, Buffer.alloc(1));
+	await store.users.insert({
 		id: 'u1',
 		clinicId: 'c1',
 		email: 'a@example.com',

@@ -13,8 +13,8 @@ const clock = () => now;
 beforeEach(async () => {
 	store = openStore(fs.mkdtempSync(path.join(os.tmpdir(), 'fd-sessions-')));
 	now = Date.UTC(2026, 10, 25, 9, 0, 0);
-	await store.insertClinic({ id: 'c1', name: 'Clinic', createdAt: now }, Buffer.alloc(1));
-	await store.insertUser({
+	await store.clinics.insert({ id: 'c1', name: 'Clinic', createdAt: now }, Buffer.alloc(1));
+	await store.users.insert({
 		id: 'u1',
 		clinicId: 'c1',
 		email: 'a@example.com',
@@ -36,7 +36,7 @@ describe('sessions (Lucia scheme)', () => {
 		expect(token).toMatch(/^[a-z2-7]{52}$/); // 32 bytes in base32
 		expect(session.id).toMatch(/^[0-9a-f]{64}$/);
 		expect(session.id).not.toContain(token);
-		expect(await store.getSession(token)).toBeNull();
+		expect(await store.sessions.get(token)).toBeNull();
 		expect((await sessions.validateToken(token))?.user.id).toBe('u1');
 	});
 
@@ -45,7 +45,7 @@ describe('sessions (Lucia scheme)', () => {
 		const { token } = await sessions.create('u1', { ip: null, userAgent: null });
 		now += SESSION_TTL_MS;
 		expect(await sessions.validateToken(token)).toBeNull();
-		expect(await store.listSessions('u1')).toEqual([]);
+		expect(await store.sessions.listForUser('u1')).toEqual([]);
 	});
 
 	it('slides: use in the second half of its life extends it by 30 days from now', async () => {

@@ -1,6 +1,6 @@
 /**
- * Versioned schema migrations, applied in order at start inside one transaction each.
- * Never edit a shipped migration: add the next one.
+ * SQLite's versioned schema migrations, applied in order at start inside one transaction each (each dialect
+ * has its own list, the same versions and tables). Never edit a shipped migration: add the next one.
  */
 export interface Migration {
 	version: number;
@@ -62,6 +62,23 @@ CREATE TABLE doc_records (
 		sql: `
 CREATE INDEX doc_records_clinic ON doc_records(clinic_id, doc_name);
 CREATE INDEX sync_tickets_expiry ON sync_tickets(expires_at);
+`
+	},
+	{
+		version: 3,
+		name: 'who wrote each stored update',
+		// Keyed by the record it belongs to and removed with it (a compaction deletes the records it folds in), so a
+		// writer row never outlives its update. No link to users: a user's erasure must not rewrite doc history.
+		sql: `
+CREATE TABLE doc_update_writers (
+	doc_name TEXT NOT NULL,
+	seq INTEGER NOT NULL,
+	source TEXT NOT NULL CHECK (source IN ('connection', 'channel', 'google', 'job')),
+	user_id TEXT,
+	session_id TEXT,
+	PRIMARY KEY (doc_name, seq),
+	FOREIGN KEY (doc_name, seq) REFERENCES doc_records(doc_name, seq) ON DELETE CASCADE
+) WITHOUT ROWID;
 `
 	}
 ];

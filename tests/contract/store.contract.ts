@@ -1,0 +1,311 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { DocAppend, SideRow, Store, UpdateToAppend } from '../../server/store/index.ts';
+
+/**
+ * The storage contract (docs/spec/sync.md, SYNC-STORE-*): every engine runs this suite on fresh databases.
+ * `fresh` opens a store on a new, empty database; `sameDatabase` opens a second store on the database of the
+ * given one, as a second process would.
+ */
+export function storeContract(engine: string, fresh: () => Promise<Store>, sameDatabase: (store: Store) => Promise<Store>): void {
+	const open: Store[] = [];
+	const track = (store: Store) => (open.push(store), store);
+	const newStore = async () => track(await fresh());
+	afterEach(async () => {
+		for (const store of open.splice(0).reverse()) await store.close();
+	});
+
+	const HOUR = 3_600_000;
+	const now = Date.UTC(2026, 0, 5, 9);
+
+	/** A store with clinic c1 (and c2), user u1 in c1, and session s1 of u1. */
+	async function seeded(): Promise<Store> {
+		const store = await newStore();
+		await store.clinics.insert({ id: 'c1', name: 'Clinic one', createdAt: now }, Buffer.from('wrapped-1'));
+		await store.clinics.insert({ id: 'c2', name: 'Clinic two', createdAt: now }, Buffer.from('wrapped-2'));
+		await store.users.insert(user('u1', 'a@example.com'));
+		await store.sessions.insert(session('s1', now + HOUR));
+		return store;
+	}
+	const user = (id: string, email: string) => ({
+		id,
+		clinicId: 'c1',
+		email,
+		name: 'Ana',
+		role: 'reception' as const,
+		passwordHash: 'hash',
+		createdAt: now
+	});
+	const session = (id: string, expiresAt: number, lastSeenAt = now) => ({
+		id,
+		userId: 'u1',
+		createdAt: now,
+		expiresAt,
+		lastSeenAt,
+		ip: '10.0.0.1',
+		userAgent: 'Tablet'
+	});
+
+	/** A stand-in for sealing: the bytes carry the sequence they were sealed with, as the real AAD does. */
+	const seal = (seq: number, update: Uint8Array) => Buffer.concat([Buffer.from(`${seq}|`), update]);
+	const unseal = (data: Buffer) => {
+		const bar = data.indexOf('|');
+		return { seq: Number(data.subarray(0, bar).toString()), text: data.subarray(bar + 1).toString() };
+	};
+	const writer = (userId: string): SideRow => ({ table: 'doc_update_writers', source: 'connection', userId, sessionId: 's1' });
+	const updates = (...texts: string[]): UpdateToAppend[] => texts.map((t) => ({ update: Buffer.from(t), rows: [] }));
+	const append = (docName: string, list: UpdateToAppend[], clinicId = 'c1', sealer = seal): DocAppend => ({
+		docName,
+		clinicId,
+		updates: list,
+		seal: sealer
+	});
+	const texts = async (store: Store, docName: string) =>
+		(await store.docs.load(docName)).map((r) => {
+			const { seq, text } = unseal(r.data);
+			// Sealed with the sequence it is stored under, as the real associated data requires.
+			expect(seq).toBe(r.seq);
+			return { seq: r.seq, kind: r.kind, text };
+		});
+
+	describe(`store contract: ${engine}`, () => {
+		describe('meta', () => {
+			it('gets what was set, and a second set replaces it', async () => {
+				const store = await newStore();
+				expect(await store.meta.get('k')).toBeNull();
+				await store.meta.set('k', Buffer.from('one'));
+				await store.meta.set('k', Buffer.from('two'));
+				expect((await store.meta.get('k'))?.toString()).toBe('two');
+			});
+		});
+
+		describe('clinics', () => {
+			it('inserts, gets, counts, and keeps the wrapped key', async () => {
+				const store = await seeded();
+				expect(await store.clinics.get('c1')).toEqual({ id: 'c1', name: 'Clinic one', createdAt: now });
+				expect(await store.clinics.get('nope')).toBeNull();
+				expect(await store.clinics.count()).toBe(2);
+				expect((await store.clinics.getWrappedKey('c2'))?.toString()).toBe('wrapped-2');
+				expect(await store.clinics.getWrappedKey('nope')).toBeNull();
+				await expect(store.clinics.insert({ id: 'c1', name: 'Again', createdAt: now }, Buffer.alloc(1))).rejects.toThrow();
+			});
+		});
+
+		describe('users', () => {
+			it('inserts and finds by id and email; an email belongs to one user; the clinic must exist', async () => {
+				const store = await seeded();
+				expect(await store.users.getById('u1')).toEqual(user('u1', 'a@example.com'));
+				expect((await store.users.getByEmail('a@example.com'))?.id).toBe('u1');
+				expect(await store.users.getById('nope')).toBeNull();
+				expect(await store.users.getByEmail('nope@example.com')).toBeNull();
+				await expect(store.users.insert(user('u2', 'a@example.com'))).rejects.toThrow();
+				await expect(store.users.insert({ ...user('u3', 'c@example.com'), clinicId: 'nope' })).rejects.toThrow();
+			});
+		});
+
+		describe('sessions', () => {
+			it('inserts, gets, touches, lists most recent first, and deletes', async () => {
+				const store = await seeded();
+				await store.sessions.insert(session('s2', now + 2 * HOUR, now + 1));
+				expect(await store.sessions.get('s1')).toEqual(session('s1', now + HOUR));
+				await store.sessions.touch('s1', now + 3 * HOUR, now + 2);
+				expect(await store.sessions.get('s1')).toMatchObject({ expiresAt: now + 3 * HOUR, lastSeenAt: now + 2 });
+				expect((await store.sessions.listForUser('u1')).map((s) => s.id)).toEqual(['s1', 's2']);
+				expect(await store.sessions.delete('s1')).toBe(true);
+				expect(await store.sessions.delete('s1')).toBe(false);
+				expect(await store.sessions.get('s1')).toBeNull();
+			});
+
+			it('tells which sessions are live: existing and not expired', async () => {
+				const store = await seeded();
+				await store.sessions.insert(session('old', now - 1));
+				const live = await store.sessions.liveIds(['s1', 'old', 'unknown'], now);
+				expect([...live]).toEqual(['s1']);
+			});
+
+			it('sweeps expired sessions, and their tickets with them', async () => {
+				const store = await seeded();
+				await store.sessions.insert(session('old', now));
+				await store.tickets.insert({ id: 't-old', sessionId: 'old', docName: 'c1/inbox', expiresAt: now + HOUR });
+				expect(await store.sessions.deleteExpired(now)).toBe(1);
+				expect(await store.sessions.get('s1')).not.toBeNull();
+				expect(await store.tickets.take('t-old')).toBeNull();
+			});
+		});
+
+		describe('tickets', () => {
+			it('a ticket is taken once, even by two callers at the same moment', async () => {
+				const store = await seeded();
+				const ticket = { id: 't1', sessionId: 's1', docName: 'c1/inbox', expiresAt: now + 60_000 };
+				await store.tickets.insert(ticket);
+				const taken = await Promise.all([store.tickets.take('t1'), store.tickets.take('t1')]);
+				expect(taken.filter((t) => t !== null)).toEqual([ticket]);
+				expect(await store.tickets.take('t1')).toBeNull();
+			});
+
+			it('sweeps expired tickets only', async () => {
+				const store = await seeded();
+				await store.tickets.insert({ id: 'old', sessionId: 's1', docName: 'c1/inbox', expiresAt: now });
+				await store.tickets.insert({ id: 'new', sessionId: 's1', docName: 'c1/inbox', expiresAt: now + 1 });
+				expect(await store.tickets.deleteExpired(now)).toBe(1);
+				expect(await store.tickets.take('old')).toBeNull();
+				expect((await store.tickets.take('new'))?.id).toBe('new');
+			});
+		});
+
+		describe('docs', () => {
+			it('an unknown doc has no records', async () => {
+				const store = await seeded();
+				expect(await store.docs.load('c1/inbox')).toEqual([]);
+			});
+
+			it('SYNC-STORE-4: the store hands out each doc’s sequences, in append order, sealing each with its own', async () => {
+				const store = await seeded();
+				const [inbox, contacts] = await store.docs.append([
+					append('c1/inbox', updates('a', 'b')),
+					append('c1/contacts', updates('x'))
+				]);
+				expect(inbox).toEqual({ ok: true, seqs: [1, 2] });
+				expect(contacts).toEqual({ ok: true, seqs: [1] });
+				expect(await store.docs.append([append('c1/inbox', updates('c'))])).toEqual([{ ok: true, seqs: [3] }]);
+				expect(await texts(store, 'c1/inbox')).toEqual([
+					{ seq: 1, kind: 'update', text: 'a' },
+					{ seq: 2, kind: 'update', text: 'b' },
+					{ seq: 3, kind: 'update', text: 'c' }
+				]);
+				expect((await store.docs.load('c1/inbox'))[0]).toMatchObject({ docName: 'c1/inbox', clinicId: 'c1' });
+			});
+
+			it('SYNC-STORE-4: two processes appending to one doc never overwrite each other’s records', async () => {
+				const first = await seeded();
+				const second = track(await sameDatabase(first));
+				const rounds = 20;
+				const writes: Promise<unknown>[] = [];
+				for (let i = 0; i < rounds; i++) {
+					writes.push(first.docs.append([append('c1/inbox', updates(`first ${i}`, `first ${i}b`))]));
+					writes.push(second.docs.append([append('c1/inbox', updates(`second ${i}`))]));
+				}
+				await Promise.all(writes);
+				const stored = await texts(second, 'c1/inbox');
+				expect(stored.map((r) => r.seq)).toEqual(Array.from({ length: rounds * 3 }, (_, i) => i + 1));
+				const written = stored.map((r) => r.text).sort();
+				const expected = Array.from({ length: rounds }, (_, i) => [`first ${i}`, `first ${i}b`, `second ${i}`]).flat();
+				expect(written).toEqual(expected.sort());
+			});
+
+			it('compaction replaces the records up to a sequence by the snapshot; later appends continue after it', async () => {
+				const store = await seeded();
+				await store.docs.append([append('c1/inbox', updates('a', 'b', 'c'))]);
+				await store.docs.compact({
+					docName: 'c1/inbox',
+					clinicId: 'c1',
+					seq: 2,
+					kind: 'snapshot',
+					data: seal(2, Buffer.from('ab'))
+				});
+				expect(await texts(store, 'c1/inbox')).toEqual([
+					{ seq: 2, kind: 'snapshot', text: 'ab' },
+					{ seq: 3, kind: 'update', text: 'c' }
+				]);
+				await store.docs.compact({
+					docName: 'c1/inbox',
+					clinicId: 'c1',
+					seq: 3,
+					kind: 'snapshot',
+					data: seal(3, Buffer.from('abc'))
+				});
+				expect(await store.docs.append([append('c1/inbox', updates('d'))])).toEqual([{ ok: true, seqs: [4] }]);
+				expect(await texts(store, 'c1/inbox')).toEqual([
+					{ seq: 3, kind: 'snapshot', text: 'abc' },
+					{ seq: 4, kind: 'update', text: 'd' }
+				]);
+			});
+
+			it('reports a clinic’s usage: its docs and the bytes of their records', async () => {
+				const store = await seeded();
+				expect(await store.docs.clinicUsage('c1')).toEqual({ docs: 0, bytes: 0 });
+				await store.docs.append([
+					append('c1/inbox', updates('aa', 'bb')),
+					append('c1/contacts', updates('cc')),
+					append('c2/inbox', updates('dddd'), 'c2')
+				]);
+				const bytes = (seq: number, text: string) => seal(seq, Buffer.from(text)).length;
+				expect(await store.docs.clinicUsage('c1')).toEqual({ docs: 2, bytes: bytes(1, 'aa') + bytes(2, 'bb') + bytes(1, 'cc') });
+				expect(await store.docs.clinicUsage('c2')).toEqual({ docs: 1, bytes: bytes(1, 'dddd') });
+				await store.docs.compact({
+					docName: 'c1/inbox',
+					clinicId: 'c1',
+					seq: 2,
+					kind: 'snapshot',
+					data: seal(2, Buffer.from('x'))
+				});
+				expect(await store.docs.clinicUsage('c1')).toEqual({ docs: 2, bytes: bytes(2, 'x') + bytes(1, 'cc') });
+			});
+
+			it('SYNC-STORE-5: a doc that fails is rolled back alone; the other docs of the batch are stored', async () => {
+				const store = await seeded();
+				let sealed = 0;
+				const failsOnSecond = (seq: number, update: Uint8Array) => {
+					if (++sealed === 2) throw new Error('sealing failed');
+					return seal(seq, update);
+				};
+				const results = await store.docs.append([
+					append('c1/inbox', updates('a')),
+					// Its first update was inserted before its second failed: neither stays.
+					append('c1/contacts', updates('x', 'y'), 'c1', failsOnSecond),
+					// No such clinic: the store refuses its records.
+					append('c9/inbox', updates('z'), 'c9'),
+					append('c2/inbox', updates('b'), 'c2')
+				]);
+				expect(results.map((r) => r.ok)).toEqual([true, false, false, true]);
+				expect(String((results[1] as { error: unknown }).error)).toMatch(/sealing failed/);
+				expect(await texts(store, 'c1/inbox')).toEqual([{ seq: 1, kind: 'update', text: 'a' }]);
+				expect(await texts(store, 'c2/inbox')).toEqual([{ seq: 1, kind: 'update', text: 'b' }]);
+				expect(await store.docs.load('c1/contacts')).toEqual([]);
+				expect(await store.docs.load('c9/inbox')).toEqual([]);
+				// The failed doc's sequences were not used up.
+				expect(await store.docs.append([append('c1/contacts', updates('x'))])).toEqual([{ ok: true, seqs: [1] }]);
+			});
+
+			it('SYNC-STORE-6: side rows are stored with their update and removed with the records a compaction folds in', async () => {
+				const store = await seeded();
+				const job: SideRow = { table: 'doc_update_writers', source: 'job', userId: null, sessionId: null };
+				await store.docs.append([
+					append('c1/inbox', [
+						{ update: Buffer.from('a'), rows: [writer('u1')] },
+						{ update: Buffer.from('b'), rows: [job] },
+						{ update: Buffer.from('c'), rows: [writer('u2')] }
+					])
+				]);
+				expect(await store.docs.writers('c1/inbox')).toEqual([
+					{ seq: 1, source: 'connection', userId: 'u1', sessionId: 's1' },
+					{ seq: 2, source: 'job', userId: null, sessionId: null },
+					{ seq: 3, source: 'connection', userId: 'u2', sessionId: 's1' }
+				]);
+				await store.docs.compact({
+					docName: 'c1/inbox',
+					clinicId: 'c1',
+					seq: 2,
+					kind: 'snapshot',
+					data: seal(2, Buffer.from('ab'))
+				});
+				expect(await store.docs.writers('c1/inbox')).toEqual([{ seq: 3, source: 'connection', userId: 'u2', sessionId: 's1' }]);
+			});
+
+			it('SYNC-STORE-6: a side row the store refuses fails its doc: neither its records nor its rows stay', async () => {
+				const store = await seeded();
+				const results = await store.docs.append([
+					append('c1/inbox', [{ update: Buffer.from('a'), rows: [writer('u1')] }]),
+					// Two writer rows for one update: the second is refused.
+					append('c1/contacts', [
+						{ update: Buffer.from('x'), rows: [writer('u1')] },
+						{ update: Buffer.from('y'), rows: [writer('u1'), writer('u2')] }
+					])
+				]);
+				expect(results.map((r) => r.ok)).toEqual([true, false]);
+				expect(await store.docs.load('c1/contacts')).toEqual([]);
+				expect(await store.docs.writers('c1/contacts')).toEqual([]);
+				expect(await store.docs.writers('c1/inbox')).toEqual([{ seq: 1, source: 'connection', userId: 'u1', sessionId: 's1' }]);
+			});
+		});
+	});
+}

@@ -1,0 +1,62 @@
+import Database from 'better-sqlite3';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openStore, type Store } from '../../server/store/index.ts';
+import { migrations } from '../../server/store/sqlite/migrations.ts';
+import { storeContract } from '../contract/store.contract.ts';
+
+const folders = new WeakMap<Store, string>();
+
+function fresh(): Promise<Store> {
+	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fd-store-'));
+	const store = openStore(dir);
+	folders.set(store, dir);
+	return Promise.resolve(store);
+}
+
+/** A second connection on the same file: what a second process holds. */
+function sameDatabase(store: Store): Promise<Store> {
+	const dir = folders.get(store);
+	if (!dir) throw new Error('not a store of this test');
+	return Promise.resolve(openStore(dir));
+}
+
+storeContract('SQLite', fresh, sameDatabase);
+
+describe('SQLite schema', () => {
+	it('opens a database written by the shipped schema (versions 1 and 2) unchanged, and appends after its records', async () => {
+		const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fd-store-old-'));
+		const db = new Database(path.join(dir, 'frontdesk.db'));
+		db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+		for (const m of migrations.filter((m) => m.version <= 2)) {
+			db.exec(m.sql);
+			db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, 0);
+		}
+		db.prepare("INSERT INTO clinics (id, name, wrapped_key, created_at) VALUES ('c1', 'Clinic', x'00', 0)").run();
+		db.prepare(
+			"INSERT INTO doc_records (doc_name, seq, clinic_id, kind, data) VALUES ('c1/inbox', 7, 'c1', 'snapshot', x'01')"
+		).run();
+		db.close();
+
+		const store = openStore(dir);
+		try {
+			expect((await store.docs.load('c1/inbox')).map((r) => [r.seq, r.kind])).toEqual([[7, 'snapshot']]);
+			const [result] = await store.docs.append([
+				{
+					docName: 'c1/inbox',
+					clinicId: 'c1',
+					updates: [
+						{ update: Buffer.from('a'), rows: [{ table: 'doc_update_writers', source: 'job', userId: null, sessionId: null }] }
+					],
+					seal: (_seq, update) => Buffer.from(update)
+				}
+			]);
+			expect(result).toEqual({ ok: true, seqs: [8] });
+			expect(await store.docs.writers('c1/inbox')).toEqual([{ seq: 8, source: 'job', userId: null, sessionId: null }]);
+		} finally {
+			await store.close();
+		}
+	});
+});
