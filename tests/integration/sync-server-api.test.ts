@@ -223,3 +223,32 @@ describe('SYNC-PROTO-2: updates received between two commits are committed toget
 		writer.close();
 	});
 });
+
+describe('SYNC-STORE-6: every stored update names its writer, in the same transaction', () => {
+	it('after a device and a server job write, the writer rows name them (ids only)', async () => {
+		let deviceWriteStored = () => {};
+		const stored = new Promise<void>((resolve) => (deviceWriteStored = resolve));
+		const r = await start([{ onCommitted: ({ origin }) => origin.source === 'connection' && deviceWriteStored() }]);
+		const name = `${r.clinic}/thread/writers`;
+		const device = connectProvider(r.wsUrl, name, { cookie: r.cookie, origin: r.origin });
+		await whenSynced(device);
+		device.doc.getMap('m').set('from', 'device');
+		await withTimeout(stored, 5000, 'device write committed');
+		await r.sync.write(name, JOB, (doc) => doc.getMap('m').set('from-server', true));
+		await withTimeout(
+			whenDoc(device.doc, (d) => d.getMap('m').get('from-server') === true),
+			5000,
+			'server write relayed'
+		);
+		const writers = await r.store.docs.writers(name);
+		const records = await r.store.docs.load(name);
+		expect(writers.map((w) => w.seq)).toEqual(records.map((rec) => rec.seq));
+		expect(writers.map(({ source, userId, sessionId }) => ({ source, userId, sessionId }))).toEqual(
+			expect.arrayContaining([
+				{ source: 'connection', userId: r.userId, sessionId: r.sessionId },
+				{ source: 'job', userId: null, sessionId: null }
+			])
+		);
+		device.destroy();
+	});
+});
