@@ -4,7 +4,7 @@ import type { Config } from '../config/index.ts';
 import type { SyncServer } from '../sync/index.ts';
 import { docNames } from '../../src/lib/domain/docName.ts';
 import { addPractitioner } from '../../src/lib/domain/directory.ts';
-import { addAppointment, monthOf } from '../../src/lib/domain/schedule.ts';
+import { addAppointment, monthOf, scheduleDoc } from '../../src/lib/domain/schedule.ts';
 import type { TransactionOrigin } from '../../src/lib/domain/origin.ts';
 
 export const DEMO_ADMIN_EMAIL = 'admin@demo.klinik';
@@ -37,10 +37,12 @@ export async function seedDemoClinic(accounts: Accounts, sync: SyncServer, confi
 		for (const p of PRACTITIONERS) ids.push(addPractitioner(doc, p).id);
 	});
 	const today = new Date().toISOString().slice(0, 10);
-	await sync.write(docNames.schedule(clinic.id, monthOf(today)), SEED, (doc) => {
+	const month = docNames.schedule(clinic.id, monthOf(today));
+	await sync.write(month, SEED, (doc) => {
+		const schedule = scheduleDoc(month, doc);
 		PATIENTS.forEach((patientName, i) => {
 			const hour = String(9 + i).padStart(2, '0');
-			addAppointment(doc, monthOf(today), {
+			addAppointment(schedule, {
 				practitionerId: ids[i % ids.length],
 				start: `${today}T${hour}:${i % 2 ? '30' : '00'}`,
 				durationMinutes: 30 + 15 * (i % 3),
