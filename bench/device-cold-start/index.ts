@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { docNames } from '../../src/lib/domain/docName.ts';
-import { addAppointment, monthOf } from '../../src/lib/domain/schedule.ts';
+import { addAppointment, monthOf, scheduleDoc } from '../../src/lib/domain/schedule.ts';
 import { launchChromium } from '../../tests/helpers/browser.ts';
 import { connectProvider, login, whenDoc, whenSynced } from '../../tests/helpers/client.ts';
 import { CuttableProxy } from '../../tests/helpers/proxy.ts';
@@ -119,14 +119,16 @@ async function seedMonth(
 	practitionerIds: string[]
 ): Promise<void> {
 	const month = monthOf(day);
-	const writer = connectProvider(server.wsUrl, docNames.schedule(clinicId, month), { cookie, origin: server.url });
+	const name = docNames.schedule(clinicId, month);
+	const writer = connectProvider(server.wsUrl, name, { cookie, origin: server.url });
 	await whenSynced(writer);
+	const schedule = scheduleDoc(name, writer.doc);
 	const days = new Date(Number(month.slice(0, 4)), Number(month.slice(5, 7)), 0).getDate();
 	writer.doc.transact(() => {
 		for (let i = 0; i < APPOINTMENTS; i++) {
 			const d = `${month}-${String(1 + (i % days)).padStart(2, '0')}`;
 			const minute = 8 * 60 + ((i * 15) % (12 * 60));
-			addAppointment(writer.doc, month, {
+			addAppointment(schedule, {
 				practitionerId: practitionerIds[i % practitionerIds.length],
 				start: `${d}T${String(Math.floor(minute / 60)).padStart(2, '0')}:${String(minute % 60).padStart(2, '0')}`,
 				durationMinutes: 15,

@@ -1,7 +1,13 @@
 import * as Y from 'yjs';
 import { describe, expect, it } from 'vitest';
 import { addPractitioner, DEFAULT_PRACTITIONER_COLOR, listPractitioners } from '../../src/lib/domain/directory.ts';
-import { addAppointment, changeAppointment, listAppointments, ScheduleError } from '../../src/lib/domain/schedule.ts';
+import {
+	addAppointment,
+	changeAppointment,
+	listAppointments,
+	ScheduleError,
+	scheduleDoc
+} from '../../src/lib/domain/schedule.ts';
 
 const HOSTILE_COLOR = 'red; position:fixed; inset:0; background:url(https://attacker.example/beacon)';
 
@@ -88,17 +94,22 @@ describe('DOC-READ-1 schedule reads return only valid appointments', () => {
 		const doc = new Y.Doc();
 		writeEntry(doc, 'appointments', 'a1', { ...valid, patientName: '' });
 		const before = Y.encodeStateVector(doc);
-		expect(() => changeAppointment(doc, '2026-11', 'a1', { durationMinutes: 45 })).toThrow(ScheduleError);
+		expect(() => changeAppointment(scheduleDoc('c1/schedule/2026-11', doc), 'a1', { durationMinutes: 45 })).toThrow(
+			ScheduleError
+		);
 		expect(Y.encodeStateVector(doc)).toEqual(before);
 		// Naming the patient makes it valid again.
-		expect(changeAppointment(doc, '2026-11', 'a1', { patientName: 'Zeynep' })).toMatchObject({ id: 'a1', patientName: 'Zeynep' });
+		expect(changeAppointment(scheduleDoc('c1/schedule/2026-11', doc), 'a1', { patientName: 'Zeynep' })).toMatchObject({
+			id: 'a1',
+			patientName: 'Zeynep'
+		});
 	});
 
 	it('DOC-READ-1 writes follow the same rules: what a device adds reads back unchanged', () => {
 		const doc = new Y.Doc();
-		const a = addAppointment(doc, '2026-11', valid);
+		const a = addAppointment(scheduleDoc('c1/schedule/2026-11', doc), valid);
 		expect(listAppointments(received(doc))).toEqual([a]);
-		expect(() => addAppointment(doc, '2026-11', { ...valid, practitionerId: 'p1; x' })).toThrow();
+		expect(() => addAppointment(scheduleDoc('c1/schedule/2026-11', doc), { ...valid, practitionerId: 'p1; x' })).toThrow();
 		expect(() => addPractitioner(doc, { name: 'Dr. X', color: HOSTILE_COLOR })).toThrow();
 	});
 });

@@ -3,7 +3,7 @@ import * as Y from 'yjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FrontdeskDatabase } from '../../src/lib/local/db.ts';
 import { DocPersistence } from '../../src/lib/local/DocPersistence.ts';
-import { addAppointment, listAppointments } from '../../src/lib/domain/schedule.ts';
+import { addAppointment, listAppointments, scheduleDoc } from '../../src/lib/domain/schedule.ts';
 
 const base = { practitionerId: 'p1', durationMinutes: 30, patientName: 'Deniz Koç' };
 let n = 0;
@@ -25,7 +25,10 @@ describe('DEVICE-STORE-1, DEVICE-STORE-3: Dexie persistence of Yjs docs', () => 
 		const persistence = new DocPersistence(db, 'c1/schedule/2026-11', doc);
 		await persistence.ready;
 		for (let i = 0; i < 20; i++)
-			addAppointment(doc, '2026-11', { ...base, start: `2026-11-25T${String(8 + (i % 10)).padStart(2, '0')}:00` });
+			addAppointment(scheduleDoc('c1/schedule/2026-11', doc), {
+				...base,
+				start: `2026-11-25T${String(8 + (i % 10)).padStart(2, '0')}:00`
+			});
 		await persistence.flushed();
 
 		const reloaded = new Y.Doc();
@@ -40,7 +43,7 @@ describe('DEVICE-STORE-1, DEVICE-STORE-3: Dexie persistence of Yjs docs', () => 
 		const persistence = new DocPersistence(db, 'c1/schedule/2026-12', doc);
 		await persistence.ready;
 		for (let i = 0; i < 150; i++) {
-			addAppointment(doc, '2026-12', { ...base, start: '2026-12-01T09:00', patientName: `Hasta ${i}` });
+			addAppointment(scheduleDoc('c1/schedule/2026-12', doc), { ...base, start: '2026-12-01T09:00', patientName: `Hasta ${i}` });
 			await persistence.flushed(); // one row per edit, as when a person types
 		}
 		expect(await db.docUpdates.where('docName').equals('c1/schedule/2026-12').count()).toBeLessThan(100);
@@ -67,9 +70,9 @@ describe('DEVICE-STORE-1, DEVICE-STORE-3: Dexie persistence of Yjs docs', () => 
 		const db = database();
 		const doc = new Y.Doc();
 		const persistence = new DocPersistence(db, 'c1/schedule/2026-11', doc);
-		addAppointment(doc, '2026-11', { ...base, start: '2026-11-25T10:00' });
+		addAppointment(scheduleDoc('c1/schedule/2026-11', doc), { ...base, start: '2026-11-25T10:00' });
 		const afterFirst = Y.getState(doc.store, doc.clientID);
-		addAppointment(doc, '2026-11', { ...base, start: '2026-11-25T11:00' });
+		addAppointment(scheduleDoc('c1/schedule/2026-11', doc), { ...base, start: '2026-11-25T11:00' });
 		// Edits that arrived from elsewhere are not ours to confirm.
 		const remote = new Y.Doc();
 		remote.getMap('m').set('x', 1);

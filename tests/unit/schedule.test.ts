@@ -7,7 +7,8 @@ import {
 	deleteAppointment,
 	findClashes,
 	listAppointments,
-	ScheduleError
+	ScheduleError,
+	scheduleDoc
 } from '../../src/lib/domain/schedule.ts';
 
 const base = { practitionerId: 'p1', start: '2026-11-25T10:00', durationMinutes: 30, patientName: 'Zeynep Arslan' };
@@ -20,10 +21,10 @@ function sync(a: Y.Doc, b: Y.Doc) {
 describe('schedule doc operations', () => {
 	it('add, list by day, move, delete', () => {
 		const doc = new Y.Doc();
-		const a = addAppointment(doc, '2026-11', base);
-		addAppointment(doc, '2026-11', { ...base, start: '2026-11-26T09:00' });
+		const a = addAppointment(scheduleDoc('c1/schedule/2026-11', doc), base);
+		addAppointment(scheduleDoc('c1/schedule/2026-11', doc), { ...base, start: '2026-11-26T09:00' });
 		expect(listAppointments(doc, '2026-11-25')).toEqual([{ ...base, id: a.id, note: '' }]);
-		changeAppointment(doc, '2026-11', a.id, { start: '2026-11-25T11:15', practitionerId: 'p2' });
+		changeAppointment(scheduleDoc('c1/schedule/2026-11', doc), a.id, { start: '2026-11-25T11:15', practitionerId: 'p2' });
 		expect(listAppointments(doc, '2026-11-25')[0]).toMatchObject({ start: '2026-11-25T11:15', practitionerId: 'p2' });
 		deleteAppointment(doc, a.id);
 		expect(listAppointments(doc, '2026-11-25')).toEqual([]);
@@ -33,11 +34,17 @@ describe('schedule doc operations', () => {
 	it('refuses bad input and changes nothing', () => {
 		const doc = new Y.Doc();
 		const before = Y.encodeStateAsUpdate(doc);
-		expect(() => addAppointment(doc, '2026-11', { ...base, start: '2026-11-31T10:00' })).toThrow(/2026-11-25T10:30/);
-		expect(() => addAppointment(doc, '2026-11', { ...base, start: '2026-12-01T10:00' })).toThrow(ScheduleError);
-		expect(() => addAppointment(doc, '2026-11', { ...base, durationMinutes: 0 })).toThrow();
-		expect(() => addAppointment(doc, '2026-11', { ...base, patientName: '   ' })).toThrow();
-		expect(() => changeAppointment(doc, '2026-11', 'missing', { durationMinutes: 45 })).toThrow(/no such appointment/);
+		expect(() => addAppointment(scheduleDoc('c1/schedule/2026-11', doc), { ...base, start: '2026-11-31T10:00' })).toThrow(
+			/2026-11-25T10:30/
+		);
+		expect(() => addAppointment(scheduleDoc('c1/schedule/2026-11', doc), { ...base, start: '2026-12-01T10:00' })).toThrow(
+			ScheduleError
+		);
+		expect(() => addAppointment(scheduleDoc('c1/schedule/2026-11', doc), { ...base, durationMinutes: 0 })).toThrow();
+		expect(() => addAppointment(scheduleDoc('c1/schedule/2026-11', doc), { ...base, patientName: '   ' })).toThrow();
+		expect(() => changeAppointment(scheduleDoc('c1/schedule/2026-11', doc), 'missing', { durationMinutes: 45 })).toThrow(
+			/no such appointment/
+		);
 		expect(() => deleteAppointment(doc, 'missing')).toThrow(/no such appointment/);
 		expect(Y.encodeStateAsUpdate(doc)).toEqual(before);
 	});
@@ -45,10 +52,10 @@ describe('schedule doc operations', () => {
 	it('keeps both edits when two devices change different fields offline', () => {
 		const a = new Y.Doc();
 		const b = new Y.Doc();
-		const appt = addAppointment(a, '2026-11', base);
+		const appt = addAppointment(scheduleDoc('c1/schedule/2026-11', a), base);
 		sync(a, b);
-		changeAppointment(a, '2026-11', appt.id, { start: '2026-11-25T14:00' });
-		changeAppointment(b, '2026-11', appt.id, { patientName: 'Zeynep Arslan-Kaya' });
+		changeAppointment(scheduleDoc('c1/schedule/2026-11', a), appt.id, { start: '2026-11-25T14:00' });
+		changeAppointment(scheduleDoc('c1/schedule/2026-11', b), appt.id, { patientName: 'Zeynep Arslan-Kaya' });
 		sync(a, b);
 		expect(listAppointments(a)).toEqual(listAppointments(b));
 		expect(listAppointments(a)[0]).toMatchObject({ start: '2026-11-25T14:00', patientName: 'Zeynep Arslan-Kaya' });
@@ -57,9 +64,13 @@ describe('schedule doc operations', () => {
 	it('shows double bookings made offline as clashes instead of dropping one', () => {
 		const a = new Y.Doc();
 		const b = new Y.Doc();
-		const x = addAppointment(a, '2026-11', base);
-		const y = addAppointment(b, '2026-11', { ...base, start: '2026-11-25T10:15', patientName: 'Can Öztürk' });
-		const z = addAppointment(b, '2026-11', { ...base, start: '2026-11-25T10:30', practitionerId: 'p2' });
+		const x = addAppointment(scheduleDoc('c1/schedule/2026-11', a), base);
+		const y = addAppointment(scheduleDoc('c1/schedule/2026-11', b), {
+			...base,
+			start: '2026-11-25T10:15',
+			patientName: 'Can Öztürk'
+		});
+		const z = addAppointment(scheduleDoc('c1/schedule/2026-11', b), { ...base, start: '2026-11-25T10:30', practitionerId: 'p2' });
 		sync(a, b);
 		const all = listAppointments(a);
 		expect(all).toHaveLength(3);

@@ -85,16 +85,8 @@ const appointments = (doc: Y.Doc) => doc.getMap<unknown>('appointments');
 const docOf = (target: ScheduleDoc | Y.Doc) => (target instanceof Y.Doc ? target : target.doc);
 
 /** Adds an appointment to the schedule doc; its start must fall in the doc's month. */
-export function addAppointment(schedule: ScheduleDoc, input: AppointmentInput): Appointment;
-/** @deprecated A doc and a month given apart can disagree: pass `scheduleDoc(name, doc)`. Kept for the server's seed. */
-export function addAppointment(doc: Y.Doc, month: string, input: AppointmentInput): Appointment;
-export function addAppointment(
-	target: ScheduleDoc | Y.Doc,
-	monthOrInput: string | AppointmentInput,
-	input?: AppointmentInput
-): Appointment {
-	if (target instanceof Y.Doc) return add(target, monthOrInput as string, input!);
-	return add(target.doc, target.month, monthOrInput as AppointmentInput);
+export function addAppointment(schedule: ScheduleDoc, input: AppointmentInput): Appointment {
+	return add(schedule.doc, schedule.month, input);
 }
 
 function add(doc: Y.Doc, month: string, input: AppointmentInput): Appointment {
@@ -109,17 +101,8 @@ function add(doc: Y.Doc, month: string, input: AppointmentInput): Appointment {
 }
 
 /** Changes some fields (a move is a change of start or practitioner); the start stays in the doc's month. */
-export function changeAppointment(schedule: ScheduleDoc, id: string, change: AppointmentChange): Appointment;
-/** @deprecated A doc and a month given apart can disagree: pass `scheduleDoc(name, doc)`. */
-export function changeAppointment(doc: Y.Doc, month: string, id: string, change: AppointmentChange): Appointment;
-export function changeAppointment(
-	target: ScheduleDoc | Y.Doc,
-	a: string,
-	b: string | AppointmentChange,
-	c?: AppointmentChange
-): Appointment {
-	if (target instanceof Y.Doc) return applyChange(target, a, b as string, c!);
-	return applyChange(target.doc, target.month, a, b as AppointmentChange);
+export function changeAppointment(schedule: ScheduleDoc, id: string, change: AppointmentChange): Appointment {
+	return applyChange(schedule.doc, schedule.month, id, change);
 }
 
 function applyChange(doc: Y.Doc, month: string, id: string, input: AppointmentChange): Appointment {
