@@ -28,12 +28,20 @@ export async function runDeviceColdStart(): Promise<void> {
 	const env = testEnv();
 	const clinic = await createClinic(env, 'Bench Klinik');
 	const user = await createUser(env, clinic, 'reception');
+	// The directory is the admins' to write (SYNC-ROLE-1); the receptionist opens the day.
+	const admin = await createUser(env, clinic, 'admin');
 	const server = await ServerProcess.start(env);
 	const proxy = await CuttableProxy.start(server.port);
 	let browser: Browser | null = null;
 	try {
 		const cookie = await login(server.url, user.email, user.password);
-		const practitioners = await seedPractitioners(server.wsUrl, server.url, cookie, clinic, ['Dr. A', 'Dr. B', 'Dr. C', 'Dr. D']);
+		const adminCookie = await login(server.url, admin.email, admin.password);
+		const practitioners = await seedPractitioners(server.wsUrl, server.url, adminCookie, clinic, [
+			'Dr. A',
+			'Dr. B',
+			'Dr. C',
+			'Dr. D'
+		]);
 		const now = new Date();
 		const day = `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, '0')}-${String(now.getDate()).padStart(2, '0')}`;
 		await seedMonth(

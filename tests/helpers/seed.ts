@@ -12,11 +12,16 @@ export async function seedPractitioners(
 ): Promise<Practitioner[]> {
 	const name = docNames.directory(clinicId);
 	const writer = connectProvider(wsUrl, name, { cookie, origin });
+	// A refused write (a role that may only read the directory: 4405) fails here instead of waiting forever.
+	const refused = new Promise<never>((_, reject) =>
+		writer.on('connection-close', (event) => reject(new Error(`the directory write was refused (${event?.code})`)))
+	);
+	refused.catch(() => {});
 	await whenSynced(writer);
 	const added = names.map((n, i) => addPractitioner(writer.doc, { name: n, color: ['#0f766e', '#7c3aed', '#c2410c'][i % 3] }));
 	// A second client reading them back proves they are on the server (relayed only once durable).
 	const reader = connectProvider(wsUrl, name, { cookie, origin });
-	await whenDoc(reader.doc, (d) => d.getMap('practitioners').size >= names.length);
+	await Promise.race([whenDoc(reader.doc, (d) => d.getMap('practitioners').size >= names.length), refused]);
 	reader.destroy();
 	writer.destroy();
 	return added;
