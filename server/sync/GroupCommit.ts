@@ -1,6 +1,7 @@
+import * as Y from 'yjs';
 import type { Logger } from '../log.ts';
 import type { TransactionOrigin } from '../../src/lib/domain/origin.ts';
-import type { DocAppend } from '../store/index.ts';
+import type { DocAppend, SideRow } from '../store/index.ts';
 import type { DocLog } from './DocLog.ts';
 import type { SyncHooks } from './hooks.ts';
 
@@ -11,16 +12,20 @@ export interface PendingUpdate<R> {
 	origin: TransactionOrigin;
 }
 
-/** An update once stored, with the sequence number the store gave it. */
-export interface StoredUpdate<R> extends PendingUpdate<R> {
+/** What a commit stored for one doc: its updates since the last commit, merged into one record. */
+export interface StoredRecord {
 	seq: number;
+	update: Uint8Array;
 }
 
 export interface CommitTarget {
 	readonly clinicId: string;
 	readonly name: string;
-	/** Called after the updates are durable, in sequence order; relaying happens here and only here. */
-	committed(updates: StoredUpdate<this>[]): void;
+	/**
+	 * Called after the updates are durable, in order, with the one record they were stored as (its sequence and
+	 * merged bytes, which are also what is relayed); relaying happens here and only here.
+	 */
+	committed(updates: PendingUpdate<this>[], record: StoredRecord): void;
 	/** Called when the updates could not be stored: they must not be relayed. */
 	failed(error: unknown): void;
 	/** Applies what arrived since the last commit, which enqueues its updates here. */
@@ -29,7 +34,9 @@ export interface CommitTarget {
 
 /**
  * Every update of every doc is sealed and appended here; the updates that arrive during one turn of the
- * event loop share one transaction (one fsync). Only one commit is in flight, so records land in order.
+ * event loop share one transaction (one fsync), and one doc's updates of a commit are one record (one seal, one
+ * row, one relayed message) with a side row per distinct writer. Only one commit is in flight, so records land
+ * in order.
  * Each doc is appended in its own savepoint with its side rows (`SyncHooks.rowsFor`): a doc that fails is
  * rolled back and failed alone (SYNC-STORE-5, SYNC-STORE-6).
  */
@@ -112,10 +119,11 @@ export class GroupCommit<R extends CommitTarget> {
 			else byRoom.set(entry.room, [entry]);
 		}
 		// Prepared per doc: a clinic whose key cannot be had, or a hook that throws, fails its own docs only.
-		const prepared: { room: R; entries: PendingUpdate<R>[]; append: DocAppend }[] = [];
+		const prepared: { room: R; entries: PendingUpdate<R>[]; merged: Uint8Array; append: DocAppend }[] = [];
 		for (const [room, entries] of byRoom) {
 			try {
-				prepared.push({ room, entries, append: await this.#prepare(room, entries) });
+				const merged = entries.length === 1 ? entries[0].update : Y.mergeUpdates(entries.map((e) => e.update));
+				prepared.push({ room, entries, merged, append: await this.#prepare(room, entries, merged) });
 			} catch (error) {
 				this.#logger.error({ doc: room.name, err: errorSummary(error) }, 'preparing updates failed');
 				room.failed(error);
@@ -132,7 +140,7 @@ export class GroupCommit<R extends CommitTarget> {
 			for (const { room } of prepared) room.failed(error);
 			return;
 		}
-		prepared.forEach(({ room, entries }, i) => {
+		prepared.forEach(({ room, entries, merged }, i) => {
 			const result = results[i];
 			if (!result.ok) {
 				this.#logger.error(
@@ -143,17 +151,19 @@ export class GroupCommit<R extends CommitTarget> {
 				return;
 			}
 			this.stats.updates += entries.length;
-			room.committed(entries.map((e, j) => ({ ...e, seq: result.seqs[j] })));
+			room.committed(entries, { seq: result.seqs[0], update: merged });
 		});
 	}
 
-	async #prepare(room: R, entries: PendingUpdate<R>[]): Promise<DocAppend> {
+	async #prepare(room: R, entries: PendingUpdate<R>[], merged: Uint8Array): Promise<DocAppend> {
 		const seal = await this.#log.updateSealer(room.clinicId, room.name);
-		const updates = entries.map(({ update, origin }) => {
+		const rows = new Map<string, SideRow>();
+		for (const { update, origin } of entries) {
 			const change = { docName: room.name, clinicId: room.clinicId, update, origin };
-			return { update, rows: this.#hooks.flatMap((hook) => hook.rowsFor?.(change) ?? []) };
-		});
-		return { docName: room.name, clinicId: room.clinicId, updates, seal };
+			// The same writer twice in one record is one row.
+			for (const hook of this.#hooks) for (const row of hook.rowsFor?.(change) ?? []) rows.set(JSON.stringify(row), row);
+		}
+		return { docName: room.name, clinicId: room.clinicId, updates: [{ update: merged, rows: [...rows.values()] }], seal };
 	}
 }
 

@@ -9,7 +9,7 @@ import type { SyncHooks } from './hooks.ts';
 import type { ClinicQuotas } from './ClinicQuotas.ts';
 import type { Connection } from './Connection.ts';
 import type { DocLog } from './DocLog.ts';
-import type { CommitTarget, GroupCommit, StoredUpdate } from './GroupCommit.ts';
+import type { CommitTarget, GroupCommit, PendingUpdate, StoredRecord } from './GroupCommit.ts';
 import {
 	encodeAwareness,
 	encodeAwarenessEntries,
@@ -368,18 +368,15 @@ export class Room implements CommitTarget {
 		this.#deps.commit.enqueue({ room: this, update, origin });
 	}
 
-	committed(entries: StoredUpdate<this>[]): void {
-		let bytes = 0;
-		for (const e of entries) bytes += e.update.length + RECORD_OVERHEAD_BYTES;
-		this.#deps.quotas.stored(this.clinicId, bytes, !this.#stored);
+	committed(entries: PendingUpdate<this>[], record: StoredRecord): void {
+		this.#deps.quotas.stored(this.clinicId, record.update.length + RECORD_OVERHEAD_BYTES, !this.#stored);
 		this.#stored = true;
-		this.#updatesSinceSnapshot += entries.length;
+		this.#updatesSinceSnapshot++;
 		this.#pending -= entries.length;
 		this.#durable += entries.length;
 		// The store hands out one doc's sequences in order; a gap means another process appended in between.
-		if (entries[0].seq === this.#storedSeq + 1) this.#storedSeq = entries[entries.length - 1].seq;
-		else
-			this.#deps.logger.warn({ doc: this.name, after: this.#storedSeq, got: entries[0].seq }, 'another process wrote this doc');
+		if (record.seq === this.#storedSeq + 1) this.#storedSeq = record.seq;
+		else this.#deps.logger.warn({ doc: this.name, after: this.#storedSeq, got: record.seq }, 'another process wrote this doc');
 		for (const e of entries) {
 			for (const hook of this.#deps.hooks) {
 				try {
@@ -390,7 +387,7 @@ export class Room implements CommitTarget {
 			}
 		}
 		this.#durableWaiters = this.#durableWaiters.filter((w) => (w.ordinal <= this.#durable ? (w.resolve(), false) : true));
-		this.#relay(entries);
+		this.#relay(record.update);
 		if (this.#pending === 0) {
 			for (const resolve of this.#drained.splice(0)) resolve();
 			this.#runAfterCommit();
@@ -421,9 +418,9 @@ export class Room implements CommitTarget {
 	 * Sends every socket of the doc, writers included, the committed updates as one message. The writer's echo is its
 	 * acknowledgement: its device reads from it what the server has stored (as the reference server, it echoes).
 	 */
-	#relay(entries: StoredUpdate<this>[]): void {
+	#relay(update: Uint8Array): void {
 		if (this.connections.size === 0) return;
-		const message = encodeUpdate(entries.length === 1 ? entries[0].update : Y.mergeUpdates(entries.map((e) => e.update)));
+		const message = encodeUpdate(update);
 		for (const conn of this.connections) conn.send(message);
 	}
 

@@ -295,10 +295,10 @@ export function storeContract(engine: string, fresh: () => Promise<Store>, sameD
 				const store = await seeded();
 				const results = await store.docs.append([
 					append('c1/inbox', [{ update: Buffer.from('a'), rows: [writer('u1')] }]),
-					// Two writer rows for one update: the second is refused.
+					// The same writer twice for one record: the second row is refused.
 					append('c1/contacts', [
 						{ update: Buffer.from('x'), rows: [writer('u1')] },
-						{ update: Buffer.from('y'), rows: [writer('u1'), writer('u2')] }
+						{ update: Buffer.from('y'), rows: [writer('u1'), writer('u1')] }
 					])
 				]);
 				expect(results.map((r) => r.ok)).toEqual([true, false]);

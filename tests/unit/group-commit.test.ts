@@ -9,7 +9,7 @@ import type { TransactionOrigin } from '../../src/lib/domain/origin.ts';
 import { Keyring } from '../../server/crypto/index.ts';
 import { openStore, type Store } from '../../server/store/index.ts';
 import { DocLog } from '../../server/sync/DocLog.ts';
-import { GroupCommit, type CommitTarget, type StoredUpdate } from '../../server/sync/GroupCommit.ts';
+import { GroupCommit, type CommitTarget, type PendingUpdate, type StoredRecord } from '../../server/sync/GroupCommit.ts';
 import type { SyncHooks } from '../../server/sync/hooks.ts';
 import { updateWriters } from '../../server/sync/updateWriters.ts';
 
@@ -20,8 +20,10 @@ class FakeRoom implements CommitTarget {
 		readonly clinicId: string,
 		readonly name: string
 	) {}
-	committed(entries: StoredUpdate<this>[]): void {
-		this.committedSeqs.push(...entries.map((e) => e.seq));
+	committedUpdates = 0;
+	committed(entries: PendingUpdate<this>[], record: StoredRecord): void {
+		this.committedSeqs.push(record.seq);
+		this.committedUpdates += entries.length;
 	}
 	failed(error: unknown): void {
 		this.failedWith = error;
@@ -61,12 +63,14 @@ describe('SYNC-STORE-2: group commit', () => {
 		const shredded = new FakeRoom('gone', 'gone/inbox');
 		for (const room of [inbox, contacts, shredded, inbox]) commit.enqueue({ room, update: update(room.name), origin: JOB });
 		await commit.idle();
-		expect(inbox.committedSeqs).toEqual([1, 2]);
+		// One record per doc and commit: the inbox's two updates are stored (and relayed) as one.
+		expect(inbox.committedSeqs).toEqual([1]);
+		expect(inbox.committedUpdates).toBe(2);
 		expect(contacts.committedSeqs).toEqual([1]);
 		expect(shredded.committedSeqs).toEqual([]);
 		expect(String(shredded.failedWith)).toMatch(/no data key/);
 		expect(commit.stats.commits).toBe(1);
-		expect((await store.docs.load('good/inbox')).map((r) => r.seq)).toEqual([1, 2]);
+		expect((await store.docs.load('good/inbox')).map((r) => r.seq)).toEqual([1]);
 		expect(await store.docs.load('gone/inbox')).toEqual([]);
 	});
 });
@@ -82,7 +86,8 @@ describe('SYNC-STORE-5: one doc’s failed append fails that doc alone', () => {
 		for (const room of [inbox, ghost, contacts, ghost, inbox]) commit.enqueue({ room, update: update(room.name), origin: JOB });
 		await commit.idle();
 		expect(commit.stats).toEqual({ commits: 1, updates: 3 });
-		expect(inbox.committedSeqs).toEqual([1, 2]);
+		expect(inbox.committedSeqs).toEqual([1]);
+		expect(inbox.committedUpdates).toBe(2);
 		expect(contacts.committedSeqs).toEqual([1]);
 		expect(inbox.failedWith).toBeNull();
 		expect(String(ghost.failedWith)).toMatch(/FOREIGN KEY/);
@@ -99,17 +104,23 @@ describe('SYNC-STORE-6: side rows share their update’s transaction', () => {
 		commit.enqueue({ room: inbox, update: update('from a device'), origin: DEVICE });
 		commit.enqueue({ room: inbox, update: update('from a job'), origin: JOB });
 		await commit.idle();
+		// Both went into one record, which names both writers, once each.
+		commit.enqueue({ room: inbox, update: update('the device again'), origin: DEVICE });
+		await commit.idle();
 		expect(await store.docs.writers('good/inbox')).toEqual([
 			{ seq: 1, source: 'connection', userId: 'u1', sessionId: 's1' },
-			{ seq: 2, source: 'job', userId: null, sessionId: null }
+			{ seq: 1, source: 'job', userId: null, sessionId: null },
+			{ seq: 2, source: 'connection', userId: 'u1', sessionId: 's1' }
 		]);
 	});
 
 	it('a doc whose rows cannot be written stores neither its updates nor its rows; the other doc is unharmed', async () => {
 		const duplicate: SyncHooks = {
-			// A second writer row for the same update: the store refuses it, as it would a duplicate message id.
+			// A writer row the store's rules refuse (an unknown source), as it would a duplicate message id.
 			rowsFor: ({ docName }) =>
-				docName === 'good/contacts' ? [{ table: 'doc_update_writers', source: 'job', userId: null, sessionId: null }] : []
+				docName === 'good/contacts'
+					? [{ table: 'doc_update_writers', source: 'bogus' as 'job', userId: null, sessionId: null }]
+					: []
 		};
 		const throwing: SyncHooks = {
 			rowsFor: ({ docName }) => {
@@ -124,7 +135,7 @@ describe('SYNC-STORE-6: side rows share their update’s transaction', () => {
 		for (const room of [inbox, contacts, notes]) commit.enqueue({ room, update: update(room.name), origin: DEVICE });
 		await commit.idle();
 		expect(inbox.committedSeqs).toEqual([1]);
-		expect(String(contacts.failedWith)).toMatch(/UNIQUE|PRIMARY KEY/);
+		expect(String(contacts.failedWith)).toMatch(/CHECK constraint/);
 		expect(String(notes.failedWith)).toMatch(/hook failed/);
 		for (const doc of ['good/contacts', 'good/notes']) {
 			expect(await store.docs.load(doc)).toEqual([]);

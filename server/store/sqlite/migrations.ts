@@ -67,8 +67,10 @@ CREATE INDEX sync_tickets_expiry ON sync_tickets(expires_at);
 	{
 		version: 3,
 		name: 'who wrote each stored update',
-		// Keyed by the record it belongs to and removed with it (a compaction deletes the records it folds in), so a
-		// writer row never outlives its update. No link to users: a user's erasure must not rewrite doc history.
+		// Tied to the record it belongs to and removed with it (a compaction deletes the records it folds in), so a
+		// writer row never outlives its update. A record holds what a doc's sockets and the server wrote between two
+		// commits, so it may have several writers, each once. No link to users: a user's erasure must not rewrite
+		// doc history.
 		sql: `
 CREATE TABLE doc_update_writers (
 	doc_name TEXT NOT NULL,
@@ -76,9 +78,9 @@ CREATE TABLE doc_update_writers (
 	source TEXT NOT NULL CHECK (source IN ('connection', 'channel', 'google', 'job')),
 	user_id TEXT,
 	session_id TEXT,
-	PRIMARY KEY (doc_name, seq),
 	FOREIGN KEY (doc_name, seq) REFERENCES doc_records(doc_name, seq) ON DELETE CASCADE
-) WITHOUT ROWID;
+);
+CREATE UNIQUE INDEX doc_update_writers_once ON doc_update_writers(doc_name, seq, source, coalesce(user_id, ''), coalesce(session_id, ''));
 `
 	}
 ];
