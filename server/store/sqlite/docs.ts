@@ -31,6 +31,7 @@ export class SqliteDocs implements DocRepository {
 	readonly #insert;
 	readonly #insertWriter;
 	readonly #deleteUpTo;
+	readonly #deleteWritersUpTo;
 	readonly #usage;
 	readonly #writers;
 	readonly #appendAll;
@@ -47,8 +48,9 @@ export class SqliteDocs implements DocRepository {
 		this.#insertWriter = db.prepare<[string, number, string, string | null, string | null]>(
 			'INSERT INTO doc_update_writers (doc_name, seq, source, user_id, session_id) VALUES (?, ?, ?, ?, ?)'
 		);
-		// Side rows keyed by a folded record go with it (ON DELETE CASCADE).
 		this.#deleteUpTo = db.prepare<[string, number]>('DELETE FROM doc_records WHERE doc_name = ? AND seq <= ?');
+		// Side rows of a folded record go with it.
+		this.#deleteWritersUpTo = db.prepare<[string, number]>('DELETE FROM doc_update_writers WHERE doc_name = ? AND seq <= ?');
 		this.#usage = db.prepare<[string], { docs: number; bytes: number }>(
 			'SELECT count(DISTINCT doc_name) AS docs, coalesce(sum(length(data)), 0) AS bytes FROM doc_records WHERE clinic_id = ?'
 		);
@@ -58,19 +60,23 @@ export class SqliteDocs implements DocRepository {
 		// Called inside #appendAll's transaction, better-sqlite3 runs it as a savepoint: a throw undoes that doc alone.
 		const appendOne = db.transaction((doc: DocAppend) => this.#appendOne(doc));
 		this.#appendAll = db.transaction((batch: readonly DocAppend[]): DocAppendResult[] =>
-			batch.map((doc) => {
-				try {
-					return { ok: true, seqs: appendOne(doc) };
-				} catch (error) {
-					// Some errors (disk full, I/O) make SQLite roll back the whole transaction: then the batch fails as a
-					// whole rather than carrying on outside a transaction.
-					if (!db.inTransaction) throw error;
-					return { ok: false, error };
-				}
-			})
+			batch.length === 1
+				? // One doc: the transaction itself is its unit, no savepoint needed (the common case at low load).
+					[{ ok: true, seqs: this.#appendOne(batch[0]) }]
+				: batch.map((doc) => {
+						try {
+							return { ok: true, seqs: appendOne(doc) };
+						} catch (error) {
+							// Some errors (disk full, I/O) make SQLite roll back the whole transaction: then the batch fails as a
+							// whole rather than carrying on outside a transaction.
+							if (!db.inTransaction) throw error;
+							return { ok: false, error };
+						}
+					})
 		);
 		this.#compact = db.transaction((snapshot: DocRecord) => {
 			this.#deleteUpTo.run(snapshot.docName, snapshot.seq);
+			this.#deleteWritersUpTo.run(snapshot.docName, snapshot.seq);
 			this.#insert.run(snapshot.docName, snapshot.seq, snapshot.clinicId, 'snapshot', snapshot.data);
 		});
 	}
@@ -97,7 +103,13 @@ export class SqliteDocs implements DocRepository {
 	async append(batch: readonly DocAppend[]) {
 		if (batch.length === 0) return [];
 		// IMMEDIATE: the write lock is taken before the sequences are read, so another process cannot append between.
-		return this.#appendAll.immediate(batch);
+		if (batch.length > 1) return this.#appendAll.immediate(batch);
+		try {
+			return this.#appendAll.immediate(batch);
+		} catch (error) {
+			// One doc, one transaction: whatever failed, that doc failed, and nothing of it is stored.
+			return [{ ok: false as const, error }];
+		}
 	}
 
 	#insertSideRow(docName: string, seq: number, row: SideRow): void {

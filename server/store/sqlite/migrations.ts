@@ -67,18 +67,19 @@ CREATE INDEX sync_tickets_expiry ON sync_tickets(expires_at);
 	{
 		version: 3,
 		name: 'who wrote each stored update',
-		// Tied to the record it belongs to and removed with it (a compaction deletes the records it folds in), so a
-		// writer row never outlives its update. A record holds what a doc's sockets and the server wrote between two
-		// commits, so it may have several writers, each once. No link to users: a user's erasure must not rewrite
-		// doc history.
+		// Written with the record it belongs to and deleted with it by the docs repository (a compaction deletes the
+		// records it folds in), so a writer row never outlives its update. No foreign key: it is checked on every
+		// insert of the hot path, and the repository is the only writer of both tables. A record holds what a doc's
+		// sockets and the server wrote between two commits, so it may have several writers, each once (the one
+		// index serves both that rule and the deletion by doc and sequence). No link to users: a user's erasure must
+		// not rewrite doc history.
 		sql: `
 CREATE TABLE doc_update_writers (
 	doc_name TEXT NOT NULL,
 	seq INTEGER NOT NULL,
 	source TEXT NOT NULL CHECK (source IN ('connection', 'channel', 'google', 'job')),
 	user_id TEXT,
-	session_id TEXT,
-	FOREIGN KEY (doc_name, seq) REFERENCES doc_records(doc_name, seq) ON DELETE CASCADE
+	session_id TEXT
 );
 CREATE UNIQUE INDEX doc_update_writers_once ON doc_update_writers(doc_name, seq, source, coalesce(user_id, ''), coalesce(session_id, ''));
 `
