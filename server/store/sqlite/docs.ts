@@ -34,6 +34,7 @@ export class SqliteDocs implements DocRepository {
 	readonly #deleteWritersUpTo;
 	readonly #usage;
 	readonly #writers;
+	readonly #appendFast;
 	readonly #appendAll;
 	readonly #compact;
 
@@ -59,20 +60,21 @@ export class SqliteDocs implements DocRepository {
 		);
 		// Called inside #appendAll's transaction, better-sqlite3 runs it as a savepoint: a throw undoes that doc alone.
 		const appendOne = db.transaction((doc: DocAppend) => this.#appendOne(doc));
+		// Everything at once: the common case, where nothing fails, pays for no savepoint.
+		this.#appendFast = db.transaction((batch: readonly DocAppend[]): DocAppendResult[] =>
+			batch.map((doc) => ({ ok: true, seqs: this.#appendOne(doc) }))
+		);
 		this.#appendAll = db.transaction((batch: readonly DocAppend[]): DocAppendResult[] =>
-			batch.length === 1
-				? // One doc: the transaction itself is its unit, no savepoint needed (the common case at low load).
-					[{ ok: true, seqs: this.#appendOne(batch[0]) }]
-				: batch.map((doc) => {
-						try {
-							return { ok: true, seqs: appendOne(doc) };
-						} catch (error) {
-							// Some errors (disk full, I/O) make SQLite roll back the whole transaction: then the batch fails as a
-							// whole rather than carrying on outside a transaction.
-							if (!db.inTransaction) throw error;
-							return { ok: false, error };
-						}
-					})
+			batch.map((doc) => {
+				try {
+					return { ok: true, seqs: appendOne(doc) };
+				} catch (error) {
+					// Some errors (disk full, I/O) make SQLite roll back the whole transaction: then the batch fails as a
+					// whole rather than carrying on outside a transaction.
+					if (!db.inTransaction) throw error;
+					return { ok: false, error };
+				}
+			})
 		);
 		this.#compact = db.transaction((snapshot: DocRecord) => {
 			this.#deleteUpTo.run(snapshot.docName, snapshot.seq);
@@ -103,13 +105,14 @@ export class SqliteDocs implements DocRepository {
 	async append(batch: readonly DocAppend[]) {
 		if (batch.length === 0) return [];
 		// IMMEDIATE: the write lock is taken before the sequences are read, so another process cannot append between.
-		if (batch.length > 1) return this.#appendAll.immediate(batch);
 		try {
-			return this.#appendAll.immediate(batch);
+			return this.#appendFast.immediate(batch);
 		} catch (error) {
 			// One doc, one transaction: whatever failed, that doc failed, and nothing of it is stored.
-			return [{ ok: false as const, error }];
+			if (batch.length === 1) return [{ ok: false as const, error }];
 		}
+		// Something failed and nothing was stored: again, one savepoint per doc, so the doc that fails fails alone.
+		return this.#appendAll.immediate(batch);
 	}
 
 	#insertSideRow(docName: string, seq: number, row: SideRow): void {
