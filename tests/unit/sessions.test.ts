@@ -1,9 +1,7 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Sessions, SESSION_TTL_MS, SyncTickets, TICKET_TTL_MS } from '../../server/auth/index.ts';
-import { openStore, type Store } from '../../server/store/index.ts';
+import type { Store } from '../../server/store/index.ts';
+import { storeWithStaff } from '../helpers/staffStore.ts';
 
 const DAY = 24 * 60 * 60 * 1000;
 let store: Store;
@@ -11,18 +9,8 @@ let now: number;
 const clock = () => now;
 
 beforeEach(async () => {
-	store = openStore(fs.mkdtempSync(path.join(os.tmpdir(), 'fd-sessions-')));
 	now = Date.UTC(2026, 10, 25, 9, 0, 0);
-	await store.clinics.insert({ id: 'c1', name: 'Clinic', createdAt: now }, Buffer.alloc(1));
-	await store.users.insert({
-		id: 'u1',
-		clinicId: 'c1',
-		email: 'a@example.com',
-		name: 'A',
-		role: 'admin',
-		passwordHash: 'x',
-		createdAt: now
-	});
+	store = await storeWithStaff('fd-sessions-', now);
 });
 
 afterEach(async () => {
