@@ -13,16 +13,17 @@ export interface DocRecord {
 
 /** Who wrote one stored update: ids only, never names or content. */
 export interface UpdateWriterRow {
-	readonly table: 'doc_update_writers';
+	readonly kind: 'writer';
 	readonly source: Exclude<OriginSource, 'store'>;
 	readonly userId: string | null;
 	readonly sessionId: string | null;
 }
 
 /**
- * A row that belongs to one update and is written in the same transaction (the same savepoint) as its record:
- * both land or neither. The store fills in the doc and sequence. One member per table the store knows; an
- * outbox claim, an audit row or a projection joins this union with its migration.
+ * Something that belongs to one update and is written in the same transaction (the same savepoint) as its
+ * record: both land or neither. The store fills in the doc and sequence, and chooses where it goes (writers are
+ * kept on the record itself). One member per kind the store knows; an outbox claim, an audit row or a projection
+ * joins this union with its migration.
  */
 export type SideRow = UpdateWriterRow;
 

@@ -157,13 +157,19 @@ export class GroupCommit<R extends CommitTarget> {
 
 	async #prepare(room: R, entries: PendingUpdate<R>[], merged: Uint8Array): Promise<DocAppend> {
 		const seal = await this.#log.updateSealer(room.clinicId, room.name);
-		const rows = new Map<string, SideRow>();
-		for (const { update, origin } of entries) {
-			const change = { docName: room.name, clinicId: room.clinicId, update, origin };
+		const rowsOf = ({ update, origin }: PendingUpdate<R>) =>
+			this.#hooks.flatMap((hook) => hook.rowsFor?.({ docName: room.name, clinicId: room.clinicId, update, origin }) ?? []);
+		let rows: SideRow[];
+		if (entries.length === 1) {
+			// The common case: one update from one writer.
+			rows = rowsOf(entries[0]);
+		} else {
 			// The same writer twice in one record is one row.
-			for (const hook of this.#hooks) for (const row of hook.rowsFor?.(change) ?? []) rows.set(JSON.stringify(row), row);
+			const distinct = new Map<string, SideRow>();
+			for (const entry of entries) for (const row of rowsOf(entry)) distinct.set(JSON.stringify(row), row);
+			rows = [...distinct.values()];
 		}
-		return { docName: room.name, clinicId: room.clinicId, updates: [{ update: merged, rows: [...rows.values()] }], seal };
+		return { docName: room.name, clinicId: room.clinicId, updates: [{ update: merged, rows }], seal };
 	}
 }
 

@@ -8,7 +8,7 @@ import type { SyncHooks } from './hooks.ts';
 export const updateWriters: SyncHooks = {
 	rowsFor({ origin }) {
 		const row = (source: UpdateWriterRow['source'], userId: string | null = null, sessionId: string | null = null) => [
-			{ table: 'doc_update_writers', source, userId, sessionId } as const
+			{ kind: 'writer', source, userId, sessionId } as const
 		];
 		switch (origin.source) {
 			case 'connection':

@@ -51,7 +51,7 @@ export function storeContract(engine: string, fresh: () => Promise<Store>, sameD
 		const bar = data.indexOf('|');
 		return { seq: Number(data.subarray(0, bar).toString()), text: data.subarray(bar + 1).toString() };
 	};
-	const writer = (userId: string): SideRow => ({ table: 'doc_update_writers', source: 'connection', userId, sessionId: 's1' });
+	const writer = (userId: string): SideRow => ({ kind: 'writer', source: 'connection', userId, sessionId: 's1' });
 	const updates = (...texts: string[]): UpdateToAppend[] => texts.map((t) => ({ update: Buffer.from(t), rows: [] }));
 	const append = (docName: string, list: UpdateToAppend[], clinicId = 'c1', sealer = seal): DocAppend => ({
 		docName,
@@ -241,6 +241,14 @@ export function storeContract(engine: string, fresh: () => Promise<Store>, sameD
 				expect(await store.docs.clinicUsage('c1')).toEqual({ docs: 2, bytes: bytes(2, 'x') + bytes(1, 'cc') });
 			});
 
+			it('refuses a doc whose name is not under the clinic it is stored for', async () => {
+				const store = await seeded();
+				const [result] = await store.docs.append([append('c2/inbox', updates('a'), 'c1')]);
+				expect(result.ok).toBe(false);
+				expect(await store.docs.load('c2/inbox')).toEqual([]);
+				expect(await store.docs.clinicUsage('c1')).toEqual({ docs: 0, bytes: 0 });
+			});
+
 			it('SYNC-STORE-5: a doc that fails is rolled back alone; the other docs of the batch are stored', async () => {
 				const store = await seeded();
 				// Fails for its second update, every time (a store may retry a batch to isolate the doc that fails).
@@ -268,7 +276,7 @@ export function storeContract(engine: string, fresh: () => Promise<Store>, sameD
 
 			it('SYNC-STORE-6: side rows are stored with their update and removed with the records a compaction folds in', async () => {
 				const store = await seeded();
-				const job: SideRow = { table: 'doc_update_writers', source: 'job', userId: null, sessionId: null };
+				const job: SideRow = { kind: 'writer', source: 'job', userId: null, sessionId: null };
 				await store.docs.append([
 					append('c1/inbox', [
 						{ update: Buffer.from('a'), rows: [writer('u1')] },

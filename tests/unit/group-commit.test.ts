@@ -119,7 +119,7 @@ describe('SYNC-STORE-6: side rows share their update’s transaction', () => {
 			// A writer row the store's rules refuse (an unknown source), as it would a duplicate message id.
 			rowsFor: ({ docName }) =>
 				docName === 'good/contacts'
-					? [{ table: 'doc_update_writers', source: 'bogus' as 'job', userId: null, sessionId: null }]
+					? [{ kind: 'writer', source: 'bogus' as 'job', userId: null, sessionId: null }]
 					: []
 		};
 		const throwing: SyncHooks = {
@@ -135,7 +135,7 @@ describe('SYNC-STORE-6: side rows share their update’s transaction', () => {
 		for (const room of [inbox, contacts, notes]) commit.enqueue({ room, update: update(room.name), origin: DEVICE });
 		await commit.idle();
 		expect(inbox.committedSeqs).toEqual([1]);
-		expect(String(contacts.failedWith)).toMatch(/CHECK constraint/);
+		expect(String(contacts.failedWith)).toMatch(/unknown writer source/);
 		expect(String(notes.failedWith)).toMatch(/hook failed/);
 		for (const doc of ['good/contacts', 'good/notes']) {
 			expect(await store.docs.load(doc)).toEqual([]);

@@ -47,9 +47,7 @@ describe('SQLite schema', () => {
 				{
 					docName: 'c1/inbox',
 					clinicId: 'c1',
-					updates: [
-						{ update: Buffer.from('a'), rows: [{ table: 'doc_update_writers', source: 'job', userId: null, sessionId: null }] }
-					],
+					updates: [{ update: Buffer.from('a'), rows: [{ kind: 'writer', source: 'job', userId: null, sessionId: null }] }],
 					seal: (_seq, update) => Buffer.from(update)
 				}
 			]);
@@ -58,5 +56,48 @@ describe('SQLite schema', () => {
 		} finally {
 			await store.close();
 		}
+	});
+});
+
+describe('SQLite migration 4', () => {
+	it('moves the writers of a version 3 database onto their records, and a compaction still folds them', async () => {
+		const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fd-store-v3-'));
+		const db = new Database(path.join(dir, 'frontdesk.db'));
+		db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+		for (const m of migrations.filter((m) => m.version <= 3)) {
+			db.exec(m.sql);
+			db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, 0);
+		}
+		db.prepare("INSERT INTO clinics (id, name, wrapped_key, created_at) VALUES ('c1', 'Clinic', x'00', 0)").run();
+		const record = db.prepare(
+			"INSERT INTO doc_records (doc_name, seq, clinic_id, kind, data) VALUES ('c1/inbox', ?, 'c1', 'update', x'01')"
+		);
+		const writer = db.prepare(
+			"INSERT INTO doc_update_writers (doc_name, seq, source, user_id, session_id) VALUES ('c1/inbox', ?, ?, ?, ?)"
+		);
+		record.run(1);
+		record.run(2);
+		record.run(3);
+		writer.run(1, 'connection', 'u1', 's1');
+		writer.run(1, 'job', null, null);
+		writer.run(3, 'channel', null, null);
+		db.close();
+
+		const store = openStore(dir);
+		try {
+			expect(await store.docs.writers('c1/inbox')).toEqual([
+				{ seq: 1, source: 'connection', userId: 'u1', sessionId: 's1' },
+				{ seq: 1, source: 'job', userId: null, sessionId: null },
+				{ seq: 3, source: 'channel', userId: null, sessionId: null }
+			]);
+			await store.docs.compact({ docName: 'c1/inbox', clinicId: 'c1', seq: 2, kind: 'snapshot', data: Buffer.from([1]) });
+			expect(await store.docs.writers('c1/inbox')).toEqual([{ seq: 3, source: 'channel', userId: null, sessionId: null }]);
+		} finally {
+			await store.close();
+		}
+		const after = new Database(path.join(dir, 'frontdesk.db'), { readonly: true });
+		const tables = after.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'doc_update_writers'").all();
+		after.close();
+		expect(tables).toEqual([]);
 	});
 });

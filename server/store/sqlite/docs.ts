@@ -9,11 +9,33 @@ interface RecordRow {
 	data: Buffer;
 }
 
-interface WriterRow {
+interface WritersRow {
 	seq: number;
-	source: UpdateWriter['source'];
-	user_id: string | null;
-	session_id: string | null;
+	writers: string;
+}
+
+/** Enough for every doc a busy server holds open; past it the cache starts again rather than grow. */
+const MAX_CACHED_DOCS = 10_000;
+
+type StoredWriter = Omit<UpdateWriter, 'seq'>;
+
+const WRITER_SOURCES: ReadonlySet<string> = new Set<UpdateWriter['source']>(['connection', 'channel', 'google', 'job']);
+
+/** The record's writers column: each distinct writer once, in the order they wrote. */
+function writersJson(rows: readonly SideRow[]): string | null {
+	const writers: StoredWriter[] = [];
+	const seen = new Set<string>();
+	for (const row of rows) {
+		if (row.kind !== 'writer') continue;
+		if (!WRITER_SOURCES.has(row.source)) throw new Error(`unknown writer source: ${String(row.source)}`);
+		const key = JSON.stringify([row.source, row.userId, row.sessionId]);
+		// The group commit hands each distinct writer once; a second one is a caller's bug, refused like a
+		// duplicate key would be.
+		if (seen.has(key)) throw new Error('the same writer twice for one record');
+		seen.add(key);
+		writers.push({ source: row.source, userId: row.userId, sessionId: row.sessionId });
+	}
+	return writers.length === 0 ? null : JSON.stringify(writers);
 }
 
 /**
@@ -28,10 +50,16 @@ interface WriterRow {
 export class SqliteDocs implements DocRepository {
 	readonly #load;
 	readonly #lastSeq;
+	readonly #dataVersion;
+	/**
+	 * Each doc's highest stored sequence, as of the last commit of this connection. PRAGMA data_version moves
+	 * when another connection (another process) commits: then the cache is dropped and read again. It saves a
+	 * query per doc of every commit; only this repository writes doc_records on this connection.
+	 */
+	readonly #lastSeqs = new Map<string, number>();
+	#seenVersion: unknown = null;
 	readonly #insert;
-	readonly #insertWriter;
 	readonly #deleteUpTo;
-	readonly #deleteWritersUpTo;
 	readonly #usage;
 	readonly #writers;
 	readonly #appendFast;
@@ -43,29 +71,31 @@ export class SqliteDocs implements DocRepository {
 		this.#lastSeq = db.prepare<[string], { last: number }>(
 			'SELECT coalesce(max(seq), 0) AS last FROM doc_records WHERE doc_name = ?'
 		);
-		this.#insert = db.prepare<[string, number, string, DocRecord['kind'], Buffer]>(
-			'INSERT INTO doc_records (doc_name, seq, clinic_id, kind, data) VALUES (?, ?, ?, ?, ?)'
+		this.#dataVersion = db.prepare('PRAGMA data_version').pluck();
+		this.#insert = db.prepare<[string, number, string, DocRecord['kind'], Buffer, string | null]>(
+			'INSERT INTO doc_records (doc_name, seq, clinic_id, kind, data, writers) VALUES (?, ?, ?, ?, ?, ?)'
 		);
-		this.#insertWriter = db.prepare<[string, number, string, string | null, string | null]>(
-			'INSERT INTO doc_update_writers (doc_name, seq, source, user_id, session_id) VALUES (?, ?, ?, ?, ?)'
-		);
+		// The writers of folded records go with them.
 		this.#deleteUpTo = db.prepare<[string, number]>('DELETE FROM doc_records WHERE doc_name = ? AND seq <= ?');
-		// Side rows of a folded record go with it.
-		this.#deleteWritersUpTo = db.prepare<[string, number]>('DELETE FROM doc_update_writers WHERE doc_name = ? AND seq <= ?');
-		this.#usage = db.prepare<[string], { docs: number; bytes: number }>(
-			'SELECT count(DISTINCT doc_name) AS docs, coalesce(sum(length(data)), 0) AS bytes FROM doc_records WHERE clinic_id = ?'
+		this.#usage = db.prepare<[{ clinic: string }], { docs: number; bytes: number }>(
+			// A doc's name starts with its clinic's id and '/' (append refuses any other): the range of names in the
+			// primary key is the clinic's, so no index on clinic_id has to be written on every commit.
+			`SELECT count(DISTINCT doc_name) AS docs, coalesce(sum(length(data)), 0) AS bytes FROM doc_records
+			WHERE doc_name > @clinic || '/' AND doc_name < @clinic || '0' AND clinic_id = @clinic`
 		);
-		this.#writers = db.prepare<[string], WriterRow>(
-			'SELECT seq, source, user_id, session_id FROM doc_update_writers WHERE doc_name = ? ORDER BY seq'
+		this.#writers = db.prepare<[string], WritersRow>(
+			'SELECT seq, writers FROM doc_records WHERE doc_name = ? AND writers IS NOT NULL ORDER BY seq'
 		);
 		// Called inside #appendAll's transaction, better-sqlite3 runs it as a savepoint: a throw undoes that doc alone.
 		const appendOne = db.transaction((doc: DocAppend) => this.#appendOne(doc));
 		// Everything at once: the common case, where nothing fails, pays for no savepoint.
-		this.#appendFast = db.transaction((batch: readonly DocAppend[]): DocAppendResult[] =>
-			batch.map((doc) => ({ ok: true, seqs: this.#appendOne(doc) }))
-		);
-		this.#appendAll = db.transaction((batch: readonly DocAppend[]): DocAppendResult[] =>
-			batch.map((doc) => {
+		this.#appendFast = db.transaction((batch: readonly DocAppend[]): DocAppendResult[] => {
+			this.#checkSeqCache();
+			return batch.map((doc) => ({ ok: true, seqs: this.#appendOne(doc) }));
+		});
+		this.#appendAll = db.transaction((batch: readonly DocAppend[]): DocAppendResult[] => {
+			this.#checkSeqCache();
+			return batch.map((doc) => {
 				try {
 					return { ok: true, seqs: appendOne(doc) };
 				} catch (error) {
@@ -74,12 +104,11 @@ export class SqliteDocs implements DocRepository {
 					if (!db.inTransaction) throw error;
 					return { ok: false, error };
 				}
-			})
-		);
+			});
+		});
 		this.#compact = db.transaction((snapshot: DocRecord) => {
 			this.#deleteUpTo.run(snapshot.docName, snapshot.seq);
-			this.#deleteWritersUpTo.run(snapshot.docName, snapshot.seq);
-			this.#insert.run(snapshot.docName, snapshot.seq, snapshot.clinicId, 'snapshot', snapshot.data);
+			this.#insert.run(snapshot.docName, snapshot.seq, snapshot.clinicId, 'snapshot', snapshot.data, null);
 		});
 	}
 
@@ -91,12 +120,12 @@ export class SqliteDocs implements DocRepository {
 
 	/** One doc's updates and their side rows, with the doc's next sequences. */
 	#appendOne(doc: DocAppend): number[] {
-		let seq = this.#lastSeq.get(doc.docName)?.last ?? 0;
+		if (!doc.docName.startsWith(`${doc.clinicId}/`)) throw new Error('a doc is stored under its own clinic only');
+		let seq = this.#lastSeqs.get(doc.docName) ?? this.#lastSeq.get(doc.docName)?.last ?? 0;
 		const seqs: number[] = [];
 		for (const { update, rows } of doc.updates) {
 			seq++;
-			this.#insert.run(doc.docName, seq, doc.clinicId, 'update', doc.seal(seq, update));
-			for (const row of rows) this.#insertSideRow(doc.docName, seq, row);
+			this.#insert.run(doc.docName, seq, doc.clinicId, 'update', doc.seal(seq, update), writersJson(rows));
 			seqs.push(seq);
 		}
 		return seqs;
@@ -104,22 +133,30 @@ export class SqliteDocs implements DocRepository {
 
 	async append(batch: readonly DocAppend[]) {
 		if (batch.length === 0) return [];
+		let results: DocAppendResult[];
 		// IMMEDIATE: the write lock is taken before the sequences are read, so another process cannot append between.
 		try {
-			return this.#appendFast.immediate(batch);
+			results = this.#appendFast.immediate(batch);
 		} catch (error) {
 			// One doc, one transaction: whatever failed, that doc failed, and nothing of it is stored.
 			if (batch.length === 1) return [{ ok: false as const, error }];
+			// Something failed and nothing was stored: again, one savepoint per doc, so the doc that fails fails alone.
+			results = this.#appendAll.immediate(batch);
 		}
-		// Something failed and nothing was stored: again, one savepoint per doc, so the doc that fails fails alone.
-		return this.#appendAll.immediate(batch);
+		// Committed: only now do the sequences count (a rolled-back doc's were never used).
+		if (this.#lastSeqs.size > MAX_CACHED_DOCS) this.#lastSeqs.clear();
+		results.forEach((result, i) => {
+			if (result.ok && result.seqs.length > 0) this.#lastSeqs.set(batch[i].docName, result.seqs[result.seqs.length - 1]);
+		});
+		return results;
 	}
 
-	#insertSideRow(docName: string, seq: number, row: SideRow): void {
-		switch (row.table) {
-			case 'doc_update_writers':
-				this.#insertWriter.run(docName, seq, row.source, row.userId, row.sessionId);
-				return;
+	/** Inside the write transaction: forgets the cached sequences if another connection has committed since. */
+	#checkSeqCache(): void {
+		const version = this.#dataVersion.get();
+		if (version !== this.#seenVersion) {
+			this.#lastSeqs.clear();
+			this.#seenVersion = version;
 		}
 	}
 
@@ -128,13 +165,13 @@ export class SqliteDocs implements DocRepository {
 	}
 
 	async clinicUsage(clinicId: string) {
-		const r = this.#usage.get(clinicId);
+		const r = this.#usage.get({ clinic: clinicId });
 		return { docs: r?.docs ?? 0, bytes: r?.bytes ?? 0 };
 	}
 
 	async writers(docName: string) {
 		return this.#writers
 			.all(docName)
-			.map((r): UpdateWriter => ({ seq: r.seq, source: r.source, userId: r.user_id, sessionId: r.session_id }));
+			.flatMap((r) => (JSON.parse(r.writers) as StoredWriter[]).map((w): UpdateWriter => ({ seq: r.seq, ...w })));
 	}
 }
