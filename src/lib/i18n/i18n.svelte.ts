@@ -1,5 +1,17 @@
-import en from './messages/en.json';
-import tr from './messages/tr.json';
+import enCore from './messages/en.json';
+import enAdmin from './messages/en.admin.json';
+import enClinic from './messages/en.clinic.json';
+import enDevice from './messages/en.device.json';
+import trCore from './messages/tr.json';
+import trAdmin from './messages/tr.admin.json';
+import trClinic from './messages/tr.clinic.json';
+import trDevice from './messages/tr.device.json';
+
+// One file per area of the app (core, staff administration, clinic settings, the device's sync and sign-out),
+// so each area's texts change without touching the others'. English defines the keys; Turkish has the same ones
+// (tests/unit/i18n-catalogs.test.ts).
+const en = { ...enCore, ...enAdmin, ...enClinic, ...enDevice };
+const tr = { ...trCore, ...trAdmin, ...trClinic, ...trDevice };
 
 export type MessageKey = keyof typeof en;
 export const LOCALES = ['tr', 'en'] as const;
