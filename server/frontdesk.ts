@@ -1,6 +1,6 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Accounts, LoginLimiter, Sessions, SyncTickets, TicketLimiter } from './auth/index.ts';
+import { Accounts, Invitations, LoginLimiter, Sessions, StaffAdmin, SyncTickets, TicketLimiter } from './auth/index.ts';
 import { createApiHandler, TRPC_PREFIX } from './api/index.ts';
 import type { Config } from './config/index.ts';
 import { openStoreAndKeys } from './boot.ts';
@@ -34,7 +34,7 @@ export async function createFrontdesk(config: Config): Promise<Frontdesk> {
 	const metrics = createMetrics();
 	const { store, keyring } = await openStoreAndKeys(config);
 
-	const sessions = new Sessions(store);
+	const sessions = new Sessions(store, Date.now, config.sessionIdleMs);
 	const tickets = new SyncTickets(store);
 	const accounts = new Accounts(store, keyring);
 	const sync = new SyncServer({
@@ -54,6 +54,9 @@ export async function createFrontdesk(config: Config): Promise<Frontdesk> {
 		{
 			accounts,
 			sessions,
+			staff: new StaffAdmin(store, accounts, sessions, { invitationTtlMs: config.invitationTtlMs }),
+			invitations: new Invitations(store, accounts, sessions),
+			docs: sync,
 			tickets,
 			loginLimiter: new LoginLimiter(),
 			ticketLimiter: new TicketLimiter(config.syncTicketsPerMinute),
@@ -118,9 +121,11 @@ export async function createFrontdesk(config: Config): Promise<Frontdesk> {
 	// Expired sessions and sync tickets are dead rows: swept every few minutes (tickets live 60 s).
 	const sweep = setInterval(
 		() =>
-			void Promise.all([store.sessions.deleteExpired(Date.now()), store.tickets.deleteExpired(Date.now())]).catch(
-				(error: unknown) => logger.error({ err: errorMessage(error) }, 'sweep failed')
-			),
+			void Promise.all([
+				sessions.sweep(),
+				store.tickets.deleteExpired(Date.now()),
+				store.invitations.deleteExpired(Date.now())
+			]).catch((error: unknown) => logger.error({ err: errorMessage(error) }, 'sweep failed')),
 		5 * 60 * 1000
 	);
 	sweep.unref();

@@ -1,6 +1,6 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import { blankSessionCookie, publicUser, sessionCookie } from '../auth/index.ts';
+import { blankSessionCookie, deviceSession, publicUser, sessionCookie } from '../auth/index.ts';
 import { authedProcedure, publicProcedure, router } from './trpc.ts';
 
 const loginInput = z.object({
@@ -47,14 +47,14 @@ export const authRouter = router({
 
 	sessions: authedProcedure.query(async ({ ctx }) => {
 		const list = await ctx.deps.sessions.list(ctx.auth.user.id);
-		return list.map((s) => ({
-			id: s.id,
-			device: s.userAgent,
-			ip: s.ip,
-			createdAt: s.createdAt,
-			lastSeenAt: s.lastSeenAt,
-			current: s.id === ctx.auth.session.id
-		}));
+		return list.map((s) => deviceSession(s, ctx.auth.session.id));
+	}),
+
+	/** "Sign out all my other devices": every session of the caller but this one ends, their sockets close. */
+	revokeOthers: authedProcedure.mutation(async ({ ctx }) => {
+		const ended = await ctx.deps.sessions.endAllForUser(ctx.auth.user.id, ctx.auth.session.id);
+		ctx.deps.logger.info({ userId: ctx.auth.user.id, ended }, 'other sessions revoked');
+		return { ended };
 	}),
 
 	/** Ends one of the caller's own sessions: its sockets close at once, and that device wipes its data at next contact. */

@@ -3,13 +3,24 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isAllowedOrigin, readCookie, SESSION_COOKIE, sessionCookie } from '../auth/index.ts';
 import { clientAddress } from '../http/clientAddress.ts';
 import { declaredTooLarge, readBoundedBody, refuseTooLarge } from '../http/bodyLimit.ts';
+import { accountRouter } from './accountRouter.ts';
 import { authRouter } from './authRouter.ts';
+import { invitationRouter } from './invitationRouter.ts';
+import { reportsRouter } from './reportsRouter.ts';
+import { staffRouter } from './staffRouter.ts';
 import { syncRouter } from './syncRouter.ts';
 import { router, type ApiContext, type ApiDeps } from './trpc.ts';
 
 export type { ApiDeps } from './trpc.ts';
 
-export const appRouter = router({ auth: authRouter, sync: syncRouter });
+export const appRouter = router({
+	auth: authRouter,
+	account: accountRouter,
+	invitation: invitationRouter,
+	staff: staffRouter,
+	reports: reportsRouter,
+	sync: syncRouter
+});
 export type AppRouter = typeof appRouter;
 
 export const TRPC_PREFIX = '/trpc';

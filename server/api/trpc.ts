@@ -1,13 +1,29 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ZodError, z } from 'zod';
-import type { Accounts, LoginLimiter, SessionContext, Sessions, SyncTickets, TicketLimiter } from '../auth/index.ts';
+import type {
+	Accounts,
+	Invitations,
+	LoginLimiter,
+	SessionContext,
+	Sessions,
+	StaffAdmin,
+	SyncTickets,
+	TicketLimiter
+} from '../auth/index.ts';
+import { AdminRefusal } from '../auth/index.ts';
+import type { SyncServer } from '../sync/index.ts';
+import type { Role } from '../../src/lib/domain/roles.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 
 export interface ApiDeps {
 	accounts: Accounts;
 	sessions: Sessions;
+	staff: StaffAdmin;
+	invitations: Invitations;
+	/** Reads docs for server-computed views (reports). */
+	docs: Pick<SyncServer, 'read'>;
 	tickets: SyncTickets;
 	loginLimiter: LoginLimiter;
 	ticketLimiter: TicketLimiter;
@@ -52,3 +68,22 @@ export const authedProcedure = t.procedure.use(({ ctx, next }) => {
 	if (!ctx.auth) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'sign in first' });
 	return next({ ctx: { ...ctx, auth: ctx.auth } });
 });
+
+/** Signed in with one of these roles; anyone else is refused before the procedure runs. */
+export const roleProcedure = (...roles: Role[]) =>
+	authedProcedure.use(({ ctx, next }) => {
+		if (!roles.includes(ctx.auth.user.role)) throw new TRPCError({ code: 'FORBIDDEN', message: `for ${roles.join(', ')} only` });
+		return next();
+	});
+
+export const adminProcedure = roleProcedure('admin');
+
+/** Runs an administration call, turning its refusals into the matching API errors. */
+export async function refusalsAsErrors<T>(call: () => Promise<T>): Promise<T> {
+	try {
+		return await call();
+	} catch (error) {
+		if (error instanceof AdminRefusal) throw new TRPCError({ code: error.code, message: error.message });
+		throw error;
+	}
+}

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import type { Keyring } from '../crypto/index.ts';
 import type { ClinicRow, Store, UserRow } from '../store/index.ts';
 import { ROLES, type Role } from '../../src/lib/domain/roles.ts';
-import { dummyPasswordHash, hashPassword, MIN_PASSWORD_LENGTH, verifyPassword } from './passwords.ts';
+import { ID_PATTERN } from '../../src/lib/domain/kinds.ts';
+import { dummyPasswordHash, hashPassword, newPassword, verifyPassword } from './passwords.ts';
 import { generateId } from './tokens.ts';
 
 export const newClinicInput = z.object({ name: z.string().trim().min(1).max(200) });
@@ -15,7 +16,9 @@ export const newUserInput = z.object({
 		.transform((e) => e.toLowerCase()),
 	name: z.string().trim().min(1).max(200),
 	role: z.enum(ROLES),
-	password: z.string().min(MIN_PASSWORD_LENGTH, `password must be at least ${MIN_PASSWORD_LENGTH} characters`).max(1024)
+	practitionerId: z.string().regex(ID_PATTERN, 'not a practitioner id').nullable().default(null),
+	/** Absent for an invited user, who chooses it with the invitation link. */
+	password: newPassword.optional()
 });
 
 export type PublicUser = Pick<UserRow, 'id' | 'clinicId' | 'email' | 'name' | 'role'>;
@@ -56,21 +59,38 @@ export class Accounts {
 			email: u.email,
 			name: u.name,
 			role: u.role as Role,
-			passwordHash: await hashPassword(u.password),
+			passwordHash: u.password === undefined ? '' : await hashPassword(u.password),
+			active: true,
+			practitionerId: u.practitionerId,
 			createdAt: Date.now()
 		};
 		await this.#store.users.insert(row);
 		return publicUser(row);
 	}
 
-	/** The user whose email and password these are, or null. Takes the same time whether or not the email exists. */
+	/**
+	 * The active user whose email and password these are, or null. Takes the same time whether or not the email
+	 * exists, the account is deactivated or its password not chosen yet.
+	 */
 	async authenticate(email: string, password: string): Promise<UserRow | null> {
 		const user = await this.#store.users.getByEmail(email.trim().toLowerCase());
-		if (!user) {
+		if (!user?.active || user.passwordHash === '') {
 			await verifyPassword(await dummyPasswordHash(), password);
 			return null;
 		}
 		return (await verifyPassword(user.passwordHash, password)) ? user : null;
+	}
+
+	/** Sets a user's password (validated: `newPassword`). The caller ends their sessions as the case needs. */
+	async setPassword(userId: string, password: string): Promise<void> {
+		const hash = await hashPassword(newPassword.parse(password));
+		if (!(await this.#store.users.update(userId, { passwordHash: hash }))) throw new AccountError('no such user');
+	}
+
+	/** Whether this is the user's password (false for a user without one). */
+	async checkPassword(user: UserRow, password: string): Promise<boolean> {
+		if (user.passwordHash === '') return false;
+		return verifyPassword(user.passwordHash, password);
 	}
 }
 

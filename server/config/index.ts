@@ -86,6 +86,15 @@ const schema = z.object({
 	CLINIC_MAX_STORED_BYTES: count(10 * GiB, MiB),
 	/** Share of a clinic quota after which a warning is logged and the gauge shows it. */
 	QUOTA_WARN_RATIO: z.coerce.number().gt(0).max(1).default(0.8),
+	/** A session not used for this many days ends (a lost tablet does not stay signed in for the full 30 days). */
+	SESSION_IDLE_DAYS: z.coerce.number().int().min(1).max(30).default(14),
+	/** How long an invitation link to set a password stays valid. */
+	INVITATION_TTL_HOURS: z.coerce
+		.number()
+		.int()
+		.min(1)
+		.max(24 * 30)
+		.default(72),
 	/** How often open sockets re-check their session (revocations made by other processes). */
 	SESSION_RECHECK_MS: z.coerce.number().int().min(100).default(15_000),
 	/** Stored updates of a doc after which its log is compacted into a snapshot. */
@@ -125,6 +134,8 @@ export interface Config {
 	syncTicketsPerMinute: number;
 	sync: SyncLimits;
 	sessionRecheckMs: number;
+	sessionIdleMs: number;
+	invitationTtlMs: number;
 	compactAfterUpdates: number;
 	demoClinic: boolean;
 	shutdownTimeoutMs: number;
@@ -172,6 +183,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 			quotaWarnRatio: c.QUOTA_WARN_RATIO
 		},
 		sessionRecheckMs: c.SESSION_RECHECK_MS,
+		sessionIdleMs: c.SESSION_IDLE_DAYS * 24 * 60 * 60 * 1000,
+		invitationTtlMs: c.INVITATION_TTL_HOURS * 60 * 60 * 1000,
 		compactAfterUpdates: c.COMPACT_AFTER_UPDATES,
 		demoClinic: c.DEMO_CLINIC === undefined ? !production : c.DEMO_CLINIC === 'true',
 		shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS

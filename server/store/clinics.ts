@@ -10,5 +10,9 @@ export interface ClinicRepository {
 	insert(row: ClinicRow, wrappedKey: Buffer): Promise<void>;
 	get(id: string): Promise<ClinicRow | null>;
 	count(): Promise<number>;
+	/** Every clinic, oldest first. */
+	list(): Promise<ClinicRow[]>;
+	/** True if the clinic exists. */
+	rename(id: string, name: string): Promise<boolean>;
 	getWrappedKey(clinicId: string): Promise<Buffer | null>;
 }

@@ -3,4 +3,5 @@ export interface MetaRepository {
 	get(key: string): Promise<Buffer | null>;
 	/** Inserts or replaces. */
 	set(key: string, value: Buffer): Promise<void>;
+	delete(key: string): Promise<void>;
 }

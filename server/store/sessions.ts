@@ -20,6 +20,8 @@ export interface SessionRepository {
 	listForUser(userId: string): Promise<SessionRow[]>;
 	/** Of the given session ids, the ones that exist and have not expired at `now`. */
 	liveIds(ids: readonly string[], now: number): Promise<Set<string>>;
-	/** Removes the sessions expired at `now`; returns how many. */
-	deleteExpired(now: number): Promise<number>;
+	/** Removes the sessions expired at `now`, or unused since `idleSince`; returns how many. */
+	deleteExpired(now: number, idleSince?: number): Promise<number>;
+	/** Removes a user's sessions (but the one kept, if given); returns the ids removed. */
+	deleteForUser(userId: string, keep?: string): Promise<string[]>;
 }

@@ -1,5 +1,6 @@
 import type { ClinicRepository } from './clinics.ts';
 import type { DocRepository } from './docs.ts';
+import type { InvitationRepository } from './invitations.ts';
 import type { MetaRepository } from './meta.ts';
 import type { SessionRepository } from './sessions.ts';
 import type { TicketRepository } from './tickets.ts';
@@ -7,6 +8,7 @@ import type { UserRepository } from './users.ts';
 
 export type * from './clinics.ts';
 export type * from './docs.ts';
+export type * from './invitations.ts';
 export type * from './meta.ts';
 export type * from './sessions.ts';
 export type * from './tickets.ts';
@@ -24,6 +26,7 @@ export interface Store {
 	readonly users: UserRepository;
 	readonly sessions: SessionRepository;
 	readonly tickets: TicketRepository;
+	readonly invitations: InvitationRepository;
 	readonly docs: DocRepository;
 	close(): Promise<void>;
 }

@@ -235,6 +235,21 @@ export class SyncServer {
 		};
 	}
 
+	/** What `view` reads from a doc's current state (the doc is loaded for the read if no one holds it). */
+	async read<T>(docName: string, view: (doc: Y.Doc) => T): Promise<T> {
+		const handle = await this.open(docName, { source: 'job', name: 'read' });
+		try {
+			let result: T | undefined;
+			// An empty transaction stores nothing; it is the handle's one way to reach the doc once it is settled.
+			await handle.transact((doc) => {
+				result = view(doc);
+			});
+			return result as T;
+		} finally {
+			handle.release();
+		}
+	}
+
 	/** One edit as the server, resolved once it is stored (rejected if it was not). */
 	async write(docName: string, origin: TransactionOrigin, edit: (doc: Y.Doc) => void): Promise<void> {
 		const handle = await this.open(docName, origin);

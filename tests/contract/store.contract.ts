@@ -33,6 +33,8 @@ export function storeContract(engine: string, fresh: () => Promise<Store>, sameD
 		name: 'Ana',
 		role: 'reception' as const,
 		passwordHash: 'hash',
+		active: true,
+		practitionerId: null as string | null,
 		createdAt: now
 	});
 	const session = (id: string, expiresAt: number, lastSeenAt = now) => ({
@@ -88,6 +90,26 @@ export function storeContract(engine: string, fresh: () => Promise<Store>, sameD
 				expect(await store.clinics.getWrappedKey('nope')).toBeNull();
 				await expect(store.clinics.insert({ id: 'c1', name: 'Again', createdAt: now }, Buffer.alloc(1))).rejects.toThrow();
 			});
+
+			it('lists every clinic oldest first and renames one', async () => {
+				const store = await seeded();
+				expect(await store.clinics.rename('c2', 'Renamed')).toBe(true);
+				expect(await store.clinics.rename('nope', 'X')).toBe(false);
+				expect(await store.clinics.list()).toEqual([
+					{ id: 'c1', name: 'Clinic one', createdAt: now },
+					{ id: 'c2', name: 'Renamed', createdAt: now }
+				]);
+			});
+		});
+
+		describe('meta (deletion)', () => {
+			it('deletes a value; deleting a missing one is no error', async () => {
+				const store = await newStore();
+				await store.meta.set('k', Buffer.from('v'));
+				await store.meta.delete('k');
+				await store.meta.delete('k');
+				expect(await store.meta.get('k')).toBeNull();
+			});
 		});
 
 		describe('users', () => {
@@ -99,6 +121,73 @@ export function storeContract(engine: string, fresh: () => Promise<Store>, sameD
 				expect(await store.users.getByEmail('nope@example.com')).toBeNull();
 				await expect(store.users.insert(user('u2', 'a@example.com'))).rejects.toThrow();
 				await expect(store.users.insert({ ...user('u3', 'c@example.com'), clinicId: 'nope' })).rejects.toThrow();
+			});
+
+			it('lists a clinic’s staff by name and changes a user’s fields', async () => {
+				const store = await seeded();
+				await store.users.insert({ ...user('u2', 'b@example.com'), name: 'Aa' });
+				await store.users.insert({ ...user('u3', 'c@example.com'), clinicId: 'c2' });
+				expect((await store.users.listForClinic('c1')).map((u) => u.id)).toEqual(['u2', 'u1']);
+				expect(await store.users.update('u1', { role: 'practitioner', practitionerId: 'p1', active: false })).toBe(true);
+				expect(await store.users.getById('u1')).toMatchObject({
+					role: 'practitioner',
+					practitionerId: 'p1',
+					active: false,
+					name: 'Ana'
+				});
+				expect(await store.users.update('u1', { practitionerId: null })).toBe(true);
+				expect((await store.users.getById('u1'))?.practitionerId).toBeNull();
+				expect(await store.users.update('nope', { name: 'X' })).toBe(false);
+			});
+
+			it('never leaves a clinic that has an active admin without one', async () => {
+				const store = await seeded();
+				await store.users.insert({ ...user('a1', 'admin1@example.com'), role: 'admin' });
+				await store.users.insert({ ...user('a2', 'admin2@example.com'), role: 'admin' });
+				expect(await store.users.updateKeepingAnAdmin('a1', { role: 'reception' })).toBe('ok');
+				expect(await store.users.updateKeepingAnAdmin('a2', { active: false })).toBe('no-admin-left');
+				expect(await store.users.updateKeepingAnAdmin('a2', { role: 'practitioner' })).toBe('no-admin-left');
+				expect(await store.users.getById('a2')).toMatchObject({ role: 'admin', active: true });
+				// Changes that keep an admin go through; a clinic without any admin yet is not blocked.
+				expect(await store.users.updateKeepingAnAdmin('a2', { name: 'Renamed' })).toBe('ok');
+				expect(await store.users.updateKeepingAnAdmin('u1', { role: 'practitioner' })).toBe('ok');
+				expect(await store.users.updateKeepingAnAdmin('nope', { name: 'X' })).toBe('not-found');
+				await store.users.insert({ ...user('r2', 'r2@example.com'), clinicId: 'c2' });
+				expect(await store.users.updateKeepingAnAdmin('r2', { active: false })).toBe('ok');
+			});
+		});
+
+		describe('invitations', () => {
+			const invitation = (id: string, userId: string, expiresAt: number, createdAt = now) => ({
+				id,
+				userId,
+				createdBy: 'u1',
+				createdAt,
+				expiresAt
+			});
+
+			it('a link is taken once, and only while valid', async () => {
+				const store = await seeded();
+				await store.invitations.insert(invitation('i1', 'u1', now + HOUR));
+				await store.invitations.insert(invitation('i2', 'u1', now));
+				const [first, second] = await Promise.all([store.invitations.take('i1', now), store.invitations.take('i1', now)]);
+				expect([first?.id ?? null, second?.id ?? null].sort()).toEqual(['i1', null].sort());
+				expect(await store.invitations.take('i2', now)).toBeNull();
+				expect(await store.invitations.get('i2')).toBeNull();
+			});
+
+			it('finds each user’s latest valid link, removes a user’s links, and sweeps expired ones', async () => {
+				const store = await seeded();
+				await store.users.insert(user('u2', 'b@example.com'));
+				await store.invitations.insert(invitation('old', 'u1', now + HOUR, now - 2));
+				await store.invitations.insert(invitation('new', 'u1', now + 2 * HOUR, now - 1));
+				await store.invitations.insert(invitation('gone', 'u2', now - 1));
+				const pending = await store.invitations.pendingFor(['u1', 'u2', 'u3'], now);
+				expect([...pending.entries()].map(([u, i]) => [u, i.id])).toEqual([['u1', 'new']]);
+				expect(await store.invitations.deleteExpired(now)).toBe(1);
+				await store.invitations.deleteForUser('u1');
+				expect(await store.invitations.get('new')).toBeNull();
+				expect(await store.invitations.get('old')).toBeNull();
 			});
 		});
 
@@ -129,6 +218,18 @@ export function storeContract(engine: string, fresh: () => Promise<Store>, sameD
 				expect(await store.sessions.deleteExpired(now)).toBe(1);
 				expect(await store.sessions.get('s1')).not.toBeNull();
 				expect(await store.tickets.take('t-old')).toBeNull();
+			});
+
+			it('sweeps sessions idle since a time; removes a user’s sessions but the one kept', async () => {
+				const store = await seeded();
+				await store.sessions.insert(session('idle', now + HOUR, now - 10));
+				expect(await store.sessions.deleteExpired(now, now - 5)).toBe(1);
+				expect(await store.sessions.get('s1')).not.toBeNull();
+				await store.sessions.insert(session('s2', now + HOUR));
+				await store.sessions.insert(session('s3', now + HOUR));
+				expect((await store.sessions.deleteForUser('u1', 's2')).sort()).toEqual(['s1', 's3']);
+				expect((await store.sessions.listForUser('u1')).map((s) => s.id)).toEqual(['s2']);
+				expect(await store.sessions.deleteForUser('u1')).toEqual(['s2']);
 			});
 		});
 

@@ -14,6 +14,8 @@ export async function storeWithStaff(prefix: string, now: number): Promise<Store
 		name: 'A',
 		role: 'admin',
 		passwordHash: 'x',
+		active: true,
+		practitionerId: null,
 		createdAt: now
 	});
 	return store;

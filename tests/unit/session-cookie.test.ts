@@ -44,7 +44,7 @@ describe('HTTP-COOKIE-1: the session cookie slides with the session', () => {
 	});
 
 	it('HTTP-COOKIE-1: the tRPC context re-sends the cookie with the full Max-Age on renewal, and only then', async () => {
-		const sessions = new Sessions(store, clock);
+		const sessions = new Sessions(store, clock, SESSION_TTL_MS); // idle expiry as long as the lifetime: this is about renewal
 		const deps = { sessions } as unknown as ApiDeps;
 		const { token } = await sessions.create('u1', { ip: null, userAgent: null });
 

@@ -37,7 +37,8 @@ describe('sessions (Lucia scheme)', () => {
 	});
 
 	it('slides: use in the second half of its life extends it by 30 days from now', async () => {
-		const sessions = new Sessions(store, clock);
+		// Idle expiry is as long as the lifetime here: this test is about the sliding expiry alone.
+		const sessions = new Sessions(store, clock, SESSION_TTL_MS);
 		const { token, session } = await sessions.create('u1', { ip: null, userAgent: null });
 		now += 10 * DAY;
 		expect((await sessions.validateToken(token))!.session.expiresAt).toBe(session.expiresAt);
@@ -45,6 +46,43 @@ describe('sessions (Lucia scheme)', () => {
 		expect((await sessions.validateToken(token))!.session.expiresAt).toBe(now + SESSION_TTL_MS);
 		now += 29 * DAY;
 		expect(await sessions.validateToken(token)).not.toBeNull();
+	});
+
+	it('a session unused for the idle time ends, one in use does not', async () => {
+		const sessions = new Sessions(store, clock, 14 * DAY);
+		const used = await sessions.create('u1', { ip: null, userAgent: null });
+		const idle = await sessions.create('u1', { ip: null, userAgent: null });
+		for (let day = 0; day < 20; day++) {
+			now += DAY;
+			expect(await sessions.validateToken(used.token)).not.toBeNull();
+		}
+		expect(await sessions.validateToken(idle.token)).toBeNull();
+		expect((await sessions.list('u1')).map((s) => s.id)).toEqual([used.session.id]);
+	});
+
+	it('the sweep removes idle sessions as well as expired ones', async () => {
+		const sessions = new Sessions(store, clock, 14 * DAY);
+		const idle = await sessions.create('u1', { ip: null, userAgent: null });
+		now += 13 * DAY;
+		const fresh = await sessions.create('u1', { ip: null, userAgent: null });
+		now += 2 * DAY;
+		expect(await sessions.sweep()).toBe(1);
+		expect(await store.sessions.get(idle.session.id)).toBeNull();
+		expect(await store.sessions.get(fresh.session.id)).not.toBeNull();
+	});
+
+	it('a deactivated user’s session is not valid; ending all of a user’s sessions announces each', async () => {
+		const sessions = new Sessions(store, clock);
+		const a = await sessions.create('u1', { ip: null, userAgent: null });
+		const b = await sessions.create('u1', { ip: null, userAgent: null });
+		const c = await sessions.create('u1', { ip: null, userAgent: null });
+		const ended: string[] = [];
+		sessions.events.on('ended', (id) => ended.push(id));
+		expect(await sessions.endAllForUser('u1', a.session.id)).toBe(2);
+		expect(ended.sort()).toEqual([b.session.id, c.session.id].sort());
+		expect(await sessions.validateToken(a.token)).not.toBeNull();
+		await store.users.update('u1', { active: false });
+		expect(await sessions.validateToken(a.token)).toBeNull();
 	});
 
 	it('revocation ends the session at once and announces it', async () => {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Store } from '../types.ts';
 import { SqliteClinics } from './clinics.ts';
 import { SqliteDocs } from './docs.ts';
+import { SqliteInvitations } from './invitations.ts';
 import { SqliteMeta } from './meta.ts';
 import { migrate } from './migrate.ts';
 import { SqliteSessions } from './sessions.ts';
@@ -20,6 +21,7 @@ export class SqliteStore implements Store {
 	readonly users;
 	readonly sessions;
 	readonly tickets;
+	readonly invitations;
 	readonly docs;
 	readonly #db: Database.Database;
 
@@ -38,6 +40,7 @@ export class SqliteStore implements Store {
 		this.users = new SqliteUsers(this.#db);
 		this.sessions = new SqliteSessions(this.#db);
 		this.tickets = new SqliteTickets(this.#db);
+		this.invitations = new SqliteInvitations(this.#db);
 		this.docs = new SqliteDocs(this.#db);
 	}
 

@@ -100,5 +100,23 @@ UPDATE doc_records SET writers = (
 DROP TABLE doc_update_writers;
 DROP INDEX doc_records_clinic;
 `
+	},
+	{
+		version: 5,
+		name: 'staff administration: active users, practitioner link, invitations',
+		// An invited user's password_hash is '' until they choose one: no password verifies against it.
+		sql: `
+ALTER TABLE users ADD COLUMN active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1));
+ALTER TABLE users ADD COLUMN practitioner_id TEXT;
+CREATE INDEX sessions_last_seen ON sessions(last_seen_at);
+CREATE TABLE invitations (
+	id TEXT PRIMARY KEY,
+	user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	created_by TEXT,
+	created_at INTEGER NOT NULL,
+	expires_at INTEGER NOT NULL
+);
+CREATE INDEX invitations_user ON invitations(user_id);
+`
 	}
 ];

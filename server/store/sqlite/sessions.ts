@@ -28,6 +28,8 @@ export class SqliteSessions implements SessionRepository {
 	readonly #delete;
 	readonly #list;
 	readonly #deleteExpired;
+	readonly #idsForUser;
+	readonly #deleteForUser;
 
 	constructor(db: Database.Database) {
 		this.#insert = db.prepare<[string, string, number, number, number, string | null, string | null]>(
@@ -37,7 +39,13 @@ export class SqliteSessions implements SessionRepository {
 		this.#touch = db.prepare<[number, number, string]>('UPDATE sessions SET expires_at = ?, last_seen_at = ? WHERE id = ?');
 		this.#delete = db.prepare<[string]>('DELETE FROM sessions WHERE id = ?');
 		this.#list = db.prepare<[string], Row>('SELECT * FROM sessions WHERE user_id = ? ORDER BY last_seen_at DESC');
-		this.#deleteExpired = db.prepare<[number]>('DELETE FROM sessions WHERE expires_at <= ?');
+		this.#deleteExpired = db.prepare<[number, number]>('DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at < ?');
+		this.#idsForUser = db.prepare<[string, string], string>('SELECT id FROM sessions WHERE user_id = ? AND id != ?').pluck();
+		this.#deleteForUser = db.transaction((userId: string, keep: string) => {
+			const ids = this.#idsForUser.all(userId, keep);
+			for (const id of ids) this.#delete.run(id);
+			return ids;
+		});
 	}
 
 	async insert(s: SessionRow) {
@@ -70,7 +78,11 @@ export class SqliteSessions implements SessionRepository {
 		return live;
 	}
 
-	async deleteExpired(now: number) {
-		return this.#deleteExpired.run(now).changes;
+	async deleteExpired(now: number, idleSince = -Infinity) {
+		return this.#deleteExpired.run(now, idleSince).changes;
+	}
+
+	async deleteForUser(userId: string, keep = '') {
+		return this.#deleteForUser.immediate(userId, keep);
 	}
 }
