@@ -23,7 +23,7 @@ describe('schedule doc operations', () => {
 		const doc = new Y.Doc();
 		const a = addAppointment(scheduleDoc('c1/schedule/2026-11', doc), base);
 		addAppointment(scheduleDoc('c1/schedule/2026-11', doc), { ...base, start: '2026-11-26T09:00' });
-		expect(listAppointments(doc, '2026-11-25')).toEqual([{ ...base, id: a.id, note: '' }]);
+		expect(listAppointments(doc, '2026-11-25')).toEqual([{ ...base, id: a.id, note: '', status: 'booked' }]);
 		changeAppointment(scheduleDoc('c1/schedule/2026-11', doc), a.id, { start: '2026-11-25T11:15', practitionerId: 'p2' });
 		expect(listAppointments(doc, '2026-11-25')[0]).toMatchObject({ start: '2026-11-25T11:15', practitionerId: 'p2' });
 		deleteAppointment(doc, a.id);
@@ -80,11 +80,11 @@ describe('schedule doc operations', () => {
 });
 
 describe('directory doc operations', () => {
-	it('adds and lists practitioners in Turkish order', () => {
+	it('lists practitioners in the order they were added, not by name', () => {
 		const doc = new Y.Doc();
 		addPractitioner(doc, { name: 'Dr. Şule' });
 		addPractitioner(doc, { name: 'Dr. Sema', color: '#123456' });
-		expect(listPractitioners(doc).map((p) => p.name)).toEqual(['Dr. Sema', 'Dr. Şule']);
+		expect(listPractitioners(doc).map((p) => p.name)).toEqual(['Dr. Şule', 'Dr. Sema']);
 		expect(() => addPractitioner(doc, { name: '' })).toThrow();
 	});
 });

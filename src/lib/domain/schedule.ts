@@ -1,8 +1,9 @@
 import * as Y from 'yjs';
 import { z } from 'zod';
 import { parseDocName } from './docName.ts';
-import { docId, readEntry, wallTime } from './fields.ts';
+import { docId, wallTime } from './fields.ts';
 import { newId } from './ids.ts';
+import type { Role } from './roles.ts';
 
 /**
  * The `<clinic>/schedule/<yyyy-mm>` doc: the appointments that start in that month, each a Y.Map under its id
@@ -18,7 +19,15 @@ export interface Appointment {
 	durationMinutes: number;
 	patientName: string;
 	note: string;
+	status: AppointmentStatus;
+	/** The user id of whoever booked it; absent on appointments booked before it was kept. */
+	createdBy?: string;
 }
+
+/** Where an appointment stands. A cancelled one stays in the book (shown struck through) instead of vanishing. */
+export const APPOINTMENT_STATUSES = ['booked', 'confirmed', 'arrived', 'completed', 'cancelled', 'no_show'] as const;
+export type AppointmentStatus = (typeof APPOINTMENT_STATUSES)[number];
+export const appointmentStatus = z.enum(APPOINTMENT_STATUSES);
 
 const durationMinutes = z
 	.number()
@@ -33,7 +42,9 @@ export const appointmentInput = z.object({
 	start: wallTime,
 	durationMinutes,
 	patientName,
-	note: note.default('')
+	note: note.default(''),
+	status: appointmentStatus.default('booked'),
+	createdBy: docId.optional()
 });
 
 /**
@@ -45,10 +56,18 @@ const storedAppointment = z.object({
 	start: wallTime,
 	durationMinutes: durationMinutes.catch(30),
 	patientName,
-	note: note.catch('')
+	note: note.catch(''),
+	status: appointmentStatus.catch('booked'),
+	createdBy: docId.optional().catch(undefined)
 });
 
-export const appointmentChange = appointmentInput.partial();
+/**
+ * What a change may set: no defaults (a move must not reset the note or the status another device just set), and
+ * never who booked it, which the server's delete rule reads.
+ */
+export const appointmentChange = z
+	.object({ practitionerId: docId, start: wallTime, durationMinutes, patientName, note, status: appointmentStatus })
+	.partial();
 
 export type AppointmentInput = z.input<typeof appointmentInput>;
 export type AppointmentChange = z.input<typeof appointmentChange>;
@@ -90,11 +109,13 @@ export function addAppointment(schedule: ScheduleDoc, input: AppointmentInput): 
 }
 
 function add(doc: Y.Doc, month: string, input: AppointmentInput): Appointment {
-	const a: Appointment = { id: newId(), ...appointmentInput.parse(input) };
+	const parsed = appointmentInput.parse(input);
+	const a: Appointment = { id: newId(), ...parsed };
+	if (a.createdBy === undefined) delete a.createdBy;
 	if (monthOf(a.start) !== month) throw new ScheduleError(`the appointment starts outside ${month}`);
 	doc.transact(() => {
 		const map = new Y.Map<unknown>();
-		for (const [k, v] of Object.entries(a)) map.set(k, v);
+		for (const [k, v] of Object.entries(a)) if (k !== 'id') map.set(k, v);
 		appointments(doc).set(a.id, map);
 	});
 	return a;
@@ -113,12 +134,26 @@ function applyChange(doc: Y.Doc, month: string, id: string, input: AppointmentCh
 		throw new ScheduleError(`the appointment would start outside ${month}`);
 	}
 	const fields = Object.fromEntries(Object.entries(parsed).filter(([, v]) => v !== undefined));
-	const changed = storedAppointment.safeParse({ ...Object.fromEntries(map.entries()), ...fields });
-	if (!changed.success) throw new ScheduleError('the appointment holds invalid values');
+	const changed = readAppointment(id, map, fields);
+	if (!changed) throw new ScheduleError('the appointment holds invalid values');
 	doc.transact(() => {
 		for (const [k, v] of Object.entries(fields)) if (map.get(k) !== v) map.set(k, v);
 	});
-	return { id, ...changed.data };
+	return changed;
+}
+
+/** Marks an appointment cancelled: it stays in the book, shown as cancelled, and no longer clashes. */
+export function cancelAppointment(schedule: ScheduleDoc, id: string): Appointment {
+	return changeAppointment(schedule, id, { status: 'cancelled' });
+}
+
+/**
+ * Who may delete an appointment outright (anyone may cancel one): admins and practitioners, and reception only
+ * what it booked itself. The server enforces the same rule from the `createdBy` field; the device only offers
+ * what will be accepted. An appointment booked before `createdBy` was kept is nobody's own.
+ */
+export function mayDeleteAppointment(user: { id: string; role: Role }, appointment: Pick<Appointment, 'createdBy'>): boolean {
+	return user.role !== 'reception' || (appointment.createdBy !== undefined && appointment.createdBy === user.id);
 }
 
 export function deleteAppointment(target: ScheduleDoc | Y.Doc, id: string): void {
@@ -145,13 +180,14 @@ export function minuteOfDay(start: string): number {
 }
 
 /**
- * Ids of appointments that overlap another of the same practitioner. Offline devices can book the same slot;
+ * Ids of appointments that overlap another of the same practitioner (cancelled ones free their time). Offline devices can book the same slot;
  * the merge keeps both and this shows them to a person to resolve.
  */
 export function findClashes(list: Appointment[]): Set<string> {
 	const clashes = new Set<string>();
 	const byPractitionerDay = new Map<string, Appointment[]>();
 	for (const a of list) {
+		if (a.status === 'cancelled') continue;
 		const key = `${a.practitionerId}|${a.start.slice(0, 10)}`;
 		const group = byPractitionerDay.get(key);
 		if (group) group.push(a);
@@ -177,8 +213,11 @@ export function findClashes(list: Appointment[]): Set<string> {
 	return clashes;
 }
 
-function readAppointment(id: string, entry: unknown): Appointment | null {
-	if (!docId.safeParse(id).success) return null;
-	const a = readEntry(entry, storedAppointment);
-	return a && { id, ...a };
+/** The appointment as read (DOC-READ-1), with `changes` laid over its stored fields when given. */
+function readAppointment(id: string, entry: unknown, changes?: Record<string, unknown>): Appointment | null {
+	if (!docId.safeParse(id).success || !(entry instanceof Y.Map)) return null;
+	const parsed = storedAppointment.safeParse({ ...Object.fromEntries(entry.entries()), ...changes });
+	if (!parsed.success) return null;
+	const { createdBy, ...a } = parsed.data;
+	return createdBy === undefined ? { id, ...a } : { id, ...a, createdBy };
 }
