@@ -67,12 +67,15 @@ export function movePractitioner(doc: Y.Doc, id: string, toIndex: number): void 
 	moveOrdered(doc, map, readOrdered(map, storedPractitioner), id, toIndex);
 }
 
-/** Practitioners other than `exceptId` with the same name, ignoring case and spaces: to warn, not to refuse. */
+/** Whether two names are the same person's to a reader: case and spacing aside. */
+export function isSameName(a: string, b: string): boolean {
+	const key = (name: string) => name.trim().toLocaleLowerCase('tr').replace(/\s+/g, ' ');
+	return key(a) === key(b);
+}
+
+/** Practitioners other than `exceptId` with the same name (`isSameName`): to warn, not to refuse. */
 export function sameNamePractitioners(doc: Y.Doc, name: string, exceptId?: string): Practitioner[] {
-	const key = name.trim().toLocaleLowerCase('tr').replace(/\s+/g, ' ');
-	return listPractitioners(doc).filter(
-		(p) => p.id !== exceptId && p.name.trim().toLocaleLowerCase('tr').replace(/\s+/g, ' ') === key
-	);
+	return listPractitioners(doc).filter((p) => p.id !== exceptId && isSameName(p.name, name));
 }
 
 /** Sets a practitioner's own hours for a weekday, or with `null` returns that day to the clinic's hours. */

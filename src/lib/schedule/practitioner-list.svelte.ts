@@ -7,7 +7,7 @@ import type { ClinicSync, DocHandle } from '$lib/sync/clinic-sync.svelte.ts';
  * devices. Holds the directory doc until `destroy()`.
  */
 export class PractitionerList {
-	/** Every practitioner, active or not, by name. */
+	/** Every practitioner, active or not, in the order admins set (the columns' order). */
 	all = $state<Practitioner[]>([]);
 	readonly active = $derived(this.all.filter((p) => p.active));
 	/** True once the directory holds what the device stored. */

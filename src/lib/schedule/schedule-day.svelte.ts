@@ -2,6 +2,7 @@ import { docNames } from '$lib/domain/docName.ts';
 import type { Practitioner } from '$lib/domain/directory.ts';
 import {
 	addAppointment,
+	cancelAppointment,
 	changeAppointment,
 	deleteAppointment,
 	findClashes,
@@ -25,8 +26,16 @@ import { PractitionerList } from './practitioner-list.svelte.ts';
 export class ScheduleDay {
 	day = $state(today());
 	readonly #practitioners: PractitionerList;
-	readonly practitioners: Practitioner[] = $derived.by(() => this.#practitioners.active);
 	appointments = $state<Appointment[]>([]);
+	/** Who can be booked now: active practitioners, in the order admins set. */
+	readonly bookable: Practitioner[] = $derived.by(() => this.#practitioners.active);
+	/**
+	 * The day's columns, in the order admins set: active practitioners, and deactivated ones who still have
+	 * appointments this day (kept for history, so those appointments do not vanish).
+	 */
+	readonly practitioners: Practitioner[] = $derived.by(() =>
+		this.#practitioners.all.filter((p) => p.active || this.appointments.some((a) => a.practitionerId === p.id))
+	);
 	/** True once both docs hold what the device stored: the view renders without waiting for the network. */
 	loaded = $state(false);
 	readonly clashes = $derived(findClashes(this.appointments));
@@ -70,6 +79,16 @@ export class ScheduleDay {
 
 	change(id: string, change: AppointmentChange): Appointment {
 		return changeAppointment(this.#schedule(), id, change);
+	}
+
+	/** Marks it cancelled: it stays on the day, shown as cancelled. */
+	cancel(id: string): Appointment {
+		return cancelAppointment(this.#schedule(), id);
+	}
+
+	/** Undoes a cancellation. */
+	restore(id: string): Appointment {
+		return changeAppointment(this.#schedule(), id, { status: 'booked' });
 	}
 
 	remove(id: string): void {
