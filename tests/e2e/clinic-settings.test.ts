@@ -171,6 +171,25 @@ describe('clinic settings by an admin, and the role rules of the appointment boo
 		await waitForColumns(secondTablet.page, expected);
 	});
 
+	it('a closed day set by an admin shows on the book of another device, and goes when removed (asked first)', async () => {
+		const page = tablet.page;
+		const today = await secondTablet.page.getAttribute('[data-testid="day-view"]', 'data-day');
+		await page.goto(`${server.url}/settings/clinic`);
+		await page.waitForSelector('[data-testid="clinic-settings"][data-ready="true"]');
+		await page.fill('[data-testid="closed-days"] input[name="date"]', today!);
+		await page.fill('[data-testid="closed-days"] input[name="label"]', 'Kurum tatili');
+		await page.click('[data-testid="closed-days"] button[type="submit"]');
+		await page.waitForSelector('[data-testid="closed-day"]:has-text("Kurum tatili")');
+		await secondTablet.page.waitForSelector('[data-testid="day-view"] [data-testid="closed-day"]:has-text("Kurum tatili")');
+
+		await page.click('[data-testid="closed-day"] button');
+		await page.click('[data-testid="confirm"]');
+		await page.waitForSelector('[data-testid="closed-day"]', { state: 'detached' });
+		await secondTablet.page.waitForSelector('[data-testid="day-view"] [data-testid="closed-day"]', { state: 'detached' });
+		await page.goto(`${server.url}/schedule`);
+		await page.waitForSelector(DAY_READY);
+	});
+
 	it('a receptionist cancels an appointment an admin made, and is not offered to delete it', async () => {
 		const page = desk.page;
 		await page.click(appointment('Zeynep Arslan'));

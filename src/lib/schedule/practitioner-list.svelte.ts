@@ -1,15 +1,20 @@
 import { docNames } from '$lib/domain/docName.ts';
-import { addPractitioner, listPractitioners, type Practitioner } from '$lib/domain/directory.ts';
+import type { WeeklyHours } from '$lib/domain/businessHours.ts';
+import { listClosedDays, type ClosedDay } from '$lib/domain/clinicSettings.ts';
+import { addPractitioner, listPractitioners, practitionerHours, type Practitioner } from '$lib/domain/directory.ts';
 import type { ClinicSync, DocHandle } from '$lib/sync/clinic-sync.svelte.ts';
 
 /**
- * The clinic's practitioners (directory doc), kept current as edits arrive from this device, IndexedDB or other
+ * The clinic's practitioners (directory doc) with their working hours, and the clinic's closed days, kept current as edits arrive from this device, IndexedDB or other
  * devices. Holds the directory doc until `destroy()`.
  */
 export class PractitionerList {
 	/** Every practitioner, active or not, in the order admins set (the columns' order). */
 	all = $state<Practitioner[]>([]);
 	readonly active = $derived(this.all.filter((p) => p.active));
+	/** Each practitioner's working week (their own hours where set, the clinic's otherwise), by id. */
+	hours = $state<Record<string, WeeklyHours>>({});
+	closedDays = $state<ClosedDay[]>([]);
 	/** True once the directory holds what the device stored. */
 	loaded = $state(false);
 	readonly #directory: DocHandle;
@@ -43,6 +48,9 @@ export class PractitionerList {
 	}
 
 	readonly #read = () => {
-		this.all = listPractitioners(this.#directory.doc);
+		const doc = this.#directory.doc;
+		this.all = listPractitioners(doc);
+		this.hours = Object.fromEntries(this.all.map((p) => [p.id, practitionerHours(doc, p.id).effective]));
+		this.closedDays = listClosedDays(doc);
 	};
 }

@@ -1,4 +1,6 @@
 import { docNames } from '$lib/domain/docName.ts';
+import { weekdayOf, type DayHours } from '$lib/domain/businessHours.ts';
+import type { ClosedDay } from '$lib/domain/clinicSettings.ts';
 import type { Practitioner } from '$lib/domain/directory.ts';
 import {
 	addAppointment,
@@ -36,6 +38,14 @@ export class ScheduleDay {
 	readonly practitioners: Practitioner[] = $derived.by(() =>
 		this.#practitioners.all.filter((p) => p.active || this.appointments.some((a) => a.practitionerId === p.id))
 	);
+	/** Each column's working hours on the shown day, by practitioner id. */
+	readonly hours: Record<string, DayHours> = $derived.by(() => {
+		const weekday = weekdayOf(this.day);
+		const week = this.#practitioners.hours;
+		return Object.fromEntries(this.practitioners.flatMap((p) => (week[p.id] ? [[p.id, week[p.id][weekday]]] : [])));
+	});
+	/** The holiday the clinic is closed for on the shown day, if any. */
+	readonly closedDay: ClosedDay | undefined = $derived.by(() => this.#practitioners.closedDays.find((d) => d.date === this.day));
 	/** True once both docs hold what the device stored: the view renders without waiting for the network. */
 	loaded = $state(false);
 	readonly clashes = $derived(findClashes(this.appointments));
