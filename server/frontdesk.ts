@@ -9,7 +9,7 @@ import { registerSyncGauges, serveMetrics } from './http/metricsEndpoint.ts';
 import { API_CSP, defaultAppCsp, setSecurityHeaders } from './http/securityHeaders.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
-import { seedDemoClinic } from './seed/demoClinic.ts';
+import { demoSignIn, seedDemoClinic } from './seed/demoClinic.ts';
 import type { Store } from './store/index.ts';
 import { SyncServer } from './sync/index.ts';
 import { SYNC_PATH_PREFIX } from '../src/lib/domain/syncProtocol.ts';
@@ -24,6 +24,8 @@ export interface Frontdesk {
 	readonly store: Store;
 	readonly metrics: Metrics;
 	setAppHandler(handler: AppHandler): void;
+	/** The demo admin's sign-in while it still has its first password (printed by `npm start`). */
+	demoSignIn(): Promise<{ email: string; password: string } | null>;
 	listen(): Promise<number>;
 	close(): Promise<void>;
 }
@@ -49,7 +51,7 @@ export async function createFrontdesk(config: Config): Promise<Frontdesk> {
 		sessionRecheckMs: config.sessionRecheckMs,
 		compactAfterUpdates: config.compactAfterUpdates
 	});
-	if (config.demoClinic && (await store.clinics.count()) === 0) await seedDemoClinic(accounts, sync, config);
+	if (config.demoClinic && (await store.clinics.count()) === 0) await seedDemoClinic(accounts, sync, config, { store, keyring });
 	const api = createApiHandler(
 		{
 			accounts,
@@ -139,6 +141,7 @@ export async function createFrontdesk(config: Config): Promise<Frontdesk> {
 		setAppHandler(handler) {
 			app = handler;
 		},
+		demoSignIn: () => demoSignIn(store, keyring, accounts),
 		listen() {
 			return new Promise((resolve, reject) => {
 				httpServer.once('error', reject);

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { createDevelopmentKey } from './boot.ts';
 import { loadConfig } from './config/index.ts';
 import { createFrontdesk, type AppHandler } from './frontdesk.ts';
+import { demoSignInText } from './seed/demoClinic.ts';
 import { errorMessage } from './errors.ts';
 
 /** Production entry: `npm start` builds the app, then runs this. */
@@ -28,7 +29,10 @@ async function main(): Promise<void> {
 	// Before listening: a signal that arrives as soon as `listening` is logged still closes the store cleanly.
 	process.once('SIGTERM', () => stop('SIGTERM'));
 	process.once('SIGINT', () => stop('SIGINT'));
-	await frontdesk.listen();
+	const port = await frontdesk.listen();
+	// The last thing of the start output, at every start, while the demo admin has its first password.
+	const signIn = await frontdesk.demoSignIn();
+	if (signIn) process.stdout.write(demoSignInText(config.origins[0] ?? `http://localhost:${port}`, signIn));
 }
 
 main().catch((error: unknown) => {

@@ -1,5 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { Accounts } from '../auth/index.ts';
+import { Accounts, Sessions } from '../auth/index.ts';
 import { loadConfig } from '../config/index.ts';
 import { openStoreAndKeys } from '../boot.ts';
 
@@ -11,9 +12,14 @@ import { openStoreAndKeys } from '../boot.ts';
  */
 const USAGE = `usage:
   npm run admin -- create-clinic --name NAME
-  npm run admin -- create-user --clinic ID --email EMAIL --name NAME --role admin|practitioner|reception   (password on stdin)`;
+  npm run admin -- create-user --clinic ID --email EMAIL --name NAME --role admin|practitioner|reception   (password on stdin)
+  npm run admin -- list-clinics
+  npm run admin -- list-users --clinic ID
+  npm run admin -- reset-password --email EMAIL   (new password on stdin; with nothing on stdin one is generated and printed)`;
 
 async function readStdin(): Promise<string> {
+	// A terminal is not a pipe: nothing was given (reset-password then generates one).
+	if (process.stdin.isTTY) return '';
 	const chunks: Buffer[] = [];
 	for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
 	return Buffer.concat(chunks)
@@ -43,6 +49,36 @@ async function run(argv: string[]): Promise<unknown> {
 					role: (values.role ?? '') as 'admin',
 					password: await readStdin()
 				});
+			case 'list-clinics':
+				return await Promise.all(
+					(await store.clinics.list()).map(async (c) => ({ ...c, users: (await store.users.listForClinic(c.id)).length }))
+				);
+			case 'list-users': {
+				if (!values.clinic) throw new UsageError('--clinic is required');
+				if (!(await store.clinics.get(values.clinic))) throw new Error(`no clinic with id ${values.clinic}`);
+				return (await store.users.listForClinic(values.clinic)).map((u) => ({
+					id: u.id,
+					email: u.email,
+					name: u.name,
+					role: u.role,
+					active: u.active,
+					practitionerId: u.practitionerId,
+					passwordSet: u.passwordHash !== '',
+					createdAt: u.createdAt
+				}));
+			}
+			case 'reset-password': {
+				const email = (values.email ?? '').trim().toLowerCase();
+				if (!email) throw new UsageError('--email is required');
+				const user = await store.users.getByEmail(email);
+				if (!user) throw new Error(`no user with email ${email}`);
+				const given = await readStdin();
+				const password = given || randomBytes(12).toString('base64url');
+				await accounts.setPassword(user.id, password);
+				// Whoever knew the old password is out; the running server closes their sockets at its next check.
+				const endedSessions = await new Sessions(store).endAllForUser(user.id);
+				return { id: user.id, email: user.email, endedSessions, ...(given ? {} : { password }) };
+			}
 			default:
 				throw new UsageError(command ? `unknown command: ${command}` : 'no command given');
 		}

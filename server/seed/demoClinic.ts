@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
 import type { Accounts } from '../auth/index.ts';
 import type { Config } from '../config/index.ts';
+import { open, seal, type Keyring } from '../crypto/index.ts';
+import type { Store } from '../store/index.ts';
 import type { SyncServer } from '../sync/index.ts';
 import { docNames } from '../../src/lib/domain/docName.ts';
 import { addPractitioner } from '../../src/lib/domain/directory.ts';
@@ -21,15 +24,27 @@ const PATIENTS = ['Zeynep Arslan', 'Can Öztürk', 'Selin Aydın', 'Burak Şahin
 
 /**
  * First start with an empty data folder (by default outside production only, SAFE-DEMO-1): a demo clinic with
- * three practitioners and a few appointments today. Outside production also its admin, whose one-time password
- * is printed on the terminal; in production, where the terminal is the service's log, no password is made or
- * printed (SAFE-DEMO-2) and the admin is created with the CLI.
+ * three practitioners and a few appointments today. Outside production also its admin, whose first password is
+ * kept sealed with the clinic's key so that every start can print it (`demoSignIn`) until the admin changes it;
+ * in production, where the terminal is the service's log, no password is made or printed (SAFE-DEMO-2) and the
+ * admin is created with the CLI.
  */
-export async function seedDemoClinic(accounts: Accounts, sync: SyncServer, config: Config): Promise<void> {
+export async function seedDemoClinic(
+	accounts: Accounts,
+	sync: SyncServer,
+	config: Config,
+	kept: { store: Pick<Store, 'meta'>; keyring: Keyring }
+): Promise<void> {
 	const clinic = await accounts.createClinic({ name: 'Demo Klinik' });
 	const password = config.production ? null : randomBytes(12).toString('base64url');
 	if (password) {
 		await accounts.createUser({ clinicId: clinic.id, email: DEMO_ADMIN_EMAIL, name: 'Demo Admin', role: 'admin', password });
+		const key = await kept.keyring.dataKey(clinic.id);
+		const sealed = seal(key, Buffer.from(password), demoAad(clinic.id)).toString('base64');
+		await kept.store.meta.set(
+			DEMO_SIGN_IN,
+			Buffer.from(JSON.stringify({ clinicId: clinic.id, email: DEMO_ADMIN_EMAIL, sealed }))
+		);
 	}
 
 	const ids: string[] = [];
@@ -51,11 +66,42 @@ export async function seedDemoClinic(accounts: Accounts, sync: SyncServer, confi
 		});
 	});
 
-	const url = config.origins[0] ?? `http://localhost:${config.port}`;
-	process.stdout.write(
-		password
-			? `\n  Demo clinic created. Sign in at ${url}\n    email:    ${DEMO_ADMIN_EMAIL}\n    password: ${password}\n\n`
-			: `Demo clinic ${clinic.id} created without an admin (NODE_ENV=production); add one with ` +
-					`npm run admin -- create-user --clinic ${clinic.id} --email E --name N --role admin\n`
-	);
+	if (!password) {
+		process.stdout.write(
+			`Demo clinic ${clinic.id} created without an admin (NODE_ENV=production); add one with ` +
+				`npm run admin -- create-user --clinic ${clinic.id} --email E --name N --role admin\n`
+		);
+	}
+}
+
+const DEMO_SIGN_IN = 'demo-sign-in';
+const demoAad = (clinicId: string) => `frontdesk:v1:demo-sign-in:${clinicId}`;
+const keptSignIn = z.object({ clinicId: z.string(), email: z.string(), sealed: z.string() });
+
+/**
+ * The demo admin's sign-in while they still have their first password, else null (and the kept copy is
+ * deleted: once changed, it is nobody's business any more).
+ */
+export async function demoSignIn(
+	store: Pick<Store, 'meta' | 'users'>,
+	keyring: Keyring,
+	accounts: Accounts
+): Promise<{ email: string; password: string } | null> {
+	const raw = await store.meta.get(DEMO_SIGN_IN);
+	if (!raw) return null;
+	const kept = keptSignIn.parse(JSON.parse(raw.toString('utf8')));
+	const password = open(
+		await keyring.dataKey(kept.clinicId),
+		Buffer.from(kept.sealed, 'base64'),
+		demoAad(kept.clinicId)
+	).toString();
+	const user = await store.users.getByEmail(kept.email);
+	if (user?.active && (await accounts.checkPassword(user, password))) return { email: kept.email, password };
+	await store.meta.delete(DEMO_SIGN_IN);
+	return null;
+}
+
+/** The demo sign-in as the last lines of the start output. */
+export function demoSignInText(url: string, signIn: { email: string; password: string }): string {
+	return `\n  Demo clinic: sign in at ${url}\n    email:    ${signIn.email}\n    password: ${signIn.password}\n  (shown at every start until this password is changed)\n\n`;
 }

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../server/store/index.ts';
 import { DEMO_ADMIN_EMAIL } from '../../server/seed/demoClinic.ts';
-import { login } from '../helpers/client.ts';
+import { login, trpc } from '../helpers/client.ts';
 import { ROOT, tempDataDir } from '../helpers/server.ts';
 
 /**
@@ -18,6 +18,8 @@ interface Run {
 	/** Resolves with the port once the server logs `listening`, or rejects with its output if it exits first. */
 	readonly listening: Promise<number>;
 	readonly exited: Promise<number | null>;
+	/** Resolves once a line of the output matches. */
+	printed(pattern: RegExp): Promise<void>;
 	stop(): Promise<number | null>;
 }
 
@@ -33,6 +35,7 @@ function spawnEntry(script: string, env: Record<string, string>, args: string[] 
 		stdio: ['pipe', 'pipe', 'pipe']
 	});
 	const output: string[] = [];
+	const lineWaiters = new Set<() => void>();
 	const exited = new Promise<number | null>((resolve) =>
 		child.once('exit', (code, signal) => {
 			if (signal) output.push(`signal ${signal}`);
@@ -48,6 +51,7 @@ function spawnEntry(script: string, env: Record<string, string>, args: string[] 
 				const line = buffer.slice(0, nl);
 				buffer = buffer.slice(nl + 1);
 				output.push(line);
+				for (const waiter of lineWaiters) waiter();
 				if (line.includes('"msg":"listening"')) resolve(JSON.parse(line).port as number);
 			}
 		});
@@ -60,6 +64,18 @@ function spawnEntry(script: string, env: Record<string, string>, args: string[] 
 		output,
 		listening,
 		exited,
+		printed(pattern) {
+			return new Promise((resolve, reject) => {
+				const check = () => {
+					if (!output.some((line) => pattern.test(line))) return;
+					lineWaiters.delete(check);
+					resolve();
+				};
+				lineWaiters.add(check);
+				check();
+				void exited.then(() => reject(new Error(`exited before printing ${pattern}:\n${output.join('\n')}`)));
+			});
+		},
 		stop() {
 			if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
 			return exited;
@@ -197,27 +213,43 @@ describe('SAFE-KEY-2 the admin CLI never creates a key and writes nothing withou
 });
 
 describe('SAFE-KEY-3 a development server creates the default key file only on a new data folder', () => {
-	it('SAFE-KEY-3 SAFE-DEMO-1 a first development start creates DATA_DIR/master.key 0600 and the demo clinic, and prints its sign-in', async () => {
+	it('SAFE-KEY-3 SAFE-DEMO-1 SAFE-DEMO-3 a first development start creates DATA_DIR/master.key 0600 and the demo clinic; its sign-in is printed last at every start until the password is changed', async () => {
 		const dataDir = tempDataDir();
 		const run = server({ NODE_ENV: 'development', DATA_DIR: dataDir });
 		const port = await run.listening;
+		await run.printed(/password: /);
 		const keyFile = path.join(dataDir, 'master.key');
 		expect(fs.statSync(keyFile).mode & 0o777).toBe(0o600);
 		const output = run.output.join('\n');
 		expect(output).toContain(`email:    ${DEMO_ADMIN_EMAIL}`);
 		const password = /password: (\S+)/.exec(output)?.[1];
 		expect(password).toBeDefined();
-		await login(`http://127.0.0.1:${port}`, DEMO_ADMIN_EMAIL, password!);
+		// Last: after the server's own log lines, where a person looks.
+		expect(output.lastIndexOf('"msg":"listening"')).toBeLessThan(output.indexOf('password: '));
+		const cookie = await login(`http://127.0.0.1:${port}`, DEMO_ADMIN_EMAIL, password!);
 		expect(await run.stop()).toBe(0);
 
-		// The second start reads the same key and seeds nothing more.
+		// The second start reads the same key, seeds nothing more, and prints the same sign-in again.
 		const key = fs.readFileSync(keyFile);
 		const again = server({ NODE_ENV: 'development', DATA_DIR: dataDir });
-		await again.listening;
-		expect(await again.stop()).toBe(0);
+		const againPort = await again.listening;
+		await again.printed(new RegExp(`password: ${password}`));
 		expect(fs.readFileSync(keyFile)).toEqual(key);
-		expect(again.output.join('\n')).not.toMatch(/password/);
 		expect(await clinicCount(dataDir)).toBe(1);
+
+		// Once the admin has chosen their own password, it is shown no more.
+		const changed = await trpc(
+			`http://127.0.0.1:${againPort}`,
+			'account.changePassword',
+			{ current: password, next: 'a new long password' },
+			{ cookie }
+		);
+		expect(changed.status).toBe(200);
+		expect(await again.stop()).toBe(0);
+		const third = server({ NODE_ENV: 'development', DATA_DIR: dataDir });
+		await third.listening;
+		expect(await third.stop()).toBe(0);
+		expect(third.output.join('\n')).not.toMatch(/password/);
 	});
 
 	it('SAFE-KEY-3 a missing key file next to existing data refuses to start and creates no key', async () => {
