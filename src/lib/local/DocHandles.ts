@@ -86,6 +86,11 @@ export class DocHandles<A extends DocAttachment> {
 		return [...this.#open.values()].map((o) => o.attachment);
 	}
 
+	/** Resolves once every open doc's updates so far are on disk (and every closing doc's), e.g. before reading them back. */
+	async flushAll(): Promise<void> {
+		await Promise.all([...[...this.#open.values()].map((o) => o.persistence.flushed()), ...this.#closing.values()]);
+	}
+
 	/** Closes every doc, held or not (sign-out); resolves once every write is on disk. */
 	async closeAll(): Promise<void> {
 		this.#closed = true;

@@ -18,7 +18,7 @@ export class DocPersistence {
 	readonly #db: FrontdeskDatabase;
 	readonly #doc: Y.Doc;
 	#queue: Uint8Array[] = [];
-	#pending: { client: number; clock: number }[] = [];
+	#pending: { client: number; clock: number; update: Uint8Array }[] = [];
 	#flushing: Promise<void> | null = null;
 	#rows = 0;
 	#destroyed = false;
@@ -43,7 +43,7 @@ export class DocPersistence {
 		if (origin === STORE_ORIGIN || this.#destroyed) return;
 		if (isLocalOrigin(origin)) {
 			const client = this.#doc.clientID;
-			this.#pending.push({ client, clock: Y.getState(this.#doc.store, client) });
+			this.#pending.push({ client, clock: Y.getState(this.#doc.store, client), update });
 		}
 		this.#enqueue(update);
 	};

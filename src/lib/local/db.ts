@@ -16,6 +16,11 @@ export interface PendingChange {
 	docName: string;
 	client: number;
 	clock: number;
+	/**
+	 * The change itself, kept until confirmed so the device can say what would be lost (`unsent.ts`). Not indexed, so
+	 * no new schema version; rows written before it existed have none and are only counted.
+	 */
+	update?: Uint8Array;
 }
 
 export const DATABASE_NAME = 'frontdesk';
