@@ -172,6 +172,17 @@ export class Connection {
 		}
 	}
 
+	/** Closes this socket after a change that breaks a write rule (4422), telling the device which rule. */
+	refuseWrite(reason: string): void {
+		if (this.#closed) return;
+		this.#logger.warn(
+			{ doc: this.identity.docName, userId: this.identity.userId, reason },
+			'sync update refused by a write rule'
+		);
+		// A close reason is at most 123 bytes.
+		this.close(CloseCode.writeRefused, Buffer.from(reason).subarray(0, 123).toString());
+	}
+
 	/** Closes this socket after a message that breaks the protocol (4400). */
 	reject(reason: string): void {
 		if (this.#closed) return;

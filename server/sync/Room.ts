@@ -5,7 +5,7 @@ import type { Logger } from '../log.ts';
 import { CloseCode } from '../../src/lib/domain/syncProtocol.ts';
 import { isOrigin, STORE_ORIGIN, type TransactionOrigin } from '../../src/lib/domain/origin.ts';
 import { errorMessage } from '../errors.ts';
-import type { SyncHooks } from './hooks.ts';
+import { WriteRefused, type SyncHooks } from './hooks.ts';
 import type { ClinicQuotas } from './ClinicQuotas.ts';
 import type { Connection } from './Connection.ts';
 import type { DocLog } from './DocLog.ts';
@@ -282,7 +282,12 @@ export class Room implements CommitTarget {
 			for (const { conn, update } of work) {
 				if (conn.isClosed) continue;
 				current = conn;
-				this.#doc.transact(() => this.#applyFrom(conn, update), conn.origin);
+				this.#doc.transact((transaction) => {
+					this.#applyFrom(conn, update);
+					for (const hook of this.#deps.hooks) {
+						hook.checkWrite?.({ docName: this.name, clinicId: this.clinicId, transaction, identity: conn.identity });
+					}
+				}, conn.origin);
 			}
 		} catch (error) {
 			this.#stash = null;
@@ -290,9 +295,10 @@ export class Room implements CommitTarget {
 			const culprit = current as Connection | null;
 			this.#deps.logger.warn(
 				{ doc: this.name, userId: culprit?.identity.userId, err: errorMessage(error) },
-				'update failed to apply'
+				error instanceof WriteRefused ? 'update refused by a write rule' : 'update failed to apply'
 			);
-			culprit?.reject('update could not be applied');
+			if (error instanceof WriteRefused) culprit?.refuseWrite(error.message);
+			else culprit?.reject('update could not be applied');
 			// The others' updates wait for the rebuilt doc; held-only entries are recreated from `held`.
 			this.#incoming = incoming.filter((i) => i.conn !== culprit).concat(this.#incoming);
 			void this.#recover();

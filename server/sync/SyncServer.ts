@@ -12,6 +12,7 @@ import { parseDocName } from '../../src/lib/domain/docName.ts';
 import type { TransactionOrigin } from '../../src/lib/domain/origin.ts';
 import { errorMessage } from '../errors.ts';
 import type { SyncHooks } from './hooks.ts';
+import { scheduleRules } from './scheduleRules.ts';
 import { CloseCode } from '../../src/lib/domain/syncProtocol.ts';
 import { mayWriteDoc } from '../../src/lib/domain/roles.ts';
 import { authorizeUpgrade } from './authorizeUpgrade.ts';
@@ -74,8 +75,9 @@ export class SyncServer {
 		this.#wss = new WebSocketServer({ noServer: true, maxPayload: opts.limits.maxMessageBytes, perMessageDeflate: false });
 		this.#wss.on('error', (error) => opts.logger.error({ err: error.message }, 'websocket server error'));
 		const log = new DocLog(opts.store, opts.keyring);
-		// Who wrote each update is always kept (SYNC-STORE-6); features add their hooks after it.
-		const hooks = [updateWriters, ...(opts.hooks ?? [])];
+		// Who wrote each update is always kept (SYNC-STORE-6) and the schedule's write rules always hold (SYNC-RULE-1);
+		// features add their hooks after them.
+		const hooks = [updateWriters, scheduleRules, ...(opts.hooks ?? [])];
 		this.#commit = new GroupCommit<Room>(log, opts.logger, hooks);
 		this.#roomDeps = {
 			log,

@@ -30,4 +30,15 @@ export interface SyncHooks {
 	onCommitted?(committed: CommittedUpdate): void;
 	/** May this socket write its doc? Asked once per socket, after the role's rule; false makes it read-only. */
 	mayWrite?(identity: ConnectionIdentity): boolean;
+	/**
+	 * Checks one socket's update as applied (its own Yjs transaction, before anything is stored or relayed) for
+	 * rules that depend on who writes what. Throwing a `WriteRefused` refuses the whole update: its sender is
+	 * closed with the reason and the doc is rebuilt from the store, as for an update that fails to apply.
+	 */
+	checkWrite?(write: { docName: string; clinicId: string; transaction: Y.Transaction; identity: ConnectionIdentity }): void;
+}
+
+/** A hook's refusal of a socket's update; its message is the close reason the device sees. */
+export class WriteRefused extends Error {
+	override name = 'WriteRefused';
 }

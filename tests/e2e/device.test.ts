@@ -121,6 +121,8 @@ describe('DEVICE-SYNC-4, DEVICE-SESSION-2, DEVICE-STORE-2: two devices on one ap
 	it('deletes on one device, gone on the other', async () => {
 		await a.page.click(appointment('Can Öztürk'));
 		await a.page.click('[data-testid="appointment-form"] [data-testid="delete-appointment"]');
+		// Deleting asks first.
+		await a.page.click('[data-testid="confirm"]');
 		await b.page.waitForSelector(appointment('Can Öztürk'), { state: 'detached', timeout: 1000 });
 	});
 

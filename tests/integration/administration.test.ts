@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closedEvent, connectProvider, login, trpc, whenSynced } from '../helpers/client.ts';
+import * as Y from 'yjs';
+import {
+	addAppointment,
+	cancelAppointment,
+	deleteAppointment,
+	listAppointments,
+	scheduleDoc
+} from '../../src/lib/domain/schedule.ts';
+import { closedEvent, connectProvider, login, trpc, whenDoc, whenSynced } from '../helpers/client.ts';
 import { admin, createClinic, createUser, ServerProcess, testEnv, type ServerEnv, type TestUser } from '../helpers/server.ts';
 
 /**
@@ -162,6 +170,40 @@ describe('ADMIN-ROLE-1: administration is for the clinic’s admins only', () =>
 		expect((await call('reports.staffFigures', { month }, practitionerCookie, 'GET')).status).toBe(200);
 		expect((await call('reports.staffFigures', { month }, receptionCookie, 'GET')).code).toBe('FORBIDDEN');
 		expect((await call('reports.staffFigures', { month: '2026-13' }, adminCookie, 'GET')).status).toBe(400);
+	});
+});
+
+describe('SYNC-RULE-1: the server holds the schedule’s rules on who deletes what', () => {
+	it('refuses reception’s deletion of an admin’s appointment (closing its socket, storing nothing) and takes a cancellation', async () => {
+		const docName = `${clinic}/schedule/2026-11`;
+		const open = async (cookie: string) => {
+			const doc = new Y.Doc();
+			const provider = connectProvider(server.wsUrl, docName, { cookie, origin: server.url, doc });
+			await whenSynced(provider);
+			return { doc, provider, schedule: scheduleDoc(docName, doc) };
+		};
+		const desk = await open(adminCookie);
+		const booked = addAppointment(desk.schedule, {
+			practitionerId: 'p1',
+			start: '2026-11-26T10:00',
+			durationMinutes: 30,
+			patientName: 'Zeynep Arslan',
+			createdBy: adminUser.id
+		});
+		const front = await open(receptionCookie);
+		await whenDoc(front.doc, (d) => listAppointments(d).length === 1);
+
+		const closed = closedEvent(front.provider);
+		deleteAppointment(front.schedule, booked.id);
+		expect(await closed).toMatchObject({ code: 4422, reason: expect.stringMatching(/cancels/) });
+		front.provider.destroy();
+
+		const check = await open(receptionCookie);
+		expect(listAppointments(check.doc).map((a) => a.id)).toEqual([booked.id]);
+		cancelAppointment(check.schedule, booked.id);
+		await whenDoc(desk.doc, (d) => listAppointments(d)[0]?.status === 'cancelled');
+		check.provider.destroy();
+		desk.provider.destroy();
 	});
 });
 

@@ -30,6 +30,11 @@ export const CloseCode = {
 	forbidden: 4403,
 	/** The socket may only read this doc and sent a change: the device keeps it unsent and stops sending. */
 	readOnly: 4405,
+	/**
+	 * A change breaks a rule on who may do what in this doc (e.g. reception deleting another's appointment); the
+	 * reason says which. Nothing of it was stored; resending it is refused again.
+	 */
+	writeRefused: 4422,
 	/** An update depends on changes the server does not have and that did not follow: reconnect and sync again. */
 	resync: 4409,
 	/** Too many sockets, docs or queries from one session or socket: reconnect later, with backoff. */
