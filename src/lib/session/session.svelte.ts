@@ -1,5 +1,5 @@
 import { api, errorCode, type PublicUser } from '$lib/api/client.ts';
-import { FrontdeskDatabase } from '$lib/local/index.ts';
+import { FrontdeskDatabase, readUnsent, unsentCount, type UnsentDoc } from '$lib/local/index.ts';
 import { ClinicSync } from '$lib/sync/clinic-sync.svelte.ts';
 
 export type SignInResult = 'ok' | 'wrong' | 'too-many' | 'unreachable' | 'invalid';
@@ -8,14 +8,23 @@ const USER_KEY = 'frontdesk.user';
 
 /**
  * Who is signed in on this device, and the device's clinic data. The user is remembered on the device so the app
- * opens offline; signing out, or learning that the session ended elsewhere, wipes every local trace.
+ * opens offline; signing out, or learning that the session ended elsewhere, wipes every local trace — but never
+ * silently what the server has not confirmed: sign-out asks first (`SignOutFlow`), and a session ended elsewhere
+ * shows the lost changes (`lostChanges`) and wipes once the person has seen them.
  */
 class DeviceSignIn {
 	user = $state<PublicUser | null>(null);
-	/** Set when the server ended the session (revoked from another device, expired). */
+	/** Set when the server ended the session (revoked from another device, deactivated, expired). */
 	endedElsewhere = $state(false);
+	/**
+	 * The server ended the session while the device held changes it never confirmed: what they were, shown until
+	 * the person acknowledges (`acknowledgeLoss`), which wipes. The data stays on the device until then, so a reload
+	 * in between shows them again.
+	 */
+	lostChanges = $state<UnsentDoc[] | null>(null);
 	#sync: ClinicSync | null = null;
 	#db: FrontdeskDatabase | null = null;
+	#ending: Promise<void> | null = null;
 
 	constructor() {
 		if (typeof localStorage === 'undefined') return;
@@ -33,16 +42,14 @@ class DeviceSignIn {
 	get sync(): ClinicSync {
 		if (!this.user) throw new Error('no user is signed in');
 		this.#db ??= new FrontdeskDatabase();
-		this.#sync ??= new ClinicSync(this.#db, this.user.role, () => void this.end(true));
+		this.#sync ??= new ClinicSync(this.#db, this.user, () => void this.endedByServer());
 		return this.#sync;
 	}
 
 	async signIn(email: string, password: string): Promise<SignInResult> {
 		try {
 			const { user } = await api.auth.login.mutate({ email, password });
-			localStorage.setItem(USER_KEY, JSON.stringify(user));
-			this.endedElsewhere = false;
-			this.user = user;
+			this.adopt(user);
 			return 'ok';
 		} catch (error) {
 			const code = errorCode(error);
@@ -53,17 +60,31 @@ class DeviceSignIn {
 		}
 	}
 
+	/** Takes on a user the server has just signed in by its cookie (e.g. after accepting an invitation). */
+	adopt(user: PublicUser): void {
+		localStorage.setItem(USER_KEY, JSON.stringify(user));
+		this.endedElsewhere = false;
+		this.lostChanges = null;
+		this.user = user;
+	}
+
 	/** Asks the server whether the session still stands; ends it here if not. Offline, nothing changes. */
 	async verify(): Promise<void> {
 		if (!this.user) return;
 		try {
 			const { user } = await api.auth.me.query();
-			if (!user) await this.end(true);
+			if (!user) await this.endedByServer();
 		} catch {
 			// Unreachable: keep working offline; the next contact decides.
 		}
 	}
 
+	/** What this device holds that the server has not confirmed (nothing when signed out). */
+	async unsent(): Promise<UnsentDoc[]> {
+		return this.user ? this.sync.unsent() : [];
+	}
+
+	/** Ends the session on the server and wipes the device now; the caller has asked about unsent changes first. */
 	async signOut(): Promise<void> {
 		try {
 			await api.auth.logout.mutate();
@@ -71,6 +92,28 @@ class DeviceSignIn {
 			// Offline or already ended: the local wipe below still happens.
 		}
 		await this.end(false);
+	}
+
+	/**
+	 * The server ended the session (a socket refused, `auth.me` without a user). Sockets close at once; the wipe waits
+	 * for the person to see what was not sent, if anything was. Every doc's socket reports it: one ending runs.
+	 */
+	endedByServer(): Promise<void> {
+		this.#ending ??= this.#endedByServer();
+		return this.#ending;
+	}
+
+	async #endedByServer(): Promise<void> {
+		await this.#sync?.destroy();
+		this.#db ??= new FrontdeskDatabase();
+		const unsent = await readUnsent(this.#db).catch(() => []);
+		if (unsentCount(unsent) === 0) return this.end(true);
+		this.lostChanges = unsent;
+	}
+
+	/** The person has seen the changes that were not sent: the device wipes. */
+	async acknowledgeLoss(): Promise<void> {
+		await this.end(true);
 	}
 
 	/** Wipes the device: sockets, IndexedDB, the remembered user. */
@@ -81,10 +124,12 @@ class DeviceSignIn {
 		this.#db = null;
 		this.user = null;
 		this.endedElsewhere = elsewhere;
+		this.lostChanges = null;
 		localStorage.removeItem(USER_KEY);
 		await sync?.destroy();
 		if (db) await db.delete();
 		else await new FrontdeskDatabase().delete();
+		this.#ending = null;
 	}
 }
 

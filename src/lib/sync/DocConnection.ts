@@ -115,7 +115,8 @@ export class DocConnection {
 
 	async #connect(): Promise<void> {
 		if (this.#stopped) return;
-		this.#set('connecting');
+		// A retry after a failure stays "offline" until the socket opens: the status must not flicker on every attempt.
+		if (this.#state !== 'offline') this.#set('connecting');
 		this.#opened = false;
 		if (this.#opts.ticket) {
 			try {

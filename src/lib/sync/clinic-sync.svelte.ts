@@ -1,14 +1,28 @@
 import { liveQuery, type Subscription } from 'dexie';
 import type * as Y from 'yjs';
 import { api, errorCode } from '$lib/api/client.ts';
-import { DocHandles, type DocAttachment, type DocHandle, type DocPersistence, type FrontdeskDatabase } from '$lib/local/index.ts';
-import { parseDocName } from '$lib/domain/docName.ts';
+import {
+	DocHandles,
+	readUnsent,
+	type DocAttachment,
+	type DocHandle,
+	type DocPersistence,
+	type FrontdeskDatabase,
+	type UnsentDoc
+} from '$lib/local/index.ts';
+import { docNames, parseDocName } from '$lib/domain/docName.ts';
 import { mayWriteDoc, type Role } from '$lib/domain/roles.ts';
 import { DocConnection, type ConnectionState } from './DocConnection.ts';
 
 export type SyncStatus = 'online' | 'offline' | 'syncing';
 
-export type { DocHandle };
+export type { DocHandle, UnsentDoc };
+
+/** Who the device syncs for: the role decides what it may send, the clinic which docs it opens. */
+export interface SyncUser {
+	role: Role;
+	clinicId: string;
+}
 
 /** An open doc's socket; closing the doc closes it and forgets its state. */
 interface SyncedDoc extends DocAttachment {
@@ -18,7 +32,8 @@ interface SyncedDoc extends DocAttachment {
 /**
  * The device's synced docs: each one persisted in IndexedDB and connected to the server while a screen holds it
  * (`acquire`/`release`) or its kind's keep-policy keeps it. Exposes the one sync status the UI shows everywhere,
- * and the count of local changes the server has not confirmed yet.
+ * and the count of local changes the server has not confirmed yet. The clinic's directory is held from the start
+ * until sign-out, so the status speaks for the device on every page, not only where a screen opened a doc.
  */
 export class ClinicSync {
 	browserOnline = $state(true);
@@ -26,21 +41,24 @@ export class ClinicSync {
 	#states = $state<Record<string, ConnectionState>>({});
 	readonly status: SyncStatus = $derived.by(() => {
 		const states = Object.values(this.#states);
-		if (!this.browserOnline || states.length === 0 || states.every((s) => s === 'offline' || s === 'connecting'))
+		// A first attempt still under way is not "offline" yet: a reload on a good network must not announce it.
+		if (!this.browserOnline || states.length === 0 || states.every((s) => s === 'offline' || s === 'signed-out'))
 			return 'offline';
 		if (this.pending > 0 || states.some((s) => s !== 'synced')) return 'syncing';
 		return 'online';
 	});
 
 	readonly #role: Role;
+	readonly #db: FrontdeskDatabase;
 	// Not reactive on purpose: the UI reads #states, never the open docs.
 	readonly #docs: DocHandles<SyncedDoc>;
 	readonly #onSignedOut: () => void;
 	readonly #pendingQuery: Subscription;
 	#destroyed = false;
 
-	constructor(db: FrontdeskDatabase, role: Role, onSignedOut: () => void) {
-		this.#role = role;
+	constructor(db: FrontdeskDatabase, user: SyncUser, onSignedOut: () => void) {
+		this.#role = user.role;
+		this.#db = db;
 		this.#docs = new DocHandles(db, { attach: (name, doc, persistence) => this.#connect(name, doc, persistence) });
 		this.#onSignedOut = onSignedOut;
 		this.browserOnline = navigator.onLine;
@@ -50,6 +68,8 @@ export class ClinicSync {
 		});
 		window.addEventListener('online', this.#wentOnline);
 		window.addEventListener('offline', this.#wentOffline);
+		// Kept by its policy until sign-out: the hold is never given back.
+		this.#docs.acquire(docNames.directory(user.clinicId));
 	}
 
 	/**
@@ -63,6 +83,12 @@ export class ClinicSync {
 	/** Names of the docs open now (held by a screen or kept by their policy). */
 	get openDocs(): string[] {
 		return this.#docs.openNames;
+	}
+
+	/** What the server has not confirmed, described per doc; waits for every open doc's writes to reach the disk first. */
+	async unsent(): Promise<UnsentDoc[]> {
+		await this.#docs.flushAll();
+		return readUnsent(this.#db);
 	}
 
 	#connect(docName: string, doc: Y.Doc, persistence: DocPersistence): SyncedDoc {
