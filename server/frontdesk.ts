@@ -12,6 +12,7 @@ import { createMetrics, type Metrics } from './metrics.ts';
 import { demoSignIn, seedDemoClinic } from './seed/demoClinic.ts';
 import type { Store } from './store/index.ts';
 import { SyncServer } from './sync/index.ts';
+import { clinicNameMirror } from './clinic/clinicNameMirror.ts';
 import { SYNC_PATH_PREFIX } from '../src/lib/domain/syncProtocol.ts';
 import { errorMessage } from './errors.ts';
 
@@ -39,7 +40,8 @@ export async function createFrontdesk(config: Config): Promise<Frontdesk> {
 	const sessions = new Sessions(store, Date.now, config.sessionIdleMs);
 	const tickets = new SyncTickets(store);
 	const accounts = new Accounts(store, keyring);
-	const sync = new SyncServer({
+	const sync: SyncServer = new SyncServer({
+		hooks: [clinicNameMirror(store, () => sync, logger)],
 		store,
 		keyring,
 		sessions,

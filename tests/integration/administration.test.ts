@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
+import { changeClinicProfile, clinicProfile } from '../../src/lib/domain/clinicSettings.ts';
 import {
 	addAppointment,
 	cancelAppointment,
@@ -322,6 +323,26 @@ describe('ADMIN-CLI-1: the admin CLI and the app show the same clinic', () => {
 		const password = generated.json?.password as string;
 		expect(password.length).toBeGreaterThanOrEqual(16);
 		await login(server.url, person.email, password);
+	});
+
+	it('ADMIN-NAME-1 the clinic’s name: the app shows the one the CLI made, and a rename in Settings reaches the CLI', async () => {
+		const doc = new Y.Doc();
+		const provider = connectProvider(server.wsUrl, `${otherClinic}/directory`, {
+			cookie: outsiderCookie,
+			origin: server.url,
+			doc
+		});
+		await whenDoc(doc, (d) => clinicProfile(d).name === 'Other Klinik');
+		changeClinicProfile(doc, { name: 'Şifa Polikliniği' });
+		const renamed = async () => {
+			const clinics = (await admin(env, ['list-clinics'])).json as unknown as { id: string; name: string }[];
+			return clinics.find((c) => c.id === otherClinic)?.name;
+		};
+		// The row follows the commit; the CLI is another process, so ask until it shows (each run takes ~1 s).
+		let name = await renamed();
+		for (let i = 0; i < 5 && name !== 'Şifa Polikliniği'; i++) name = await renamed();
+		expect(name).toBe('Şifa Polikliniği');
+		provider.destroy();
 	});
 
 	it('refuses unknown clinics, users and commands with a clear message and a non-zero exit', async () => {
