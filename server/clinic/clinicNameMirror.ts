@@ -3,7 +3,6 @@ import type { Logger } from '../log.ts';
 import type { Store } from '../store/index.ts';
 import type { SyncHooks, SyncServer } from '../sync/index.ts';
 import { changeClinicProfile, clinicProfile } from '../../src/lib/domain/clinicSettings.ts';
-import { parseDocName } from '../../src/lib/domain/docName.ts';
 import type { TransactionOrigin } from '../../src/lib/domain/origin.ts';
 
 const ORIGIN = { source: 'job', name: 'clinic-name' } as const satisfies TransactionOrigin;
@@ -18,7 +17,6 @@ export function clinicNameMirror(
 	sync: () => Pick<SyncServer, 'read' | 'write'>,
 	logger: Logger
 ): SyncHooks {
-	const isDirectory = (docName: string) => parseDocName(docName)?.kind === 'directory';
 	const failed = (clinicId: string) => (error: unknown) =>
 		logger.error({ clinicId, err: errorMessage(error) }, 'keeping the clinic name in step failed');
 
@@ -38,15 +36,15 @@ export function clinicNameMirror(
 	}
 
 	return {
-		onLoaded({ docName, clinicId, doc }) {
+		onLoaded({ docName, clinicId, kind, doc }) {
 			// Not from inside the load: the write goes through the server's own handle once the doc is there.
-			if (isDirectory(docName) && clinicProfile(doc).name === '') {
+			if (kind === 'directory' && clinicProfile(doc).name === '') {
 				setImmediate(() => void nameFromRow(docName, clinicId).catch(failed(clinicId)));
 			}
 		},
-		onCommitted({ docName, clinicId, origin }) {
+		onCommitted({ docName, clinicId, kind, origin }) {
 			// Its own write names the clinic as the row already does: nothing to follow.
-			if (isDirectory(docName) && !(origin.source === 'job' && origin.name === ORIGIN.name))
+			if (kind === 'directory' && !(origin.source === 'job' && origin.name === ORIGIN.name))
 				void rowFromDoc(docName, clinicId).catch(failed(clinicId));
 		}
 	};

@@ -3,6 +3,7 @@ import * as Y from 'yjs';
 import type { SyncLimits } from '../config/index.ts';
 import type { Logger } from '../log.ts';
 import { CloseCode } from '../../src/lib/domain/syncProtocol.ts';
+import { parseDocName, type DocKind } from '../../src/lib/domain/docName.ts';
 import { isOrigin, STORE_ORIGIN, type TransactionOrigin } from '../../src/lib/domain/origin.ts';
 import { errorMessage } from '../errors.ts';
 import { WriteRefused, type SyncHooks } from './hooks.ts';
@@ -44,6 +45,7 @@ export interface RoomDeps {
  */
 export class Room implements CommitTarget {
 	readonly name: string;
+	readonly kind: DocKind;
 	readonly clinicId: string;
 	readonly awareness: awarenessProtocol.Awareness;
 	readonly connections = new Set<Connection>();
@@ -85,7 +87,11 @@ export class Room implements CommitTarget {
 	#closed = false;
 
 	private constructor(name: string, clinicId: string, deps: RoomDeps) {
+		const parsed = parseDocName(name);
+		if (!parsed) throw new Error(`not a valid doc name: ${name}`);
 		this.name = name;
+		// Parsed once: hooks on the hot path are told the kind instead of parsing the name per update.
+		this.kind = parsed.kind;
 		this.clinicId = clinicId;
 		this.#deps = deps;
 		this.awareness = new awarenessProtocol.Awareness(this.#doc);
@@ -106,7 +112,7 @@ export class Room implements CommitTarget {
 		if (updates > deps.compactAfterUpdates) await room.compact();
 		for (const hook of deps.hooks) {
 			try {
-				hook.onLoaded?.({ docName: name, clinicId, doc: room.doc });
+				hook.onLoaded?.({ docName: name, clinicId, kind: room.kind, doc: room.doc });
 			} catch (error) {
 				deps.logger.error({ doc: name, err: errorMessage(error) }, 'onLoaded hook failed');
 			}
@@ -285,7 +291,13 @@ export class Room implements CommitTarget {
 				this.#doc.transact((transaction) => {
 					this.#applyFrom(conn, update);
 					for (const hook of this.#deps.hooks) {
-						hook.checkWrite?.({ docName: this.name, clinicId: this.clinicId, transaction, identity: conn.identity });
+						hook.checkWrite?.({
+							docName: this.name,
+							clinicId: this.clinicId,
+							kind: this.kind,
+							transaction,
+							identity: conn.identity
+						});
 					}
 				}, conn.origin);
 			}
@@ -386,7 +398,13 @@ export class Room implements CommitTarget {
 		for (const e of entries) {
 			for (const hook of this.#deps.hooks) {
 				try {
-					hook.onCommitted?.({ docName: this.name, clinicId: this.clinicId, update: e.update, origin: e.origin });
+					hook.onCommitted?.({
+						docName: this.name,
+						clinicId: this.clinicId,
+						kind: this.kind,
+						update: e.update,
+						origin: e.origin
+					});
 				} catch (error) {
 					this.#deps.logger.error({ doc: this.name, err: errorMessage(error) }, 'onCommitted hook failed');
 				}

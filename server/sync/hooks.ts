@@ -1,4 +1,5 @@
 import type * as Y from 'yjs';
+import type { DocKind } from '../../src/lib/domain/docName.ts';
 import type { TransactionOrigin } from '../../src/lib/domain/origin.ts';
 import type { SideRow } from '../store/index.ts';
 import type { ConnectionIdentity } from './Connection.ts';
@@ -19,7 +20,7 @@ export interface CommittedUpdate {
  */
 export interface SyncHooks {
 	/** A doc was read from the store, before any socket or handle uses it. */
-	onLoaded?(loaded: { docName: string; clinicId: string; doc: Y.Doc }): void;
+	onLoaded?(loaded: { docName: string; clinicId: string; kind: DocKind; doc: Y.Doc }): void;
 	/**
 	 * Rows that belong to this update (a provider message id, an outbox claim, an audit row, a projection): stored
 	 * in the same transaction and savepoint as its record, so neither exists without the other. A throw, or a row
@@ -27,7 +28,7 @@ export interface SyncHooks {
 	 */
 	rowsFor?(update: CommittedUpdate): readonly SideRow[];
 	/** An update became durable; called in commit order, before it is relayed. */
-	onCommitted?(committed: CommittedUpdate): void;
+	onCommitted?(committed: CommittedUpdate & { kind: DocKind }): void;
 	/** May this socket write its doc? Asked once per socket, after the role's rule; false makes it read-only. */
 	mayWrite?(identity: ConnectionIdentity): boolean;
 	/**
@@ -35,7 +36,13 @@ export interface SyncHooks {
 	 * rules that depend on who writes what. Throwing a `WriteRefused` refuses the whole update: its sender is
 	 * closed with the reason and the doc is rebuilt from the store, as for an update that fails to apply.
 	 */
-	checkWrite?(write: { docName: string; clinicId: string; transaction: Y.Transaction; identity: ConnectionIdentity }): void;
+	checkWrite?(write: {
+		docName: string;
+		clinicId: string;
+		kind: DocKind;
+		transaction: Y.Transaction;
+		identity: ConnectionIdentity;
+	}): void;
 }
 
 /** A hook's refusal of a socket's update; its message is the close reason the device sees. */

@@ -1,4 +1,3 @@
-import { parseDocName } from '../../src/lib/domain/docName.ts';
 import { checkScheduleWrite, ScheduleRuleError } from '../../src/lib/domain/scheduleWriteRules.ts';
 import { WriteRefused, type SyncHooks } from './hooks.ts';
 
@@ -7,8 +6,8 @@ import { WriteRefused, type SyncHooks } from './hooks.ts';
  * deletes only what it booked, and nobody rewrites who booked an appointment.
  */
 export const scheduleRules: SyncHooks = {
-	checkWrite({ docName, transaction, identity }) {
-		if (parseDocName(docName)?.kind !== 'schedule') return;
+	checkWrite({ kind, transaction, identity }) {
+		if (kind !== 'schedule') return;
 		try {
 			checkScheduleWrite(transaction, { userId: identity.userId, role: identity.role });
 		} catch (error) {
