@@ -290,6 +290,19 @@ describe('ADMIN-DEVICES-1: devices are revoked by admins, by their owner, and by
 		expect((await call('auth.login', { email: person.email, password: person.password })).status).toBe(401);
 		await login(server.url, person.email, 'a brand new password');
 	});
+
+	it('guessing the current password is held back like guessing at the login', async () => {
+		const person = await createUser(env, clinic, 'reception');
+		const cookie = await login(server.url, person.email, person.password);
+		const codes: (string | undefined)[] = [];
+		for (let i = 0; i < 7; i++) {
+			codes.push(
+				(await call('account.changePassword', { current: `guess number ${i}`, next: 'a brand new password' }, cookie)).code
+			);
+		}
+		expect(codes.slice(0, 5)).toEqual(Array(5).fill('FORBIDDEN'));
+		expect(codes).toContain('TOO_MANY_REQUESTS');
+	});
 });
 
 describe('ADMIN-CLI-1: the admin CLI and the app show the same clinic', () => {
