@@ -36,13 +36,22 @@ class DeviceSignIn {
 				localStorage.removeItem(USER_KEY);
 			}
 		}
+		if (this.user) this.#openSync(this.user);
 	}
 
-	/** The signed-in device's synced docs (created on first use after sign-in). */
+	/** The signed-in device's synced docs. */
 	get sync(): ClinicSync {
 		if (!this.user) throw new Error('no user is signed in');
+		return this.#sync ?? this.#openSync(this.user);
+	}
+
+	/**
+	 * Opened at start and at sign-in, never first inside a component's render: Svelte does not track state read by
+	 * the reaction that created it, so a status created while rendering would never update there.
+	 */
+	#openSync(user: PublicUser): ClinicSync {
 		this.#db ??= new FrontdeskDatabase();
-		this.#sync ??= new ClinicSync(this.#db, this.user, () => void this.endedByServer());
+		this.#sync ??= new ClinicSync(this.#db, user, () => void this.endedByServer());
 		return this.#sync;
 	}
 
@@ -66,6 +75,7 @@ class DeviceSignIn {
 		this.endedElsewhere = false;
 		this.lostChanges = null;
 		this.user = user;
+		this.#openSync(user);
 	}
 
 	/** Asks the server whether the session still stands; ends it here if not. Offline, nothing changes. */

@@ -1,0 +1,188 @@
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { docNames } from '../../src/lib/domain/docName.ts';
+import { listAppointments } from '../../src/lib/domain/schedule.ts';
+import { launchChromium } from '../helpers/browser.ts';
+import { login as apiLogin, connectProvider, trpc, whenDoc, withTimeout } from '../helpers/client.ts';
+import { CuttableProxy } from '../helpers/proxy.ts';
+import { seedPractitioners } from '../helpers/seed.ts';
+import { createClinic, createUser, ServerProcess, testEnv, type TestUser } from '../helpers/server.ts';
+
+// A receptionist's tablet reaches the server through a proxy the test cuts (Chromium's offline switch leaves open
+// websockets open). What it books while cut off must never vanish without a word.
+let server: ServerProcess;
+let proxy: CuttableProxy;
+let browser: Browser;
+let user: TestUser;
+let clinic: string;
+let tablet: { context: BrowserContext; page: Page };
+
+const DAY_READY = '[data-testid="day-view"][data-ready="true"]';
+const appointment = (patient: string) => `[data-testid="appointment"]:has-text("${patient}")`;
+const statusIs = (status: string) => `[data-testid="sync-status"][data-status="${status}"]`;
+const pending = async (page: Page) => Number(await page.getAttribute('[data-testid="sync-status"]', 'data-pending'));
+const localDatabases = (page: Page) => page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name));
+
+async function signIn(page: Page): Promise<void> {
+	await page.goto(`${proxy.url}/login`);
+	await page.fill('input[name="email"]', user.email);
+	await page.fill('input[name="password"]', user.password);
+	await page.click('button[type="submit"]');
+	await page.waitForSelector(DAY_READY);
+	await page.waitForSelector(statusIs('online'));
+}
+
+/** Books on the day shown and returns the appointment's start (`YYYY-MM-DDTHH:mm`). */
+async function book(page: Page, patient: string, time: string): Promise<string> {
+	await page.click('[data-testid="new-appointment"]');
+	await page.fill('input[name="patientName"]', patient);
+	await page.fill('input[name="time"]', time);
+	await page.click('[data-testid="appointment-form"] button[type="submit"]');
+	const booked = await page.waitForSelector(appointment(patient));
+	return (await booked.getAttribute('data-start'))!;
+}
+
+async function goOffline(page: Page): Promise<void> {
+	await proxy.cut();
+	await page.waitForSelector(statusIs('offline'));
+}
+
+/** Resolves once the server holds an appointment for `patient` starting at `start`: read by a client of its own. */
+async function onServer(patient: string, start: string): Promise<void> {
+	const cookie = await apiLogin(server.url, user.email, user.password);
+	const provider = connectProvider(server.wsUrl, docNames.schedule(clinic, start.slice(0, 7)), { cookie, origin: server.url });
+	try {
+		await withTimeout(
+			whenDoc(provider.doc, (doc) => listAppointments(doc).some((a) => a.patientName === patient && a.start === start)),
+			15_000,
+			`${patient} at ${start} on the server`
+		);
+	} finally {
+		provider.destroy();
+	}
+}
+
+/** The unsent changes a dialog lists, as "action start text". */
+const listed = (page: Page, dialog: string) =>
+	page.$$eval(`${dialog} [data-testid="unsent-change"]`, (items) =>
+		items.map((li) => `${li.getAttribute('data-action')} ${li.getAttribute('data-start')} ${li.textContent?.trim()}`)
+	);
+
+beforeAll(async () => {
+	const env = testEnv();
+	clinic = await createClinic(env, 'Unsent Klinik');
+	user = await createUser(env, clinic, 'reception');
+	const admin = await createUser(env, clinic, 'admin');
+	server = await ServerProcess.start(env);
+	await seedPractitioners(server.wsUrl, server.url, await apiLogin(server.url, admin.email, admin.password), clinic, [
+		'Dr. Ayşe Yılmaz'
+	]);
+	proxy = await CuttableProxy.start(server.port);
+	browser = await launchChromium();
+	// A 10-inch tablet in landscape.
+	const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, hasTouch: true });
+	tablet = { context, page: await context.newPage() };
+	await signIn(tablet.page);
+});
+
+afterAll(async () => {
+	await browser?.close();
+	await proxy?.cut();
+	await server?.stop();
+});
+
+describe('never lose what is not yet sent', () => {
+	it('sign-out with an offline booking asks first, lists it, and Cancel keeps it until it reaches the server', async () => {
+		const { page } = tablet;
+		await goOffline(page);
+		expect(await page.textContent('[data-testid="sync-announcement"]')).toMatch(/Çevrimdışı/);
+		const start = await book(page, 'Zeynep Arslan', '10:00');
+		await page.waitForSelector('[data-testid="unsent-badge"]', { state: 'visible' });
+		expect(await pending(page)).toBeGreaterThanOrEqual(1);
+
+		await page.click('[data-testid="sign-out"]');
+		await page.waitForSelector('[data-testid="sign-out-dialog"][data-step="asking"]');
+		const lines = await listed(page, '[data-testid="sign-out-dialog"]');
+		expect(lines).toHaveLength(1);
+		expect(lines[0]).toContain(`added ${start} `);
+		expect(lines[0]).toContain('Zeynep Arslan');
+		expect(lines[0]).toContain('10:00');
+
+		await page.click('[data-testid="sign-out-cancel"]');
+		await page.waitForSelector('[data-testid="sign-out-dialog"]', { state: 'detached' });
+		expect(page.url()).toMatch(/\/schedule$/);
+		await page.waitForSelector(appointment('Zeynep Arslan'));
+		expect(await pending(page)).toBeGreaterThanOrEqual(1);
+		expect(await localDatabases(page)).toContain('frontdesk');
+
+		await proxy.connect();
+		await page.waitForSelector(`${statusIs('online')}[data-pending="0"]`, { timeout: 30_000 });
+		await page.waitForSelector('[data-testid="unsent-badge"]', { state: 'detached' });
+		expect(await page.textContent('[data-testid="sync-announcement"]')).toMatch(/Tüm değişiklikler gönderildi/);
+		await onServer('Zeynep Arslan', start);
+	});
+
+	it('"wait until sent" waits through the outage and signs out by itself once the booking arrived', async () => {
+		const { page } = tablet;
+		await goOffline(page);
+		const start = await book(page, 'Can Öztürk', '11:00');
+		await page.click('[data-testid="sign-out"]');
+		await page.click('[data-testid="sign-out-wait"]');
+		await page.waitForSelector('[data-testid="sign-out-dialog"][data-step="waiting"] [role="progressbar"]');
+		// Cut off, it keeps waiting: nothing is wiped.
+		expect(page.url()).toMatch(/\/schedule$/);
+		expect(await localDatabases(page)).toContain('frontdesk');
+
+		await proxy.connect();
+		await page.waitForURL(/\/login$/, { timeout: 30_000 });
+		await page.waitForFunction(async () => !(await indexedDB.databases()).some((d) => d.name === 'frontdesk'));
+		await onServer('Can Öztürk', start);
+	});
+
+	it('a device whose session is revoked elsewhere shows the unsent booking by name and time, and wipes on acknowledgement', async () => {
+		const { page } = tablet;
+		await signIn(page);
+		await goOffline(page);
+		const start = await book(page, 'Selin Aydın', '14:30');
+
+		// From another device of the same person: every other session of hers is revoked.
+		const cookie = await apiLogin(server.url, user.email, user.password);
+		const sessions = (await trpc(server.url, 'auth.sessions', undefined, { cookie, method: 'GET' })).body.result!.data as {
+			id: string;
+			current: boolean;
+		}[];
+		for (const s of sessions.filter((s) => !s.current)) {
+			expect((await trpc(server.url, 'auth.revoke', { id: s.id }, { cookie })).status).toBe(200);
+		}
+
+		await proxy.connect();
+		await page.waitForSelector('[data-testid="session-ended-dialog"]', { timeout: 30_000 });
+		const lines = await listed(page, '[data-testid="session-ended-dialog"]');
+		expect(lines).toHaveLength(1);
+		expect(lines[0]).toContain(`added ${start} `);
+		expect(lines[0]).toContain('Selin Aydın');
+		expect(lines[0]).toContain('14:30');
+		expect(await page.getAttribute('[data-testid="session-ended-dialog"] [data-testid="unsent-count"]', 'data-count')).toBe('1');
+		// Not wiped before the person has seen it.
+		expect(await localDatabases(page)).toContain('frontdesk');
+
+		await page.click('[data-testid="session-ended-acknowledge"]');
+		await page.waitForURL(/\/login$/);
+		await page.waitForSelector('[role="alert"]');
+		await page.waitForFunction(async () => !(await indexedDB.databases()).some((d) => d.name === 'frontdesk'));
+		expect(await page.evaluate(() => localStorage.getItem('frontdesk.user'))).toBeNull();
+	});
+
+	it('after a reload on Inbox or Patients while online, the status says online, never offline', async () => {
+		const { page } = tablet;
+		await signIn(page);
+		await page.setViewportSize({ width: 800, height: 1280 }); // the tablet turned to portrait
+		for (const path of ['/inbox', '/patients']) {
+			await page.goto(`${proxy.url}${path}`);
+			await page.reload();
+			await page.waitForSelector('[data-testid="sync-status"]');
+			expect(await page.getAttribute('[data-testid="sync-status"]', 'data-status')).not.toBe('offline');
+			await page.waitForSelector(statusIs('online'));
+		}
+	});
+});
