@@ -154,4 +154,28 @@ describe('ADMIN-INVITE, ADMIN-DEVICES: staff administration from the app', () =>
 		await adminTablet.page.goto(`${server.url}/reports`);
 		await adminTablet.page.waitForSelector('[data-testid="staff-figures"][data-state="ready"]');
 	});
+
+	it('she changes her password at the desk: the current one is required, and her other devices are signed out', async () => {
+		const page = herDesk.page;
+		await page.goto(`${server.url}/settings`);
+		const form = '[data-testid="change-password"]';
+		await page.waitForSelector(form);
+		const next = 'quiet meadow river 7';
+		await page.fill(`${form} input[name="current"]`, 'not my password at all');
+		await page.fill(`${form} input[name="next"]`, next);
+		await page.fill(`${form} input[name="repeat"]`, next);
+		await page.click(`${form} button[type="submit"]`);
+		await page.waitForSelector(`${form} [role="alert"]`);
+
+		// Signed in again on the tablet: that device ends when the password changes; the desk stays.
+		await signIn(herTablet.page, RECEPTIONIST.email, RECEPTIONIST.password);
+		await herTablet.page.waitForSelector(ONLINE);
+		await page.fill(`${form} input[name="current"]`, RECEPTIONIST.password);
+		await page.click(`${form} button[type="submit"]`);
+		await page.waitForSelector('[data-testid="password-changed"]');
+		await herTablet.page.waitForURL(/\/login$/, { timeout: 5000 });
+		await page.waitForFunction(() => document.querySelectorAll('[data-testid="session"]').length === 1);
+		expect(await page.getAttribute('[data-testid="session"]', 'data-current')).toBe('true');
+		await signIn(herTablet.page, RECEPTIONIST.email, next);
+	});
 });
