@@ -1,19 +1,12 @@
 import { hash, verify } from '@node-rs/argon2';
-import { z } from 'zod';
+
+export { MIN_PASSWORD_LENGTH, newPassword } from '../../src/lib/domain/passwords.ts';
 
 // Algorithm.Argon2id: the package exports it as an ambient const enum, which isolated modules cannot read.
 const ARGON2ID = 2;
 
 /** argon2id with OWASP's minimum parameters (19 MiB, 2 passes). */
 const OPTIONS = { algorithm: ARGON2ID, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
-
-export const MIN_PASSWORD_LENGTH = 10;
-
-/** A password someone chooses: long enough to resist guessing, short enough to hash cheaply. */
-export const newPassword = z
-	.string()
-	.min(MIN_PASSWORD_LENGTH, `password must be at least ${MIN_PASSWORD_LENGTH} characters`)
-	.max(1024);
 
 export function hashPassword(password: string): Promise<string> {
 	return hash(password, OPTIONS);

@@ -159,6 +159,8 @@ describe('DEVICE-SYNC-4, DEVICE-SESSION-2, DEVICE-STORE-2: two devices on one ap
 			if (!button) break;
 			const count = (await a.page.$$('[data-testid="session"]')).length;
 			await button.click();
+			// Signing a device out asks first.
+			await a.page.click('[data-testid="confirm"]');
 			await a.page.waitForFunction((n) => document.querySelectorAll('[data-testid="session"]').length < n, count);
 		}
 		await b.page.waitForURL(/\/login$/, { timeout: 3000 });

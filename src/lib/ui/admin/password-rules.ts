@@ -1,11 +1,11 @@
 import { z } from 'zod';
+import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '$lib/domain/passwords.ts';
 import type { MessageKey } from '$lib/i18n/i18n.svelte.ts';
 
-/** The server's `MIN_PASSWORD_LENGTH` (server/auth/passwords.ts): said here first so a short one is named at once. */
-export const MIN_PASSWORD_LENGTH = 10;
+export { MIN_PASSWORD_LENGTH };
 
 const newPassword = z
-	.object({ password: z.string().min(MIN_PASSWORD_LENGTH).max(1024), repeat: z.string() })
+	.object({ password: z.string().min(MIN_PASSWORD_LENGTH).max(MAX_PASSWORD_LENGTH), repeat: z.string() })
 	.refine((p) => p.password === p.repeat, { path: ['repeat'] });
 
 /** What is wrong with a chosen password and its repetition, or null when it may be sent. */
