@@ -1,9 +1,10 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type * as Y from 'yjs';
 import { docNames } from '../../src/lib/domain/docName.ts';
 import { listAppointments } from '../../src/lib/domain/schedule.ts';
 import { launchChromium } from '../helpers/browser.ts';
-import { login as apiLogin, connectProvider, trpc, whenDoc, withTimeout } from '../helpers/client.ts';
+import { login as apiLogin, connectProvider, trpc, whenDoc, whenSynced, withTimeout } from '../helpers/client.ts';
 import { CuttableProxy } from '../helpers/proxy.ts';
 import { seedPractitioners } from '../helpers/seed.ts';
 import { createClinic, createUser, ServerProcess, testEnv, type TestUser } from '../helpers/server.ts';
@@ -47,15 +48,17 @@ async function goOffline(page: Page): Promise<void> {
 	await page.waitForSelector(statusIs('offline'));
 }
 
-/** Resolves once the server holds an appointment for `patient` starting at `start`: read by a client of its own. */
-async function onServer(patient: string, start: string): Promise<void> {
+/** Resolves once the server's month of `start` shows `patient` there (or, with `gone`, no longer shows them). */
+async function onServer(patient: string, start: string, gone = false): Promise<void> {
 	const cookie = await apiLogin(server.url, user.email, user.password);
 	const provider = connectProvider(server.wsUrl, docNames.schedule(clinic, start.slice(0, 7)), { cookie, origin: server.url });
+	const booked = (doc: Y.Doc) => listAppointments(doc).some((a) => a.patientName === patient && a.start === start);
 	try {
+		await withTimeout(whenSynced(provider), 15_000, 'the server’s month');
 		await withTimeout(
-			whenDoc(provider.doc, (doc) => listAppointments(doc).some((a) => a.patientName === patient && a.start === start)),
+			whenDoc(provider.doc, (doc) => booked(doc) !== gone),
 			15_000,
-			`${patient} at ${start} on the server`
+			`${patient} at ${start} ${gone ? 'gone from' : 'on'} the server`
 		);
 	} finally {
 		provider.destroy();
@@ -120,6 +123,25 @@ describe('never lose what is not yet sent', () => {
 		await page.waitForSelector('[data-testid="unsent-badge"]', { state: 'detached' });
 		expect(await page.textContent('[data-testid="sync-announcement"]')).toMatch(/Tüm değişiklikler gönderildi/);
 		await onServer('Zeynep Arslan', start);
+	});
+
+	it('an appointment deleted offline is listed as deleted, and counted unsent until the server has the deletion', async () => {
+		const { page } = tablet;
+		const start = (await page.getAttribute(appointment('Zeynep Arslan'), 'data-start'))!;
+		await goOffline(page);
+		await page.click(appointment('Zeynep Arslan'));
+		await page.click('[data-testid="appointment-form"] [data-testid="delete-appointment"]');
+		await page.click('[data-testid="confirm"]');
+		await page.waitForSelector(appointment('Zeynep Arslan'), { state: 'detached' });
+
+		await page.click('[data-testid="sign-out"]');
+		await page.waitForSelector('[data-testid="sign-out-dialog"][data-step="asking"]');
+		expect((await listed(page, '[data-testid="sign-out-dialog"]')).map((line) => line.split(' ')[0])).toEqual(['deleted']);
+		await page.click('[data-testid="sign-out-cancel"]');
+
+		await proxy.connect();
+		await page.waitForSelector(`${statusIs('online')}[data-pending="0"]`, { timeout: 30_000 });
+		await onServer('Zeynep Arslan', start, true);
 	});
 
 	it('"wait until sent" waits through the outage and signs out by itself once the booking arrived', async () => {

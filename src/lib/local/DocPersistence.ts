@@ -1,6 +1,7 @@
 import * as Y from 'yjs';
 import { STORE_ORIGIN } from '$lib/domain/origin.ts';
-import type { FrontdeskDatabase } from './db.ts';
+import type { FrontdeskDatabase, PendingChange } from './db.ts';
+import { deletedRanges, ServerDeletions, type DeleteSetLike } from './serverDeletions.ts';
 
 /** Stored rows of a doc after which they are merged into one. */
 const COMPACT_AFTER = 100;
@@ -18,7 +19,10 @@ export class DocPersistence {
 	readonly #db: FrontdeskDatabase;
 	readonly #doc: Y.Doc;
 	#queue: Uint8Array[] = [];
-	#pending: { client: number; clock: number; update: Uint8Array }[] = [];
+	#pending: Omit<PendingChange, 'id' | 'docName'>[] = [];
+	/** What the server is known to hold, from every message it sent while this doc was open. */
+	readonly #serverState = new Map<number, number>();
+	readonly #serverDeletions = new ServerDeletions();
 	#flushing: Promise<void> | null = null;
 	#rows = 0;
 	#destroyed = false;
@@ -39,11 +43,13 @@ export class DocPersistence {
 		if (this.#rows > COMPACT_AFTER) await this.#compact();
 	}
 
-	readonly #onUpdate = (update: Uint8Array, origin: unknown) => {
+	readonly #onUpdate = (update: Uint8Array, origin: unknown, _doc: Y.Doc, transaction: Y.Transaction) => {
 		if (origin === STORE_ORIGIN || this.#destroyed) return;
 		if (isLocalOrigin(origin)) {
 			const client = this.#doc.clientID;
-			this.#pending.push({ client, clock: Y.getState(this.#doc.store, client), update });
+			const clock = Y.getState(this.#doc.store, client);
+			const deletesOnly = (transaction.beforeState.get(client) ?? 0) === clock;
+			this.#pending.push({ client, clock, update, ...(deletesOnly ? { deletes: deletedRanges(transaction.deleteSet) } : {}) });
 		}
 		this.#enqueue(update);
 	};
@@ -99,14 +105,25 @@ export class DocPersistence {
 		this.#rows = 1;
 	}
 
-	/** The server's state vector reached these clocks: the changes it covers are confirmed. */
+	/**
+	 * The server holds these clocks (its state vector, or the extent of an update it relayed): the changes they cover
+	 * are confirmed. What it said before counts too, so a message without structs (the answer to a query) confirms
+	 * an edit that only deleted once its deletions are known to be on the server (`noteServerDeletions`).
+	 */
 	async confirm(serverStateVector: Map<number, number>): Promise<void> {
+		for (const [client, clock] of serverStateVector)
+			if (clock > (this.#serverState.get(client) ?? 0)) this.#serverState.set(client, clock);
 		await this.flushed();
 		await this.#db.pendingChanges
 			.where('docName')
 			.equals(this.docName)
-			.filter((p) => (serverStateVector.get(p.client) ?? 0) >= p.clock)
+			.filter((p) => (this.#serverState.get(p.client) ?? 0) >= p.clock && (!p.deletes || this.#serverDeletions.covers(p.deletes)))
 			.delete();
+	}
+
+	/** A delete set the server sent: what it holds as deleted. Call it before `confirm` for the same message. */
+	noteServerDeletions(ds: DeleteSetLike): void {
+		this.#serverDeletions.add(ds);
 	}
 
 	destroy(): void {

@@ -1,4 +1,5 @@
 import Dexie, { type Table } from 'dexie';
+import type { DeletedRange } from './serverDeletions.ts';
 
 /** One stored Yjs update of a synced doc. Compaction replaces a doc's rows by one merged update. */
 export interface StoredUpdate {
@@ -21,6 +22,11 @@ export interface PendingChange {
 	 * no new schema version; rows written before it existed have none and are only counted.
 	 */
 	update?: Uint8Array;
+	/**
+	 * For an edit that only deleted (its clock did not move, so a state vector cannot confirm it): what it deleted,
+	 * confirmed once a delete set from the server covers it.
+	 */
+	deletes?: DeletedRange[];
 }
 
 export const DATABASE_NAME = 'frontdesk';

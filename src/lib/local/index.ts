@@ -3,3 +3,4 @@ export { DocPersistence, isLocalOrigin } from './DocPersistence.ts';
 export { DocHandles, KEEP_RECENT_DOCS, type DocHandle, type DocAttachment } from './DocHandles.ts';
 export { describeUnsent, type UnsentDoc, type UnsentAppointment, type UnsentAction } from './describeUnsent.ts';
 export { readUnsent, unsentCount } from './readUnsent.ts';
+export { ServerDeletions, deletedRanges, type DeletedRange, type DeleteSetLike } from './serverDeletions.ts';

@@ -1,8 +1,10 @@
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import { WebsocketProvider } from 'y-websocket';
+import * as syncProtocol from 'y-protocols/sync';
 import * as Y from 'yjs';
 import { AUTH_CLOSE_CODES, CloseCode, DEVICE_MAX_MESSAGE_BYTES, MessageType, SyncStep } from '$lib/domain/syncProtocol.ts';
+import type { DeleteSetLike } from '$lib/local/serverDeletions.ts';
 import { splitUpdate } from './splitUpdate.ts';
 
 export type ConnectionState = 'connecting' | 'syncing' | 'synced' | 'offline' | 'signed-out';
@@ -20,6 +22,8 @@ export interface DocConnectionOptions {
 	onState: (state: ConnectionState) => void;
 	/** Every state vector the server sends: what it has durably stored. */
 	onServerStateVector: (stateVector: Map<number, number>) => void;
+	/** Every delete set the server sends (before the state vector of the same message): deletions it has stored. */
+	onServerDeletions?: (ds: DeleteSetLike) => void;
 	/**
 	 * The user's role may only read this doc: nothing is sent (local edits stay on the device, unconfirmed). The
 	 * server refusing a write (4405) turns it on as well.
@@ -30,6 +34,11 @@ export interface DocConnectionOptions {
 }
 
 const MAX_BACKOFF_MS = 10_000;
+/**
+ * Deletions carry no clock, so only a delete set from the server confirms them: the device asks for one (a step 1,
+ * answered once everything before it is stored) after sending deletions, at most this often (the server bounds queries).
+ */
+const ASK_INTERVAL_MS = 2_000;
 
 /**
  * One doc's socket: the stock y-websocket provider, with reconnecting taken over so that an auth refusal stops it
@@ -46,6 +55,8 @@ export class DocConnection {
 	#stopped = false;
 	#started = false;
 	#readOnly: boolean;
+	#askTimer: ReturnType<typeof setTimeout> | null = null;
+	#lastAsked = 0;
 
 	constructor(docName: string, doc: Y.Doc, opts: DocConnectionOptions) {
 		this.#opts = opts;
@@ -110,6 +121,7 @@ export class DocConnection {
 	destroy(): void {
 		this.#stopped = true;
 		this.#clearTimer();
+		if (this.#askTimer) clearTimeout(this.#askTimer);
 		this.provider.destroy();
 	}
 
@@ -185,6 +197,10 @@ export class DocConnection {
 			const step = decoding.readVarUint(peek);
 			const payload = decoding.readVarUint8Array(peek);
 			if (step !== SyncStep.step1) {
+				if (this.#opts.onServerDeletions) {
+					const { ds } = Y.decodeUpdate(payload);
+					if (ds.clients.size > 0) this.#opts.onServerDeletions(ds);
+				}
 				this.#opts.onServerStateVector(Y.parseUpdateMeta(payload).to);
 				return original(encoder, decoder, provider, fromServer, messageType);
 			}
@@ -193,7 +209,10 @@ export class DocConnection {
 			// Consumed here; the provider sends nothing for an empty encoder.
 			decoding.readVarUint(decoder);
 			decoding.readVarUint8Array(decoder);
-			if (!this.#readOnly) this.#send(Y.encodeStateAsUpdate(provider.doc, payload), SyncStep.step2);
+			if (this.#readOnly) return;
+			this.#send(Y.encodeStateAsUpdate(provider.doc, payload), SyncStep.step2);
+			// Deletions made offline went out just now: ask for the delete set that confirms them.
+			this.#askForDeletions();
 		};
 	}
 
@@ -205,8 +224,26 @@ export class DocConnection {
 		provider._updateHandler = (update: Uint8Array, origin: unknown) => {
 			if (origin === provider || this.#readOnly) return;
 			for (const piece of splitUpdate(update, DEVICE_MAX_MESSAGE_BYTES)) stock(piece, origin);
+			// An edit that only deleted moves no clock: no state vector will ever confirm it.
+			if (Y.parseUpdateMeta(update).to.size === 0) this.#askForDeletions();
 		};
 		provider.doc.on('update', provider._updateHandler);
+	}
+
+	/** Sends a step 1 soon, at most once per `ASK_INTERVAL_MS`; the server's step 2 answer holds its whole delete set. */
+	#askForDeletions(): void {
+		if (!this.#opts.onServerDeletions || this.#askTimer) return;
+		const wait = Math.max(0, this.#lastAsked + ASK_INTERVAL_MS - Date.now());
+		this.#askTimer = setTimeout(() => {
+			this.#askTimer = null;
+			const ws = this.provider.ws;
+			if (this.#stopped || !ws || ws.readyState !== ws.OPEN) return;
+			this.#lastAsked = Date.now();
+			const encoder = encoding.createEncoder();
+			encoding.writeVarUint(encoder, MessageType.sync);
+			syncProtocol.writeSyncStep1(encoder, this.provider.doc);
+			ws.send(encoding.toUint8Array(encoder));
+		}, wait);
 	}
 
 	#send(update: Uint8Array, step: number): void {

@@ -110,6 +110,7 @@ export class ClinicSync {
 				if (state === 'signed-out') this.#onSignedOut();
 			},
 			onServerStateVector: (stateVector) => void persistence.confirm(stateVector),
+			onServerDeletions: (ds) => persistence.noteServerDeletions(ds),
 			readOnly: !mayWriteDoc(this.#role, parsed.kind)
 		});
 		if (!this.browserOnline) connection.pause();
