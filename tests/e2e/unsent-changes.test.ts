@@ -102,6 +102,11 @@ describe('never lose what is not yet sent', () => {
 		const start = await book(page, 'Zeynep Arslan', '10:00');
 		await page.waitForSelector('[data-testid="unsent-badge"]', { state: 'visible' });
 		expect(await pending(page)).toBeGreaterThanOrEqual(1);
+		// A tablet shows no tooltip: tapping the badge lists what is waiting.
+		await page.tap('[data-testid="unsent-badge"]');
+		await page.waitForSelector('[data-testid="pending-changes-dialog"] [data-testid="unsent-change"]:has-text("Zeynep Arslan")');
+		await page.keyboard.press('Escape');
+		await page.waitForSelector('[data-testid="pending-changes-dialog"]', { state: 'detached' });
 
 		await page.click('[data-testid="sign-out"]');
 		await page.waitForSelector('[data-testid="sign-out-dialog"][data-step="asking"]');
