@@ -69,8 +69,12 @@ class DeviceSignIn {
 		}
 	}
 
-	/** Takes on a user the server has just signed in by its cookie (e.g. after accepting an invitation). */
+	/**
+	 * Takes on a user the server has just signed in by its cookie (e.g. after accepting an invitation). Another user
+	 * still signed in here must sign out first: their docs are open under their role.
+	 */
 	adopt(user: PublicUser): void {
+		if (this.user && this.user.id !== user.id) throw new Error('another user is signed in on this device');
 		localStorage.setItem(USER_KEY, JSON.stringify(user));
 		this.endedElsewhere = false;
 		this.lostChanges = null;
