@@ -24,6 +24,8 @@ async function signIn(page: Page, baseUrl: string): Promise<void> {
 	await page.fill('input[name="password"]', user.password);
 	await page.click('button[type="submit"]');
 	await page.waitForSelector(DAY_READY);
+	// The offline tests reload without a network: the service worker must be in charge first.
+	await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
 }
 
 async function book(page: Page, patient: string, time: string): Promise<void> {
