@@ -118,9 +118,7 @@ describe('SYNC-STORE-6: side rows share their update’s transaction', () => {
 		const duplicate: SyncHooks = {
 			// A writer row the store's rules refuse (an unknown source), as it would a duplicate message id.
 			rowsFor: ({ docName }) =>
-				docName === 'good/contacts'
-					? [{ kind: 'writer', source: 'bogus' as 'job', userId: null, sessionId: null }]
-					: []
+				docName === 'good/contacts' ? [{ kind: 'writer', source: 'bogus' as 'job', userId: null, sessionId: null }] : []
 		};
 		const throwing: SyncHooks = {
 			rowsFor: ({ docName }) => {
