@@ -23,7 +23,7 @@ export interface DeviceInfo {
 	userAgent: string | null;
 }
 
-type SessionEvents = { ended: [sessionId: string] };
+type SessionEvents = { ended: [sessionId: string]; changed: [sessionId: string] };
 
 /**
  * Sessions in Lucia's design: a random token in the cookie, its SHA-256 in the database, a 30-day sliding expiry,
@@ -98,6 +98,14 @@ export class Sessions {
 		const ended = await this.#store.sessions.deleteForUser(userId, keep);
 		for (const id of ended) this.events.emit('ended', id);
 		return ended.length;
+	}
+
+	/**
+	 * The user's role changed: every socket of their sessions reconnects, so its access is decided again under the
+	 * new role (a demoted admin's open directory socket must not stay writable).
+	 */
+	async accessChanged(userId: string): Promise<void> {
+		for (const s of await this.#store.sessions.listForUser(userId)) this.events.emit('changed', s.id);
 	}
 
 	/** Removes sessions past their expiry or idle for too long (the periodic sweep). */

@@ -160,6 +160,7 @@ export class StaffAdmin {
 			practitionerId: role === 'practitioner' ? c.practitionerId : null
 		};
 		await this.#change(user, change);
+		if (role !== user.role) await this.#sessions.accessChanged(user.id);
 		return this.#memberOf(admin, user.id);
 	}
 

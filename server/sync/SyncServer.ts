@@ -96,6 +96,7 @@ export class SyncServer {
 			}
 		};
 		opts.sessions.events.on('ended', (sessionId) => this.#endSession(sessionId));
+		opts.sessions.events.on('changed', (sessionId) => this.#reauthorize(sessionId));
 		this.#recheck = setInterval(() => void this.#recheckSessions(), opts.sessionRecheckMs);
 		this.#recheck.unref();
 		this.#heartbeat = setInterval(() => this.#pingAll(), opts.limits.pingIntervalMs);
@@ -274,6 +275,13 @@ export class SyncServer {
 		if (room.connections.size > 0 || room.busy || this.#rooms.get(docName) !== pending) return;
 		this.#rooms.delete(docName);
 		room.close();
+	}
+
+	/** The session's user now has other rights: its sockets reconnect and are authorized again. */
+	#reauthorize(sessionId: string): void {
+		const conns = this.#bySession.get(sessionId);
+		if (!conns) return;
+		for (const conn of [...conns]) conn.close(CloseCode.resync, 'access changed');
 	}
 
 	#endSession(sessionId: string): void {

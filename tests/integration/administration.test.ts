@@ -8,7 +8,7 @@ import {
 	listAppointments,
 	scheduleDoc
 } from '../../src/lib/domain/schedule.ts';
-import { closedEvent, connectProvider, login, trpc, whenDoc, whenSynced } from '../helpers/client.ts';
+import { closedEvent, connectProvider, login, trpc, whenDoc, whenSynced, withTimeout } from '../helpers/client.ts';
 import { admin, createClinic, createUser, ServerProcess, testEnv, type ServerEnv, type TestUser } from '../helpers/server.ts';
 
 /**
@@ -221,6 +221,25 @@ describe('ADMIN-LAST-1: a clinic always keeps at least one active admin', () => 
 		expect((await member(second.id)).role).toBe('practitioner');
 		expect((await call('staff.update', { userId: second.id, role: 'admin' }, adminCookie)).status).toBe(200);
 		expect((await call('staff.deactivate', { userId: second.id }, adminCookie)).status).toBe(200);
+	});
+});
+
+describe('ADMIN-ROLE-2: a role change applies to open sockets at once', () => {
+	it('a demoted admin’s open directory socket reconnects, and then may only read', async () => {
+		const person = await createUser(env, clinic, 'admin');
+		const cookie = await login(server.url, person.email, person.password);
+		const provider = connectProvider(server.wsUrl, `${clinic}/directory`, { cookie, origin: server.url });
+		await whenSynced(provider);
+		const reconnect = closedEvent(provider);
+		expect((await call('staff.update', { userId: person.id, role: 'reception' }, adminCookie)).status).toBe(200);
+		expect((await withTimeout(reconnect, 5000, 'closed on role change')).code).toBe(4409);
+		// The stock client stops on an application close code; the device's connection reconnects, as here.
+		provider.connect();
+		await withTimeout(whenSynced(provider), 5000, 'synced again');
+		const refused = closedEvent(provider);
+		provider.doc.getMap('clinic').set('name', 'Hijacked');
+		expect((await withTimeout(refused, 5000, 'write refused')).code).toBe(4405);
+		provider.destroy();
 	});
 });
 
