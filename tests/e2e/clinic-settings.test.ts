@@ -223,4 +223,20 @@ describe('clinic settings by an admin, and the role rules of the appointment boo
 		await desk.page.waitForSelector('[data-testid="admins-only"]');
 		expect(await desk.page.$('[data-testid="clinic-settings"]')).toBeNull();
 	});
+
+	it('the clinic’s default language speaks on devices where nobody chose one, and not where someone did', async () => {
+		await desk.page.goto(`${server.url}/schedule`);
+		await desk.page.waitForSelector(DAY_READY);
+		// The second tablet's person chooses Turkish for themselves.
+		await secondTablet.page.evaluate(() => localStorage.setItem('frontdesk.locale', 'tr'));
+		await tablet.page.goto(`${server.url}/settings/clinic`);
+		await tablet.page.waitForSelector('[data-testid="clinic-settings"][data-ready="true"]');
+		await tablet.page.selectOption('[data-testid="clinic-profile"] select[name="language"]', 'en');
+		await tablet.page.click('[data-testid="clinic-profile"] button[type="submit"]');
+		await desk.page.waitForFunction(() => document.documentElement.lang === 'en');
+		expect(await desk.page.textContent('nav[aria-label] a[href="/schedule"]')).toContain('Schedule');
+		await secondTablet.page.reload();
+		await secondTablet.page.waitForSelector(DAY_READY);
+		expect(await secondTablet.page.textContent('nav[aria-label] a[href="/schedule"]')).toContain('Randevular');
+	});
 });

@@ -24,14 +24,28 @@ const STORAGE_KEY = 'frontdesk.locale';
 class I18n {
 	locale = $state<Locale>('tr');
 
+	/** The person chose a language on this device: the clinic's default no longer applies. */
+	#chosen = false;
+
 	constructor() {
 		const saved = typeof localStorage === 'undefined' ? null : localStorage.getItem(STORAGE_KEY);
-		if (saved === 'tr' || saved === 'en') this.locale = saved;
+		if (saved === 'tr' || saved === 'en') {
+			this.locale = saved;
+			this.#chosen = true;
+		}
 	}
 
 	set(locale: Locale): void {
+		this.#chosen = true;
 		this.locale = locale;
 		localStorage.setItem(STORAGE_KEY, locale);
+		document.documentElement.lang = locale;
+	}
+
+	/** The clinic's default language (clinic settings), used until someone chooses one on this device. */
+	useClinicDefault(locale: Locale): void {
+		if (this.#chosen || this.locale === locale) return;
+		this.locale = locale;
 		document.documentElement.lang = locale;
 	}
 

@@ -1,9 +1,13 @@
+import { getLocalTimeZone, today as todayIn } from '@internationalized/date';
+
 /** Calendar days as `YYYY-MM-DD` strings, the way the schedule addresses them. */
 
-/** Today in the device's time zone, `YYYY-MM-DD`. */
-export function today(): string {
-	const now = new Date();
-	return `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, '0')}-${String(now.getDate()).padStart(2, '0')}`;
+/**
+ * Today in the clinic's time zone (a tablet set to another zone still opens the clinic's day), `YYYY-MM-DD`;
+ * in the device's until the clinic's is known.
+ */
+export function today(timeZone: string = getLocalTimeZone()): string {
+	return todayIn(timeZone).toString();
 }
 
 export function shiftDay(day: string, days: number): string {

@@ -1,6 +1,6 @@
 import { docNames } from '$lib/domain/docName.ts';
 import type { WeeklyHours } from '$lib/domain/businessHours.ts';
-import { listClosedDays, type ClosedDay } from '$lib/domain/clinicSettings.ts';
+import { clinicProfile, listClosedDays, type ClosedDay } from '$lib/domain/clinicSettings.ts';
 import { addPractitioner, listPractitioners, practitionerHours, type Practitioner } from '$lib/domain/directory.ts';
 import type { ClinicSync, DocHandle } from '$lib/sync/clinic-sync.svelte.ts';
 
@@ -15,6 +15,8 @@ export class PractitionerList {
 	/** Each practitioner's working week (their own hours where set, the clinic's otherwise), by id. */
 	hours = $state<Record<string, WeeklyHours>>({});
 	closedDays = $state<ClosedDay[]>([]);
+	/** The clinic's time zone (IANA), by which "today" is the clinic's today. */
+	timeZone = $state<string | null>(null);
 	/** True once the directory holds what the device stored. */
 	loaded = $state(false);
 	readonly #directory: DocHandle;
@@ -52,5 +54,6 @@ export class PractitionerList {
 		this.all = listPractitioners(doc);
 		this.hours = Object.fromEntries(this.all.map((p) => [p.id, practitionerHours(doc, p.id).effective]));
 		this.closedDays = listClosedDays(doc);
+		this.timeZone = clinicProfile(doc).timeZone;
 	};
 }

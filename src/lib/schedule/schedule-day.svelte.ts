@@ -54,12 +54,26 @@ export class ScheduleDay {
 	readonly #clinicId: string;
 	#month: { handle: DocHandle; schedule: ScheduleDoc } | null = null;
 	#generation = 0;
+	#destroyed = false;
 
-	constructor(sync: ClinicSync, clinicId: string, day = today()) {
+	constructor(sync: ClinicSync, clinicId: string, day?: string) {
 		this.#sync = sync;
 		this.#clinicId = clinicId;
 		this.#practitioners = new PractitionerList(sync, clinicId);
-		this.show(day);
+		this.show(day ?? today());
+		// Opened on "today": once the directory says the clinic's time zone, that is the day to open on.
+		if (day === undefined) {
+			void this.#practitioners.whenLoaded.then(() => {
+				const clinicToday = this.today();
+				// Unless the screen is gone or someone already moved to another day.
+				if (!this.#destroyed && this.day !== clinicToday && this.day === today()) this.show(clinicToday);
+			});
+		}
+	}
+
+	/** Today in the clinic's time zone. */
+	today(): string {
+		return today(this.#practitioners.timeZone ?? undefined);
 	}
 
 	get month(): string {
@@ -106,6 +120,7 @@ export class ScheduleDay {
 	}
 
 	destroy(): void {
+		this.#destroyed = true;
 		this.#generation++;
 		this.#leaveMonth();
 		this.#practitioners.destroy();
