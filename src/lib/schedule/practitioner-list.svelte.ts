@@ -2,7 +2,9 @@ import { docNames } from '$lib/domain/docName.ts';
 import type { WeeklyHours } from '$lib/domain/businessHours.ts';
 import { clinicProfile, listClosedDays, type ClosedDay } from '$lib/domain/clinicSettings.ts';
 import { addPractitioner, listPractitioners, practitionerHours, type Practitioner } from '$lib/domain/directory.ts';
+import type * as Y from 'yjs';
 import type { ClinicSync, DocHandle } from '$lib/sync/clinic-sync.svelte.ts';
+import { watchDoc } from '$lib/sync/watchDoc.ts';
 
 /**
  * The clinic's practitioners (directory doc) with their working hours, and the clinic's closed days, kept current as edits arrive from this device, IndexedDB or other
@@ -23,13 +25,9 @@ export class PractitionerList {
 	#destroyed = false;
 
 	constructor(sync: ClinicSync, clinicId: string) {
-		this.#directory = sync.acquire(docNames.directory(clinicId));
-		this.#directory.doc.on('update', this.#read);
-		this.#read();
+		this.#directory = watchDoc(sync, docNames.directory(clinicId), this.#read);
 		void this.#directory.loaded.then(() => {
-			if (this.#destroyed) return;
-			this.#read();
-			this.loaded = true;
+			if (!this.#destroyed) this.loaded = true;
 		});
 	}
 
@@ -45,12 +43,10 @@ export class PractitionerList {
 	destroy(): void {
 		if (this.#destroyed) return;
 		this.#destroyed = true;
-		this.#directory.doc.off('update', this.#read);
 		this.#directory.release();
 	}
 
-	readonly #read = () => {
-		const doc = this.#directory.doc;
+	readonly #read = (doc: Y.Doc) => {
 		this.all = listPractitioners(doc);
 		this.hours = Object.fromEntries(this.all.map((p) => [p.id, practitionerHours(doc, p.id).effective]));
 		this.closedDays = listClosedDays(doc);

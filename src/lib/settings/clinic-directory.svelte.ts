@@ -6,6 +6,7 @@ import { listPractitioners, practitionerHours, type Practitioner, type Practitio
 import { listRooms, type Room } from '$lib/domain/rooms.ts';
 import { listServices, type Service } from '$lib/domain/services.ts';
 import type { ClinicSync, DocHandle } from '$lib/sync/clinic-sync.svelte.ts';
+import { watchDoc } from '$lib/sync/watchDoc.ts';
 import { problemOf, type Problem } from './problems.ts';
 
 /**
@@ -29,13 +30,9 @@ export class ClinicDirectory {
 	#destroyed = false;
 
 	constructor(sync: ClinicSync, clinicId: string) {
-		this.#directory = sync.acquire(docNames.directory(clinicId));
-		this.#directory.doc.on('update', this.#read);
-		this.#read();
+		this.#directory = watchDoc(sync, docNames.directory(clinicId), this.#read);
 		void this.#directory.loaded.then(() => {
-			if (this.#destroyed) return;
-			this.#read();
-			this.loaded = true;
+			if (!this.#destroyed) this.loaded = true;
 		});
 	}
 
@@ -54,12 +51,10 @@ export class ClinicDirectory {
 	destroy(): void {
 		if (this.#destroyed) return;
 		this.#destroyed = true;
-		this.#directory.doc.off('update', this.#read);
 		this.#directory.release();
 	}
 
-	readonly #read = () => {
-		const doc = this.#directory.doc;
+	readonly #read = (doc: Y.Doc) => {
 		this.profile = clinicProfile(doc);
 		this.hours = businessHours(doc);
 		this.closedDays = listClosedDays(doc);

@@ -5,5 +5,5 @@ export interface ConfirmRequest {
 	/** The confirm button's label: the action itself ("Sign out device"), never a bare "OK". */
 	confirm: string;
 	/** Runs on confirm; a message returned is shown in the dialog, which stays open. */
-	run: () => Promise<string | null>;
+	run: () => string | null | Promise<string | null>;
 }
