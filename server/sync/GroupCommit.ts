@@ -10,6 +10,11 @@ export interface PendingUpdate<R> {
 	update: Uint8Array;
 	/** Who wrote it: kept with the update up to the commit hooks. */
 	origin: TransactionOrigin;
+	/**
+	 * The other writers whose updates were applied in the same transaction (a room applies one turn's updates of
+	 * several sockets as one when no write rule needs them apart): their bytes are in `update` too.
+	 */
+	coWriters?: readonly TransactionOrigin[];
 }
 
 /** What a commit stored for one doc: its updates since the last commit, merged into one record. */
@@ -157,10 +162,14 @@ export class GroupCommit<R extends CommitTarget> {
 
 	async #prepare(room: R, entries: PendingUpdate<R>[], merged: Uint8Array): Promise<DocAppend> {
 		const seal = await this.#log.updateSealer(room.clinicId, room.name);
-		const rowsOf = ({ update, origin }: PendingUpdate<R>) =>
-			this.#hooks.flatMap((hook) => hook.rowsFor?.({ docName: room.name, clinicId: room.clinicId, update, origin }) ?? []);
+		const rowsOf = ({ update, origin, coWriters }: PendingUpdate<R>) =>
+			[origin, ...(coWriters ?? [])].flatMap((writer) =>
+				this.#hooks.flatMap(
+					(hook) => hook.rowsFor?.({ docName: room.name, clinicId: room.clinicId, update, origin: writer }) ?? []
+				)
+			);
 		let rows: SideRow[];
-		if (entries.length === 1) {
+		if (entries.length === 1 && !entries[0].coWriters) {
 			// The common case: one update from one writer.
 			rows = rowsOf(entries[0]);
 		} else {

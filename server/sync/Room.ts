@@ -55,7 +55,7 @@ export class Room implements CommitTarget {
 	/** The first doc, which the awareness is bound to (for its client id only); destroyed with the room. */
 	readonly #firstDoc = this.#doc;
 	/** While socket updates are applied, the doc's output waits here: a failed batch is dropped, not stored. */
-	#stash: { update: Uint8Array; origin: TransactionOrigin }[] | null = null;
+	#stash: { update: Uint8Array; origin: TransactionOrigin; coWriters?: readonly TransactionOrigin[] }[] | null = null;
 	/** Server-side handles holding the doc open (it does not unload while held). */
 	#holders = 0;
 	/**
@@ -257,9 +257,10 @@ export class Room implements CommitTarget {
 	}
 
 	/**
-	 * Applies the updates received since the last commit; GroupCommit calls it right before committing. Each
-	 * socket's update is applied on its own, inside one transaction (one stored and relayed update): what depends
-	 * on changes the socket has not sent is taken out and held for it. An update that throws may have been
+	 * Applies the updates received since the last commit; GroupCommit calls it right before committing. Where a
+	 * write rule applies to the doc's kind, each socket's update is applied in its own transaction and checked as
+	 * its writer's; elsewhere the turn's updates are one transaction (one stored and relayed update, every socket
+	 * named as a writer). What depends on changes a socket has not sent is taken out and held for it. An update that throws may have been
 	 * integrated in part, so then nothing of the batch is kept: its sender is closed, the doc is read back from the
 	 * store, and the other updates of the batch are applied again.
 	 */
@@ -281,25 +282,46 @@ export class Room implements CommitTarget {
 		}
 
 		const heldBefore = new Map(work.map(({ conn }) => [conn, conn.held]));
+		const ruled = this.#deps.hooks.filter((h) => h.checkWrite && (!h.writeRuleKinds || h.writeRuleKinds.includes(this.kind)));
 		let current: Connection | null = null;
 		this.#stash = [];
 		try {
-			// One transaction per socket: each stored update says who wrote it.
-			for (const { conn, update } of work) {
-				if (conn.isClosed) continue;
-				current = conn;
-				this.#doc.transact((transaction) => {
-					this.#applyFrom(conn, update);
-					for (const hook of this.#deps.hooks) {
-						hook.checkWrite?.({
-							docName: this.name,
-							clinicId: this.clinicId,
-							kind: this.kind,
-							transaction,
-							identity: conn.identity
-						});
-					}
-				}, conn.origin);
+			if (ruled.length === 0) {
+				// No rule needs each socket's changes apart: one transaction (one update, nothing to merge) for the
+				// turn, and every socket in it is named as a writer of the stored record (SYNC-STORE-6).
+				const writers = work.filter(({ conn }) => !conn.isClosed).map(({ conn }) => conn);
+				if (writers.length > 0) {
+					this.#doc.transact(() => {
+						for (const { conn, update } of work) {
+							if (conn.isClosed) continue;
+							current = conn;
+							this.#applyFrom(conn, update);
+						}
+					}, writers[0].origin);
+				}
+				const coWriters = distinctOrigins(
+					writers.slice(1).map((c) => c.origin),
+					writers[0]?.origin
+				);
+				if (coWriters.length > 0) for (const entry of this.#stash) entry.coWriters = coWriters;
+			} else {
+				// One transaction per socket: each update is checked against the rules as its writer's.
+				for (const { conn, update } of work) {
+					if (conn.isClosed) continue;
+					current = conn;
+					this.#doc.transact((transaction) => {
+						this.#applyFrom(conn, update);
+						for (const hook of ruled) {
+							hook.checkWrite?.({
+								docName: this.name,
+								clinicId: this.clinicId,
+								kind: this.kind,
+								transaction,
+								identity: conn.identity
+							});
+						}
+					}, conn.origin);
+				}
 			}
 		} catch (error) {
 			this.#stash = null;
@@ -318,7 +340,7 @@ export class Room implements CommitTarget {
 		}
 		const output = this.#stash;
 		this.#stash = null;
-		for (const { update, origin } of output) this.#enqueue(update, origin);
+		for (const { update, origin, coWriters } of output) this.#enqueue(update, origin, coWriters);
 	}
 
 	/** Applies one socket's update (after what it held) and takes out what still depends on changes not sent. */
@@ -380,10 +402,10 @@ export class Room implements CommitTarget {
 		else this.#enqueue(update, named);
 	};
 
-	#enqueue(update: Uint8Array, origin: TransactionOrigin): void {
+	#enqueue(update: Uint8Array, origin: TransactionOrigin, coWriters?: readonly TransactionOrigin[]): void {
 		this.#pending++;
 		this.#enqueued++;
-		this.#deps.commit.enqueue({ room: this, update, origin });
+		this.#deps.commit.enqueue(coWriters ? { room: this, update, origin, coWriters } : { room: this, update, origin });
 	}
 
 	committed(entries: PendingUpdate<this>[], record: StoredRecord): void {
@@ -403,7 +425,8 @@ export class Room implements CommitTarget {
 						clinicId: this.clinicId,
 						kind: this.kind,
 						update: e.update,
-						origin: e.origin
+						origin: e.origin,
+						...(e.coWriters ? { coWriters: e.coWriters } : {})
 					});
 				} catch (error) {
 					this.#deps.logger.error({ doc: this.name, err: errorMessage(error) }, 'onCommitted hook failed');
@@ -502,3 +525,17 @@ export class Room implements CommitTarget {
 const SOURCES: ReadonlySet<string> = new Set(['store', 'connection', 'channel', 'google', 'job']);
 const isTransactionOrigin = (origin: unknown): origin is TransactionOrigin =>
 	typeof origin === 'object' && origin !== null && SOURCES.has((origin as { source?: unknown }).source as string);
+
+/** Each writer once (a user's several sockets of one session are one writer), without `first`. */
+function distinctOrigins(origins: readonly TransactionOrigin[], first: TransactionOrigin | undefined): TransactionOrigin[] {
+	const seen = new Set(first ? [JSON.stringify(first)] : []);
+	const out: TransactionOrigin[] = [];
+	for (const origin of origins) {
+		const key = JSON.stringify(origin);
+		if (!seen.has(key)) {
+			seen.add(key);
+			out.push(origin);
+		}
+	}
+	return out;
+}

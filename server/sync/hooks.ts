@@ -27,8 +27,11 @@ export interface SyncHooks {
 	 * the store refuses (e.g. a duplicate message id), fails that doc's commit: its update is not stored either.
 	 */
 	rowsFor?(update: CommittedUpdate): readonly SideRow[];
-	/** An update became durable; called in commit order, before it is relayed. */
-	onCommitted?(committed: CommittedUpdate & { kind: DocKind }): void;
+	/**
+	 * An update became durable; called in commit order, before it is relayed. `origin` is its (first) writer;
+	 * `coWriters` the other sockets whose updates were applied in the same transaction, when there were any.
+	 */
+	onCommitted?(committed: CommittedUpdate & { kind: DocKind; coWriters?: readonly TransactionOrigin[] }): void;
 	/** May this socket write its doc? Asked once per socket, after the role's rule; false makes it read-only. */
 	mayWrite?(identity: ConnectionIdentity): boolean;
 	/**
@@ -36,6 +39,11 @@ export interface SyncHooks {
 	 * rules that depend on who writes what. Throwing a `WriteRefused` refuses the whole update: its sender is
 	 * closed with the reason and the doc is rebuilt from the store, as for an update that fails to apply.
 	 */
+	/**
+	 * The doc kinds `checkWrite` looks at (absent: every kind). Only those kinds pay for a transaction per socket;
+	 * the others' updates of one turn are applied together, as one transaction.
+	 */
+	writeRuleKinds?: readonly DocKind[];
 	checkWrite?(write: {
 		docName: string;
 		clinicId: string;

@@ -6,6 +6,7 @@ import { WriteRefused, type SyncHooks } from './hooks.ts';
  * deletes only what it booked, and nobody rewrites who booked an appointment.
  */
 export const scheduleRules: SyncHooks = {
+	writeRuleKinds: ['schedule'],
 	checkWrite({ kind, transaction, identity }) {
 		if (kind !== 'schedule') return;
 		try {

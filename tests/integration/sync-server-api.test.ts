@@ -22,6 +22,8 @@ interface Running {
 	userId: string;
 	sessionId: string;
 	cookie: string;
+	/** A second session of the same user: another device, another writer. */
+	second: { sessionId: string; cookie: string };
 	wsUrl: string;
 	origin: string;
 	close(): Promise<void>;
@@ -46,6 +48,7 @@ async function start(hooks: SyncHooks[] = []): Promise<Running> {
 	});
 	const sessions = new Sessions(store);
 	const { token, session } = await sessions.create(user.id, { ip: null, userAgent: null });
+	const other = await sessions.create(user.id, { ip: null, userAgent: null });
 	const sync = new SyncServer({
 		store,
 		keyring,
@@ -70,6 +73,7 @@ async function start(hooks: SyncHooks[] = []): Promise<Running> {
 		userId: user.id,
 		sessionId: session.id,
 		cookie: `fd_session=${token}`,
+		second: { sessionId: other.session.id, cookie: `fd_session=${other.token}` },
 		wsUrl: `ws://127.0.0.1:${port}`,
 		origin: `http://127.0.0.1:${port}`,
 		async close() {
@@ -251,5 +255,41 @@ describe('SYNC-STORE-6: every stored update names its writer, in the same transa
 			])
 		);
 		device.destroy();
+	});
+
+	it('two devices whose updates are applied as one transaction are both named on the one record', async () => {
+		const batches: { coWriters: readonly TransactionOrigin[] }[] = [];
+		const r = await start([{ onCommitted: ({ coWriters }) => void (coWriters && batches.push({ coWriters })) }]);
+		const name = `${r.clinic}/thread/together`;
+		const a = await RawPeer.open(r.wsUrl, name, r.cookie, r.origin);
+		const b = await RawPeer.open(r.wsUrl, name, r.second.cookie, r.origin);
+		const docA = new Y.Doc();
+		const docB = new Y.Doc();
+		// Sent in the same tick, the two updates usually share a turn of the server; try until they do.
+		for (let i = 0; i < 50 && batches.length === 0; i++) {
+			const before = (await r.store.docs.load(name)).length;
+			const updates: Uint8Array[] = [];
+			docA.once('update', (u: Uint8Array) => updates.push(u));
+			docA.getMap('m').set(`a${i}`, i);
+			docB.once('update', (u: Uint8Array) => updates.push(u));
+			docB.getMap('m').set(`b${i}`, i);
+			a.sendUpdate(updates[0]);
+			b.sendUpdate(updates[1]);
+			await withTimeout(
+				(async () => {
+					while ((await r.store.docs.load(name)).length === before) await new Promise((res) => setImmediate(res));
+				})(),
+				5000,
+				'stored'
+			);
+		}
+		expect(batches.length).toBeGreaterThan(0);
+		const writers = await r.store.docs.writers(name);
+		const perRecord = new Map<number, number>();
+		for (const w of writers) perRecord.set(w.seq, (perRecord.get(w.seq) ?? 0) + 1);
+		expect([...perRecord.values()]).toContain(2);
+		expect(new Set(writers.map((w) => w.sessionId))).toEqual(new Set([r.sessionId, r.second.sessionId]));
+		a.close();
+		b.close();
 	});
 });
