@@ -39,6 +39,8 @@ export interface ThreadSummary {
 	missedCall: boolean;
 	/** Staff with an @mention in this thread they have not seen. */
 	mentioned: string[];
+	/** When the away message went out in this conversation (once until the thread is closed). */
+	awaySentAt: string | null;
 	mergedInto?: string;
 }
 
@@ -99,13 +101,20 @@ const storedSummary = z.object({
 	inboundCount: z.number().int().min(0).catch(0),
 	snoozedUntil: isoTime.nullable().catch(null),
 	missedCall: z.boolean().catch(false),
+	awaySentAt: isoTime.nullable().catch(null),
 	mergedInto: docId.optional().catch(undefined)
 });
 
 function readFrom(id: string, entry: unknown): ThreadSummary | null {
 	if (!(entry instanceof Y.Map) || !docId.safeParse(id).success) return null;
 	const fields = Object.fromEntries([...entry.entries()].filter(([, v]) => !(v instanceof Y.AbstractType)));
-	const parsed = storedSummary.safeParse({ assigneeId: null, lastInboundAt: null, snoozedUntil: null, ...fields });
+	const parsed = storedSummary.safeParse({
+		assigneeId: null,
+		lastInboundAt: null,
+		snoozedUntil: null,
+		awaySentAt: null,
+		...fields
+	});
 	if (!parsed.success) return null;
 	const tags = entry.get(TAGS);
 	const readBy = entry.get(READ_BY);
@@ -231,7 +240,14 @@ export function setThreadStatus(doc: Y.Doc, id: string, status: ThreadStatus): v
 	doc.transact(() => {
 		entry.set('status', parsed);
 		if (parsed !== 'pending' && entry.get('snoozedUntil') !== null) entry.set('snoozedUntil', null);
+		// A closed conversation is over: the next one may get the away message again.
+		if (parsed === 'closed' && entry.get('awaySentAt') != null) entry.set('awaySentAt', null);
 	});
+}
+
+/** The away message went out for this conversation. */
+export function markAwaySent(doc: Y.Doc, id: string, at: string): void {
+	entryOf(doc, id).set('awaySentAt', isoTime.parse(at));
 }
 
 export function assignThread(doc: Y.Doc, id: string, userId: string | null): void {
