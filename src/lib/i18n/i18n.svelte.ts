@@ -5,6 +5,7 @@ import enDevice from './messages/en.device.json';
 import enInbox from './messages/en.inbox.json';
 import enThread from './messages/en.thread.json';
 import enChannels from './messages/en.channels.json';
+import enAutomation from './messages/en.automation.json';
 import trCore from './messages/tr.json';
 import trAdmin from './messages/tr.admin.json';
 import trClinic from './messages/tr.clinic.json';
@@ -12,13 +13,14 @@ import trDevice from './messages/tr.device.json';
 import trInbox from './messages/tr.inbox.json';
 import trThread from './messages/tr.thread.json';
 import trChannels from './messages/tr.channels.json';
+import trAutomation from './messages/tr.automation.json';
 
 // One file per area of the app (core, staff administration, clinic settings, the device's sync and sign-out,
-// the inbox's list, a thread, the channels' settings),
+// the inbox's list, a thread, the channels' settings, the inbox's automation),
 // so each area's texts change without touching the others'. English defines the keys; Turkish has the same ones
 // (tests/unit/i18n-catalogs.test.ts).
-const en = { ...enCore, ...enAdmin, ...enClinic, ...enDevice, ...enInbox, ...enThread, ...enChannels };
-const tr = { ...trCore, ...trAdmin, ...trClinic, ...trDevice, ...trInbox, ...trThread, ...trChannels };
+const en = { ...enCore, ...enAdmin, ...enClinic, ...enDevice, ...enInbox, ...enThread, ...enChannels, ...enAutomation };
+const tr = { ...trCore, ...trAdmin, ...trClinic, ...trDevice, ...trInbox, ...trThread, ...trChannels, ...trAutomation };
 
 export type MessageKey = keyof typeof en;
 export const LOCALES = ['tr', 'en'] as const;
