@@ -88,3 +88,20 @@ describe('directory doc operations', () => {
 		expect(() => addPractitioner(doc, { name: '' })).toThrow();
 	});
 });
+
+describe('an appointment ends on the day it starts', () => {
+	it('23:30 + 120 minutes is refused on booking and on change, and nothing is written', async () => {
+		const { addAppointment, changeAppointment, listAppointments, scheduleDoc, ENDS_AFTER_MIDNIGHT } =
+			await import('../../src/lib/domain/schedule.ts');
+		const Y = await import('yjs');
+		const doc = new Y.Doc();
+		const schedule = scheduleDoc('c1/schedule/2026-11', doc);
+		const input = { practitionerId: 'p1', start: '2026-11-26T23:30', durationMinutes: 120, patientName: 'Late' };
+		expect(() => addAppointment(schedule, input)).toThrow(ENDS_AFTER_MIDNIGHT);
+		expect(listAppointments(doc)).toEqual([]);
+		const ok = addAppointment(schedule, { ...input, durationMinutes: 30 });
+		expect(() => changeAppointment(schedule, ok.id, { durationMinutes: 45 })).toThrow(ENDS_AFTER_MIDNIGHT);
+		expect(listAppointments(doc)[0].durationMinutes).toBe(30);
+		expect(changeAppointment(schedule, ok.id, { start: '2026-11-26T22:00', durationMinutes: 120 }).durationMinutes).toBe(120);
+	});
+});

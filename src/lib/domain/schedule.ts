@@ -113,12 +113,20 @@ function add(doc: Y.Doc, month: string, input: AppointmentInput): Appointment {
 	const a: Appointment = { id: newId(), ...parsed };
 	if (a.createdBy === undefined) delete a.createdBy;
 	if (monthOf(a.start) !== month) throw new ScheduleError(`the appointment starts outside ${month}`);
+	assertSameDay(a);
 	doc.transact(() => {
 		const map = new Y.Map<unknown>();
 		for (const [k, v] of Object.entries(a)) if (k !== 'id') map.set(k, v);
 		appointments(doc).set(a.id, map);
 	});
 	return a;
+}
+
+export const ENDS_AFTER_MIDNIGHT = 'the appointment would end after midnight';
+
+/** An appointment ends on the day it starts: 23:30 + 120 minutes is not a booking the day can show. */
+function assertSameDay(a: Pick<Appointment, 'start' | 'durationMinutes'>): void {
+	if (minuteOfDay(a.start) + a.durationMinutes > 24 * 60) throw new ScheduleError(ENDS_AFTER_MIDNIGHT);
 }
 
 /** Changes some fields (a move is a change of start or practitioner); the start stays in the doc's month. */
@@ -136,6 +144,7 @@ function applyChange(doc: Y.Doc, month: string, id: string, input: AppointmentCh
 	const fields = Object.fromEntries(Object.entries(parsed).filter(([, v]) => v !== undefined));
 	const changed = readAppointment(id, map, fields);
 	if (!changed) throw new ScheduleError('the appointment holds invalid values');
+	if (parsed.start !== undefined || parsed.durationMinutes !== undefined) assertSameDay(changed);
 	doc.transact(() => {
 		for (const [k, v] of Object.entries(fields)) if (map.get(k) !== v) map.set(k, v);
 	});

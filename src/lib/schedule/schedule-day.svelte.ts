@@ -97,6 +97,11 @@ export class ScheduleDay {
 		this.#readAppointments();
 	}
 
+	/** The appointment with this id wherever it is in the open month (another device may have moved its day). */
+	find(id: string): Appointment | null {
+		return this.#month ? (listAppointments(this.#month.schedule).find((a) => a.id === id) ?? null) : null;
+	}
+
 	add(input: AppointmentInput): Appointment {
 		return addAppointment(this.#schedule(), input);
 	}

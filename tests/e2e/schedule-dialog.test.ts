@@ -1,0 +1,143 @@
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../helpers/browser.ts';
+import { login as apiLogin } from '../helpers/client.ts';
+import { CuttableProxy } from '../helpers/proxy.ts';
+import { seedPractitioners } from '../helpers/seed.ts';
+import { createClinic, createUser, ServerProcess, testEnv, type TestUser } from '../helpers/server.ts';
+
+// The appointment dialog never writes back what the person did not change, and shows live what another device
+// did to the open appointment (issue #11: "an edit from another device is lost"). Device B goes through a proxy
+// the test can cut.
+let server: ServerProcess;
+let proxy: CuttableProxy;
+let browser: Browser;
+let user: TestUser;
+let a: { context: BrowserContext; page: Page };
+let b: { context: BrowserContext; page: Page };
+
+const DAY_READY = '[data-testid="day-view"][data-ready="true"]';
+const FORM = '[data-testid="appointment-form"]';
+const appointment = (patient: string) => `[data-testid="appointment"]:has-text("${patient}")`;
+
+async function signIn(page: Page, baseUrl: string): Promise<void> {
+	await page.goto(`${baseUrl}/login`);
+	await page.fill('input[name="email"]', user.email);
+	await page.fill('input[name="password"]', user.password);
+	await page.click('button[type="submit"]');
+	await page.waitForSelector(DAY_READY);
+	await page.waitForSelector('[data-testid="sync-status"][data-status="online"]');
+}
+
+async function book(page: Page, patient: string, time: string, minutes = 30): Promise<void> {
+	await page.click('[data-testid="new-appointment"]');
+	await page.fill('input[name="patientName"]', patient);
+	await page.fill('input[name="time"]', time);
+	await page.fill('input[name="durationMinutes"]', String(minutes));
+	await page.click(`${FORM} button[type="submit"]`);
+}
+
+async function edit(page: Page, patient: string, fields: Record<string, string>): Promise<void> {
+	await page.click(appointment(patient));
+	for (const [name, value] of Object.entries(fields)) await page.fill(`${FORM} [name="${name}"]`, value);
+	await page.click(`${FORM} button[type="submit"]`);
+	await page.waitForSelector(FORM, { state: 'detached' });
+}
+
+beforeAll(async () => {
+	const env = testEnv();
+	const clinic = await createClinic(env, 'Dialog Klinik');
+	user = await createUser(env, clinic, 'reception');
+	const admin = await createUser(env, clinic, 'admin');
+	server = await ServerProcess.start(env);
+	const adminCookie = await apiLogin(server.url, admin.email, admin.password);
+	await seedPractitioners(server.wsUrl, server.url, adminCookie, clinic, ['Dr. Ayşe Yılmaz']);
+	proxy = await CuttableProxy.start(server.port);
+	browser = await launchChromium();
+	for (const [key, url] of [
+		['a', server.url],
+		['b', proxy.url]
+	] as const) {
+		const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+		const device = { context, page: await context.newPage() };
+		await signIn(device.page, url);
+		if (key === 'a') a = device;
+		else b = device;
+	}
+});
+
+afterAll(async () => {
+	await browser?.close();
+	await proxy?.cut();
+	await server?.stop();
+});
+
+describe('the appointment dialog keeps everyone’s edits', () => {
+	it('A renames while B, who opened the dialog before, changes only the time: both edits survive', async () => {
+		await book(a.page, 'Deniz Kara', '10:00');
+		await b.page.waitForSelector(appointment('Deniz Kara'));
+		await b.page.click(appointment('Deniz Kara'));
+		// B's network goes before A's rename reaches it.
+		await proxy.cut();
+		await b.context.setOffline(true);
+		await b.page.waitForSelector('[data-testid="sync-status"][data-status="offline"]');
+		await edit(a.page, 'Deniz Kara', { patientName: 'Deniz Karaca' });
+		await b.page.fill(`${FORM} [name="time"]`, '11:30');
+		await b.page.click(`${FORM} button[type="submit"]`);
+		await b.page.waitForSelector(FORM, { state: 'detached' });
+
+		await proxy.connect();
+		await b.context.setOffline(false);
+		for (const page of [a.page, b.page]) {
+			await page.waitForSelector('[data-testid="appointment"][data-start$="T11:30"]:has-text("Deniz Karaca")');
+		}
+	});
+
+	it('an open dialog shows at once that the appointment changed, and then that it was deleted', async () => {
+		await b.page.waitForSelector('[data-testid="sync-status"][data-status="online"][data-pending="0"]');
+		await b.page.click(appointment('Deniz Karaca'));
+		await b.page.fill(`${FORM} [name="note"]`, 'Prefers mornings');
+		await edit(a.page, 'Deniz Karaca', { durationMinutes: '45' });
+		await b.page.waitForSelector('[data-testid="changed-elsewhere"][data-kind="changed"]');
+		// The field B did not touch shows A's value; B's own note stays as typed.
+		expect(await b.page.inputValue(`${FORM} [name="durationMinutes"]`)).toBe('45');
+		expect(await b.page.inputValue(`${FORM} [name="note"]`)).toBe('Prefers mornings');
+
+		await a.page.click(appointment('Deniz Karaca'));
+		await a.page.click(`${FORM} [data-testid="delete-appointment"]`);
+		await a.page.click('[data-testid="confirm"]');
+		await b.page.waitForSelector('[data-testid="changed-elsewhere"][data-kind="deleted"]');
+		expect(await b.page.isDisabled(`${FORM} button[type="submit"]`)).toBe(true);
+		await b.page.keyboard.press('Escape');
+	});
+
+	it('23:30 for 120 minutes is refused with a reason, and nothing is booked', async () => {
+		await book(a.page, 'Gece Hastası', '23:30', 120);
+		await a.page.waitForSelector(`${FORM} [role="alert"]`);
+		expect(await a.page.textContent(`${FORM} [role="alert"]`)).toMatch(/gece yarısından sonra|after midnight/);
+		await a.page.keyboard.press('Escape');
+		expect(await a.page.$(appointment('Gece Hastası'))).toBeNull();
+	});
+
+	it('the dialog says which day it books, and moves an appointment to another day', async () => {
+		await book(a.page, 'Umut Şahin', '09:00');
+		await a.page.waitForSelector(appointment('Umut Şahin'));
+		const day = await a.page.getAttribute('[data-testid="day-view"]', 'data-day');
+		await a.page.click(appointment('Umut Şahin'));
+		expect(await a.page.inputValue(`${FORM} [name="day"]`)).toBe(day);
+		// The next day of the same month (the test runs on any day: pick one that stays in the month).
+		const d = new Date(`${day}T12:00:00Z`);
+		const other = new Date(d);
+		other.setUTCDate(d.getUTCDate() + (d.getUTCDate() < 28 ? 1 : -1));
+		const target = other.toISOString().slice(0, 10);
+		await a.page.fill(`${FORM} [name="day"]`, target);
+		await a.page.click(`${FORM} button[type="submit"]`);
+		await a.page.waitForSelector(appointment('Umut Şahin'), { state: 'detached' });
+		await a.page.click(
+			d.getUTCDate() < 28
+				? '[aria-label="Sonraki gün"], [aria-label="Next day"]'
+				: '[aria-label="Önceki gün"], [aria-label="Previous day"]'
+		);
+		await a.page.waitForSelector(`[data-testid="appointment"][data-start="${target}T09:00"]:has-text("Umut Şahin")`);
+	});
+});
