@@ -1,4 +1,5 @@
 import Dexie, { type Table } from 'dexie';
+import { PATIENT_TABLES } from './patientTables.ts';
 import type { DeletedRange } from './serverDeletions.ts';
 
 /** One stored Yjs update of a synced doc. Compaction replaces a doc's rows by one merged update. */
@@ -45,6 +46,11 @@ export class FrontdeskDatabase extends Dexie {
 		this.version(1).stores({
 			docUpdates: '++id, docName',
 			pendingChanges: '++id, docName'
+		});
+		// Version 2: the query tables, each area's defined beside its indexer (the inbox's here, the patients' in
+		// patientTables.ts). Rebuilt from the docs, so an upgrade needs no data migration.
+		this.version(2).stores({
+			...PATIENT_TABLES
 		});
 	}
 }
