@@ -4,6 +4,7 @@ import type { SyncLimits } from '../config/index.ts';
 import type { Logger } from '../log.ts';
 import { CloseCode } from '../../src/lib/domain/syncProtocol.ts';
 import { parseDocName, type DocKind } from '../../src/lib/domain/docName.ts';
+import { kindSpec } from '../../src/lib/domain/kinds.ts';
 import { isOrigin, STORE_ORIGIN, type TransactionOrigin } from '../../src/lib/domain/origin.ts';
 import { errorMessage } from '../errors.ts';
 import { WriteRefused, type SyncHooks } from './hooks.ts';
@@ -51,9 +52,9 @@ export class Room implements CommitTarget {
 	readonly connections = new Set<Connection>();
 	readonly #deps: RoomDeps;
 	/** The doc in memory; replaced by a copy read back from the store when a bad update may have touched it. */
-	#doc = new Y.Doc({ gc: true });
+	#doc: Y.Doc;
 	/** The first doc, which the awareness is bound to (for its client id only); destroyed with the room. */
-	readonly #firstDoc = this.#doc;
+	readonly #firstDoc: Y.Doc;
 	/** While socket updates are applied, the doc's output waits here: a failed batch is dropped, not stored. */
 	#stash: { update: Uint8Array; origin: TransactionOrigin; coWriters?: readonly TransactionOrigin[] }[] | null = null;
 	/** Server-side handles holding the doc open (it does not unload while held). */
@@ -94,6 +95,8 @@ export class Room implements CommitTarget {
 		this.kind = parsed.kind;
 		this.clinicId = clinicId;
 		this.#deps = deps;
+		this.#doc = this.#newDoc();
+		this.#firstDoc = this.#doc;
 		this.awareness = new awarenessProtocol.Awareness(this.#doc);
 		// The server is a peer without a presence of its own.
 		this.awareness.setLocalState(null);
@@ -377,7 +380,7 @@ export class Room implements CommitTarget {
 			const { state, lastSeq } = await this.#deps.log.load(this.clinicId, this.name);
 			if (this.#closed) return;
 			this.#storedSeq = lastSeq;
-			const doc = new Y.Doc({ gc: true });
+			const doc = this.#newDoc();
 			if (state) Y.applyUpdate(doc, state, STORE_ORIGIN);
 			this.#doc.off('update', this.#onDocUpdate);
 			if (this.#doc !== this.#firstDoc) this.#doc.destroy();
@@ -392,6 +395,11 @@ export class Room implements CommitTarget {
 		this.#recovering = false;
 		this.#runAfterCommit();
 		if (this.#incoming.length > 0 || [...this.connections].some((c) => c.held)) this.#deps.commit.markDirty(this);
+	}
+
+	/** Kinds whose earlier versions are viewed (notes) keep what was deleted, which their snapshots show. */
+	#newDoc(): Y.Doc {
+		return new Y.Doc({ gc: !kindSpec(this.kind).keepHistory });
 	}
 
 	readonly #onDocUpdate = (update: Uint8Array, origin: unknown) => {

@@ -16,8 +16,18 @@ const base = { practitionerId: 'p1', durationMinutes: 30, patientName: 'Deniz Ko
 
 describe('the registry of doc kinds', () => {
 	it('names every kind of the architecture once, each with its keep-policy and schema version', () => {
-		expect(DOC_KINDS).toEqual(['directory', 'contacts', 'inbox', 'thread', 'schedule', 'note']);
-		expect(DOC_KINDS.map((k) => KINDS[k].keep)).toEqual(['signed-in', 'signed-in', 'signed-in', 'recent', 'recent', 'on-demand']);
+		expect(DOC_KINDS).toEqual(['directory', 'contacts', 'inbox', 'thread', 'schedule', 'note', 'memo']);
+		expect(DOC_KINDS.map((k) => KINDS[k].keep)).toEqual([
+			'signed-in',
+			'signed-in',
+			'signed-in',
+			'recent',
+			'recent',
+			'on-demand',
+			'on-demand'
+		]);
+		// Notes keep their history (their earlier versions are shown from snapshots); nothing else does.
+		expect(DOC_KINDS.filter((k) => 'keepHistory' in KINDS[k] && KINDS[k].keepHistory)).toEqual(['note', 'memo']);
 		for (const kind of DOC_KINDS) expect(KINDS[kind].schemaVersion).toBeGreaterThanOrEqual(1);
 	});
 
@@ -43,7 +53,8 @@ describe('the registry of doc kinds', () => {
 			inbox: 'rw rw rw',
 			thread: 'rw rw rw',
 			schedule: 'rw rw rw',
-			note: 'rw rw --'
+			note: 'rw rw --',
+			memo: 'rw rw rw'
 		});
 	});
 });

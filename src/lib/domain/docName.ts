@@ -43,5 +43,6 @@ export const docNames = {
 	inbox: (clinicId: string) => formatDocName({ clinicId, kind: 'inbox' }),
 	thread: (clinicId: string, threadId: string) => formatDocName({ clinicId, kind: 'thread', key: threadId }),
 	schedule: (clinicId: string, month: string) => formatDocName({ clinicId, kind: 'schedule', key: month }),
-	note: (clinicId: string, contactId: string) => formatDocName({ clinicId, kind: 'note', key: contactId })
+	note: (clinicId: string, contactId: string) => formatDocName({ clinicId, kind: 'note', key: contactId }),
+	memo: (clinicId: string, contactId: string) => formatDocName({ clinicId, kind: 'memo', key: contactId })
 };

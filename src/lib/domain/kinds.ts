@@ -24,6 +24,11 @@ export interface KindSpec {
 	readonly keep: KeepPolicy;
 	/** The version of the doc's shape; a change of shape raises it and comes with its migration. */
 	readonly schemaVersion: number;
+	/**
+	 * The server keeps what was deleted (no Yjs garbage collection), so earlier versions can be shown from
+	 * snapshots: notes. Costs the deleted content's bytes for the doc's life.
+	 */
+	readonly keepHistory?: boolean;
 }
 
 /** An id: lower-case, URL- and path-safe, never personal data (it may end up as a Y.Map key or in a doc name). */
@@ -47,8 +52,11 @@ export const KINDS = {
 		read: ['admin', 'practitioner'],
 		write: ['admin', 'practitioner'],
 		keep: 'on-demand',
-		schemaVersion: 1
-	}
+		schemaVersion: 1,
+		keepHistory: true
+	},
+	/** Administrative notes on a patient (`memo/<contactId>`): every staff member reads and writes them. */
+	memo: { key: ID_PATTERN, read: 'all-staff', write: 'all-staff', keep: 'on-demand', schemaVersion: 1, keepHistory: true }
 } as const satisfies Record<string, KindSpec>;
 
 export type DocKind = keyof typeof KINDS;
