@@ -13,6 +13,7 @@ import { demoSignIn, seedDemoClinic } from './seed/demoClinic.ts';
 import type { Store } from './store/index.ts';
 import { SyncServer } from './sync/index.ts';
 import { clinicNameMirror } from './clinic/clinicNameMirror.ts';
+import { createChannels } from './channels/index.ts';
 import { SYNC_PATH_PREFIX } from '../src/lib/domain/syncProtocol.ts';
 import { errorMessage } from './errors.ts';
 
@@ -40,8 +41,18 @@ export async function createFrontdesk(config: Config): Promise<Frontdesk> {
 	const sessions = new Sessions(store, Date.now, config.sessionIdleMs);
 	const tickets = new SyncTickets(store);
 	const accounts = new Accounts(store, keyring);
+	const channels = createChannels({
+		settings: config.channels,
+		store,
+		keyring,
+		sync: () => sync,
+		sessions,
+		logger,
+		metrics,
+		trustProxy: config.trustProxy
+	});
 	const sync: SyncServer = new SyncServer({
-		hooks: [clinicNameMirror(store, () => sync, logger)],
+		hooks: [clinicNameMirror(store, () => sync, logger), ...channels.hooks],
 		store,
 		keyring,
 		sessions,
@@ -70,6 +81,8 @@ export async function createFrontdesk(config: Config): Promise<Frontdesk> {
 		{ origins: config.origins, trustProxy: config.trustProxy, maxBodyBytes: config.httpMaxBodyBytes }
 	);
 	registerSyncGauges(metrics, () => sync.stats);
+	// Replies left queued by an earlier run (or written offline and stored before it stopped) are sent now.
+	channels.start().catch((error: unknown) => logger.error({ err: errorMessage(error) }, 'starting the dispatcher failed'));
 	let app: AppHandler | null = null;
 
 	const handle = (req: IncomingMessage, res: ServerResponse) => {
@@ -80,6 +93,12 @@ export async function createFrontdesk(config: Config): Promise<Frontdesk> {
 			res.setHeader('Content-Security-Policy', API_CSP);
 			void api(req, res);
 			return;
+		}
+		// Webhooks, forms and media: their own body bounds, no Origin check (providers and visitors' browsers call
+		// them), the security headers above.
+		if (path.startsWith('/webhooks/') || path.startsWith('/forms/') || path.startsWith('/media/')) {
+			res.setHeader('Content-Security-Policy', API_CSP);
+			if (channels.handle(req, res, path)) return;
 		}
 		// Nothing else takes a body this large (the app's own limit is adapter-node's BODY_SIZE_LIMIT).
 		if (declaredTooLarge(req, config.httpMaxBodyBytes)) {
@@ -158,6 +177,7 @@ export async function createFrontdesk(config: Config): Promise<Frontdesk> {
 			closing ??= (async () => {
 				clearInterval(sweep);
 				const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+				await channels.close();
 				await sync.close();
 				httpServer.closeIdleConnections();
 				await Promise.race([stopped, new Promise((r) => setTimeout(r, config.shutdownTimeoutMs).unref())]);

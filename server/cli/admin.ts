@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { Accounts, Sessions } from '../auth/index.ts';
 import { loadConfig } from '../config/index.ts';
 import { openStoreAndKeys } from '../boot.ts';
+import { ChannelAccounts } from '../channels/index.ts';
 
 /**
  * `npm run admin -- <command> [options]`. Each command prints one JSON object on stdout; errors go to
@@ -15,7 +16,10 @@ const USAGE = `usage:
   npm run admin -- create-user --clinic ID --email EMAIL --name NAME --role admin|practitioner|reception   (password on stdin)
   npm run admin -- list-clinics
   npm run admin -- list-users --clinic ID
-  npm run admin -- reset-password --email EMAIL   (new password on stdin; with nothing on stdin one is generated and printed)`;
+  npm run admin -- reset-password --email EMAIL   (new password on stdin; with nothing on stdin one is generated and printed)
+  npm run admin -- connect-whatsapp --clinic ID --phone-number-id P [--access-token T]   (or the token on stdin)
+  npm run admin -- connect-instagram --clinic ID --account-id A [--access-token T]   (or the token on stdin)
+  npm run admin -- connect-phone --clinic ID --number +90…`;
 
 async function readStdin(): Promise<string> {
 	// A terminal is not a pipe: nothing was given (reset-password then generates one).
@@ -31,7 +35,16 @@ async function run(argv: string[]): Promise<unknown> {
 	const [command, ...rest] = argv;
 	const { values } = parseArgs({
 		args: rest,
-		options: { name: { type: 'string' }, clinic: { type: 'string' }, email: { type: 'string' }, role: { type: 'string' } },
+		options: {
+			name: { type: 'string' },
+			clinic: { type: 'string' },
+			email: { type: 'string' },
+			role: { type: 'string' },
+			'phone-number-id': { type: 'string' },
+			'account-id': { type: 'string' },
+			'access-token': { type: 'string' },
+			number: { type: 'string' }
+		},
 		strict: true
 	});
 	const config = loadConfig();
@@ -78,6 +91,26 @@ async function run(argv: string[]): Promise<unknown> {
 				// Whoever knew the old password is out; the running server closes their sockets at its next check.
 				const endedSessions = await new Sessions(store).endAllForUser(user.id);
 				return { id: user.id, email: user.email, endedSessions, ...(given ? {} : { password }) };
+			}
+			case 'connect-whatsapp':
+			case 'connect-instagram':
+			case 'connect-phone': {
+				if (!values.clinic) throw new UsageError('--clinic is required');
+				const channels = new ChannelAccounts(store, keyring);
+				if (command === 'connect-phone') {
+					if (!values.number) throw new UsageError('--number is required');
+					return {
+						clinicId: values.clinic,
+						...(await channels.connect(values.clinic, { provider: 'phone', externalId: values.number }))
+					};
+				}
+				const provider = command === 'connect-whatsapp' ? 'whatsapp' : 'instagram';
+				const externalId = provider === 'whatsapp' ? values['phone-number-id'] : values['account-id'];
+				if (!externalId)
+					throw new UsageError(provider === 'whatsapp' ? '--phone-number-id is required' : '--account-id is required');
+				// From stdin, the token stays out of the shell's history and the process list.
+				const accessToken = values['access-token'] ?? (await readStdin()).trim();
+				return { clinicId: values.clinic, ...(await channels.connect(values.clinic, { provider, externalId, accessToken })) };
 			}
 			default:
 				throw new UsageError(command ? `unknown command: ${command}` : 'no command given');

@@ -101,8 +101,63 @@ const schema = z.object({
 	COMPACT_AFTER_UPDATES: z.coerce.number().int().min(2).default(500),
 	/** Seed a demo clinic when the store has no clinic yet; default: outside production only. */
 	DEMO_CLINIC: z.enum(['true', 'false']).optional(),
-	SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000)
+	SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+	/** Meta app secret: signs every webhook (`X-Hub-Signature-256`). Unset, `POST /webhooks/meta` refuses everything. */
+	META_APP_SECRET: z.string().min(1).optional(),
+	/** What Meta's verification handshake must present as `hub.verify_token`. */
+	META_VERIFY_TOKEN: z.string().min(1).optional(),
+	/** The Graph API (a local fake in tests). */
+	META_GRAPH_URL: z.url().default('https://graph.facebook.com'),
+	META_GRAPH_VERSION: z
+		.string()
+		.regex(/^v\d+\.\d+$/, 'must look like v21.0')
+		.default('v21.0'),
+	/** Twilio's auth token: signs voice callbacks (`X-Twilio-Signature`) and fetches recordings. */
+	TWILIO_AUTH_TOKEN: z.string().min(1).optional(),
+	TWILIO_API_URL: z.url().default('https://api.twilio.com'),
+	/** The address providers call (Twilio signs it); default: the first of ORIGIN. */
+	PUBLIC_ORIGIN: z.url().optional(),
+	/** Largest webhook body (Meta, Twilio); larger ones get 413 and are not read. */
+	WEBHOOK_MAX_BODY_BYTES: count(256 * KiB, 1024),
+	/** Largest website-form body. */
+	FORM_MAX_BODY_BYTES: count(16 * KiB, 1024),
+	/** Form submissions one address may make per minute (429 past it). */
+	FORMS_PER_MINUTE: count(5),
+	/** Where a form may send the visitor back to (comma-separated URLs, compared by origin and path). */
+	FORM_REDIRECTS: z
+		.string()
+		.optional()
+		.transform((value, ctx) => {
+			const urls: string[] = [];
+			for (const part of (value ?? '')
+				.split(',')
+				.map((s) => s.trim())
+				.filter(Boolean)) {
+				try {
+					const url = new URL(part);
+					urls.push(url.origin + url.pathname);
+				} catch {
+					ctx.addIssue({ code: 'custom', message: `not a URL: ${part}` });
+				}
+			}
+			return urls;
+		})
 });
+
+/** What the channels need from the environment (server/channels). Secrets are null when unset. */
+export interface ChannelSettings {
+	metaAppSecret: string | null;
+	metaVerifyToken: string | null;
+	metaGraphUrl: string;
+	metaGraphVersion: string;
+	twilioAuthToken: string | null;
+	twilioApiUrl: string;
+	publicOrigin: string | null;
+	webhookMaxBodyBytes: number;
+	formMaxBodyBytes: number;
+	formsPerMinute: number;
+	formRedirects: string[];
+}
 
 /** Every bound a sync client runs into; each one hit is logged and counted (`frontdesk_limit_hits_total`). */
 export interface SyncLimits {
@@ -139,6 +194,7 @@ export interface Config {
 	compactAfterUpdates: number;
 	demoClinic: boolean;
 	shutdownTimeoutMs: number;
+	channels: ChannelSettings;
 }
 
 export class ConfigError extends Error {
@@ -187,6 +243,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 		invitationTtlMs: c.INVITATION_TTL_HOURS * 60 * 60 * 1000,
 		compactAfterUpdates: c.COMPACT_AFTER_UPDATES,
 		demoClinic: c.DEMO_CLINIC === undefined ? !production : c.DEMO_CLINIC === 'true',
-		shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS
+		shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,
+		channels: {
+			metaAppSecret: c.META_APP_SECRET ?? null,
+			metaVerifyToken: c.META_VERIFY_TOKEN ?? null,
+			metaGraphUrl: c.META_GRAPH_URL.replace(/\/+$/, ''),
+			metaGraphVersion: c.META_GRAPH_VERSION,
+			twilioAuthToken: c.TWILIO_AUTH_TOKEN ?? null,
+			twilioApiUrl: c.TWILIO_API_URL.replace(/\/+$/, ''),
+			publicOrigin: c.PUBLIC_ORIGIN ? new URL(c.PUBLIC_ORIGIN).origin : (c.ORIGIN[0] ?? null),
+			webhookMaxBodyBytes: c.WEBHOOK_MAX_BODY_BYTES,
+			formMaxBodyBytes: c.FORM_MAX_BODY_BYTES,
+			formsPerMinute: c.FORMS_PER_MINUTE,
+			formRedirects: c.FORM_REDIRECTS
+		}
 	};
 }

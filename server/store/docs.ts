@@ -1,4 +1,5 @@
 import type { OriginSource } from '../../src/lib/domain/origin.ts';
+import type { InboundMessageRow, OutboxMarkRow } from './channels.ts';
 
 export type DocRecordKind = 'update' | 'snapshot';
 
@@ -25,7 +26,7 @@ export interface UpdateWriterRow {
  * kept on the record itself). One member per kind the store knows; an outbox claim, an audit row or a projection
  * joins this union with its migration.
  */
-export type SideRow = UpdateWriterRow;
+export type SideRow = UpdateWriterRow | InboundMessageRow | OutboxMarkRow;
 
 export interface UpdateToAppend {
 	/** The plain Yjs update; only what `seal` returns is stored. */

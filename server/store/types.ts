@@ -1,3 +1,4 @@
+import type { ChannelAccountRepository, InboundMessageRepository, MediaRepository, OutboxRepository } from './channels.ts';
 import type { ClinicRepository } from './clinics.ts';
 import type { DocRepository } from './docs.ts';
 import type { InvitationRepository } from './invitations.ts';
@@ -6,6 +7,7 @@ import type { SessionRepository } from './sessions.ts';
 import type { TicketRepository } from './tickets.ts';
 import type { UserRepository } from './users.ts';
 
+export type * from './channels.ts';
 export type * from './clinics.ts';
 export type * from './docs.ts';
 export type * from './invitations.ts';
@@ -28,5 +30,9 @@ export interface Store {
 	readonly tickets: TicketRepository;
 	readonly invitations: InvitationRepository;
 	readonly docs: DocRepository;
+	readonly channelAccounts: ChannelAccountRepository;
+	readonly inboundMessages: InboundMessageRepository;
+	readonly outbox: OutboxRepository;
+	readonly media: MediaRepository;
 	close(): Promise<void>;
 }

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Store } from '../types.ts';
+import { SqliteChannelAccounts, SqliteInboundMessages, SqliteMedia, SqliteOutbox } from './channels.ts';
 import { SqliteClinics } from './clinics.ts';
 import { SqliteDocs } from './docs.ts';
 import { SqliteInvitations } from './invitations.ts';
@@ -23,6 +24,10 @@ export class SqliteStore implements Store {
 	readonly tickets;
 	readonly invitations;
 	readonly docs;
+	readonly channelAccounts;
+	readonly inboundMessages;
+	readonly outbox;
+	readonly media;
 	readonly #db: Database.Database;
 
 	constructor(file: string) {
@@ -42,6 +47,10 @@ export class SqliteStore implements Store {
 		this.tickets = new SqliteTickets(this.#db);
 		this.invitations = new SqliteInvitations(this.#db);
 		this.docs = new SqliteDocs(this.#db);
+		this.channelAccounts = new SqliteChannelAccounts(this.#db);
+		this.inboundMessages = new SqliteInboundMessages(this.#db);
+		this.outbox = new SqliteOutbox(this.#db);
+		this.media = new SqliteMedia(this.#db);
 	}
 
 	async close() {

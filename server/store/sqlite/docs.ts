@@ -65,8 +65,18 @@ export class SqliteDocs implements DocRepository {
 	readonly #appendFast;
 	readonly #appendAll;
 	readonly #compact;
+	readonly #inbound;
+	readonly #outboxMark;
 
 	constructor(db: Database.Database) {
+		// A provider message id already stored fails the insert, and with it the doc's savepoint (CHAN-DEDUPE-1).
+		this.#inbound = db.prepare<[string, string, string, number]>(
+			'INSERT INTO channel_inbound (provider, message_id, doc_name, seq) VALUES (?, ?, ?, ?)'
+		);
+		this.#outboxMark = db.prepare<[string, string]>(
+			`INSERT INTO outbox_pending (doc_name, clinic_id, mark) VALUES (?, ?, 1)
+			ON CONFLICT (doc_name) DO UPDATE SET mark = mark + 1`
+		);
 		this.#load = db.prepare<[string], RecordRow>('SELECT * FROM doc_records WHERE doc_name = ? ORDER BY seq');
 		this.#lastSeq = db.prepare<[string], { last: number }>(
 			'SELECT coalesce(max(seq), 0) AS last FROM doc_records WHERE doc_name = ?'
@@ -126,9 +136,18 @@ export class SqliteDocs implements DocRepository {
 		for (const { update, rows } of doc.updates) {
 			seq++;
 			this.#insert.run(doc.docName, seq, doc.clinicId, 'update', doc.seal(seq, update), writersJson(rows));
+			this.#channelRows(doc, seq, rows);
 			seqs.push(seq);
 		}
 		return seqs;
+	}
+
+	/** The channels' side rows of one record (server/channels): message ids seen, replies waiting. */
+	#channelRows(doc: DocAppend, seq: number, rows: readonly SideRow[]): void {
+		for (const row of rows) {
+			if (row.kind === 'inbound') this.#inbound.run(row.provider, row.messageId, doc.docName, seq);
+			else if (row.kind === 'outbox') this.#outboxMark.run(doc.docName, doc.clinicId);
+		}
 	}
 
 	async append(batch: readonly DocAppend[]) {

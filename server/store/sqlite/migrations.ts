@@ -118,5 +118,57 @@ CREATE TABLE invitations (
 );
 CREATE INDEX invitations_user ON invitations(user_id);
 `
+	},
+	{
+		version: 6,
+		name: 'channels: accounts, inbound message ids, outbox marks and claims, media',
+		// channel_inbound and outbox_pending are side rows of doc updates (written in the update's savepoint); they
+		// outlive a compaction on purpose: a message id must stay known after its record is folded into a snapshot.
+		// Tokens and media are sealed with the clinic's data key before they reach this file.
+		sql: `
+CREATE TABLE channel_accounts (
+	provider TEXT NOT NULL CHECK (provider IN ('whatsapp', 'instagram', 'phone')),
+	external_id TEXT NOT NULL,
+	clinic_id TEXT NOT NULL REFERENCES clinics(id),
+	sealed_token BLOB,
+	created_at INTEGER NOT NULL,
+	PRIMARY KEY (provider, external_id)
+) WITHOUT ROWID;
+CREATE INDEX channel_accounts_clinic ON channel_accounts(clinic_id);
+CREATE TABLE channel_inbound (
+	provider TEXT NOT NULL,
+	message_id TEXT NOT NULL,
+	doc_name TEXT NOT NULL,
+	seq INTEGER NOT NULL,
+	PRIMARY KEY (provider, message_id)
+) WITHOUT ROWID;
+CREATE TABLE outbox_pending (
+	doc_name TEXT PRIMARY KEY,
+	clinic_id TEXT NOT NULL,
+	mark INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE outbox_claims (
+	doc_name TEXT NOT NULL,
+	entry_id TEXT NOT NULL,
+	attempt INTEGER NOT NULL,
+	owner TEXT NOT NULL,
+	claimed_at INTEGER NOT NULL,
+	outcome TEXT CHECK (outcome IN ('sent', 'failed')),
+	provider_message_id TEXT,
+	error_code TEXT,
+	error_message TEXT,
+	PRIMARY KEY (doc_name, entry_id, attempt)
+) WITHOUT ROWID;
+CREATE INDEX outbox_claims_provider_id ON outbox_claims(provider_message_id) WHERE provider_message_id IS NOT NULL;
+CREATE TABLE media (
+	id TEXT PRIMARY KEY,
+	clinic_id TEXT NOT NULL REFERENCES clinics(id),
+	mime TEXT NOT NULL,
+	bytes INTEGER NOT NULL,
+	filename TEXT,
+	data BLOB NOT NULL,
+	created_at INTEGER NOT NULL
+);
+`
 	}
 ];

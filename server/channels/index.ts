@@ -1,0 +1,156 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Sessions } from '../auth/index.ts';
+import type { ChannelSettings } from '../config/index.ts';
+import type { Keyring } from '../crypto/index.ts';
+import { errorMessage } from '../errors.ts';
+import { clientAddress } from '../http/clientAddress.ts';
+import type { Logger } from '../log.ts';
+import type { Metrics } from '../metrics.ts';
+import type { Store } from '../store/index.ts';
+import type { SyncHooks, SyncServer } from '../sync/index.ts';
+import { ChannelAccounts } from './accounts.ts';
+import { ChannelRows } from './channelRows.ts';
+import { Dispatcher } from './dispatcher.ts';
+import { formLimiter, receiveForm } from './forms/webhook.ts';
+import { HeldDocs } from './heldDocs.ts';
+import { json, rawBody, send, type Answer } from './http.ts';
+import { Ingest } from './ingest.ts';
+import { MediaVault } from './media.ts';
+import { GraphClient } from './meta/graph.ts';
+import { receiveMeta, verifySubscription } from './meta/webhook.ts';
+import { StatusUpdates } from './statuses.ts';
+import { receiveVoice } from './twilio/webhook.ts';
+import type { InboundAutomation } from './types.ts';
+
+export { ChannelAccounts, AccountTakenError, connectInput, type ConnectInput, type ConnectedAccount } from './accounts.ts';
+export type { InboundAutomation } from './types.ts';
+
+export interface ChannelsDeps {
+	settings: ChannelSettings;
+	store: Store;
+	keyring: Keyring;
+	/** The sync server, known once it is built (it takes this module's hooks). */
+	sync: () => SyncServer;
+	sessions: Sessions;
+	logger: Logger;
+	metrics: Metrics;
+	trustProxy: number;
+	automation?: InboundAutomation;
+}
+
+export interface Channels {
+	/** Given to the SyncServer: side rows of inbound and queued messages, and the dispatcher's trigger. */
+	readonly hooks: readonly SyncHooks[];
+	readonly accounts: ChannelAccounts;
+	/** Answers `/webhooks/*`, `/forms/*` and `/media/*`; false for any other path. */
+	handle(req: IncomingMessage, res: ServerResponse, path: string): boolean;
+	/** Finds the replies left queued (after a restart) and sends them. */
+	start(): Promise<void>;
+	close(): Promise<void>;
+}
+
+/** The channels: WhatsApp and Instagram (Meta), phone calls (Twilio), website forms; docs/spec/channels.md. */
+export function createChannels(deps: ChannelsDeps): Channels {
+	const { settings, store, logger } = deps;
+	const sync = { open: (...a: Parameters<SyncServer['open']>) => deps.sync().open(...a) };
+	const docs = {
+		read: <T>(docName: string, view: Parameters<SyncServer['read']>[1]) => deps.sync().read(docName, view) as Promise<T>,
+		write: (...a: Parameters<SyncServer['write']>) => deps.sync().write(...a)
+	};
+	const accounts = new ChannelAccounts(store, deps.keyring);
+	const rows = new ChannelRows();
+	const held = new HeldDocs(sync);
+	const ingest = new Ingest({ held, rows, store, logger, ...(deps.automation ? { automation: deps.automation } : {}) });
+	const graph = new GraphClient({ baseUrl: settings.metaGraphUrl, version: settings.metaGraphVersion });
+	const media = new MediaVault(store, deps.keyring, docs, logger);
+	const statuses = new StatusUpdates(docs, store, logger);
+	const dispatcher = new Dispatcher({ sync: docs, store, accounts, graph, logger, bootId: randomUUID() });
+	const limiter = formLimiter(settings.formsPerMinute);
+	const metaDeps = {
+		appSecret: settings.metaAppSecret,
+		verifyToken: settings.metaVerifyToken,
+		accounts,
+		ingest,
+		statuses,
+		media,
+		graph,
+		logger
+	};
+
+	const hooks: SyncHooks[] = [
+		rows,
+		{
+			onCommitted({ docName, clinicId, kind, origin, coWriters }) {
+				if (kind !== 'thread') return;
+				if (origin.source === 'connection' || coWriters?.some((o) => o.source === 'connection'))
+					dispatcher.poke(docName, clinicId);
+			}
+		}
+	];
+
+	async function route(req: IncomingMessage, path: string): Promise<Answer> {
+		const url = new URL(req.url ?? '/', 'http://localhost');
+		const method = req.method ?? 'GET';
+		if (path === '/webhooks/meta' && method === 'GET') return verifySubscription(url, settings.metaVerifyToken);
+		const formMatch = /^\/forms\/([^/]+)$/.exec(path);
+		const isHook = path === '/webhooks/meta' || path === '/webhooks/twilio/voice';
+		if ((!isHook && !formMatch) || method !== 'POST') return json(404, { error: 'not found' });
+		const limit = formMatch ? settings.formMaxBodyBytes : settings.webhookMaxBodyBytes;
+		const raw = await rawBody(req, limit);
+		if (raw === null) {
+			deps.metrics.limitHits.inc({ limit: formMatch ? 'form_max_body_bytes' : 'webhook_max_body_bytes' });
+			logger.warn({ path, limit }, 'webhook body over the limit');
+			return { ...json(413, { error: `body over ${limit} bytes` }), headers: { connection: 'close' } };
+		}
+		if (path === '/webhooks/meta') return receiveMeta(raw, req, metaDeps);
+		if (path === '/webhooks/twilio/voice')
+			return receiveVoice(raw, req, url, {
+				authToken: settings.twilioAuthToken,
+				publicOrigin: settings.publicOrigin,
+				apiUrl: settings.twilioApiUrl,
+				accounts,
+				ingest,
+				media,
+				logger
+			});
+		return receiveForm(raw, req, decodeURIComponent(formMatch![1]), clientAddress(req, deps.trustProxy), {
+			store,
+			ingest,
+			logger,
+			redirects: settings.formRedirects,
+			limiter
+		});
+	}
+
+	return {
+		hooks,
+		accounts,
+		handle(req, res, path) {
+			const mediaMatch = /^\/media\/([^/]+)$/.exec(path);
+			if (mediaMatch) {
+				media.serve(req, res, mediaMatch[1], deps.sessions).catch((error: unknown) => failed(res, path, error));
+				return true;
+			}
+			if (!path.startsWith('/webhooks/') && !path.startsWith('/forms/')) return false;
+			route(req, path).then(
+				(answer) => send(res, answer),
+				(error: unknown) => failed(res, path, error)
+			);
+			return true;
+		},
+		start: () => dispatcher.start(),
+		async close() {
+			dispatcher.stop();
+			await media.settled();
+			held.releaseAll();
+		}
+	};
+
+	function failed(res: ServerResponse, path: string, error: unknown): void {
+		// 500: the provider retries later; what failed is logged without the payload.
+		logger.error({ path, err: errorMessage(error) }, 'channel request failed');
+		if (!res.headersSent) send(res, json(500, { error: 'internal error' }));
+		else res.end();
+	}
+}

@@ -1,0 +1,124 @@
+import type { IncomingMessage } from 'node:http';
+import { timingSafeEqual } from 'node:crypto';
+import type { Logger } from '../../log.ts';
+import { MAX_TEXT_LENGTH, appendInbound } from '../../../src/lib/domain/thread.ts';
+import type { ChannelAccounts } from '../accounts.ts';
+import { json, text, type Answer } from '../http.ts';
+import type { Ingest } from '../ingest.ts';
+import { MEDIA_LIMITS, type MediaVault } from '../media.ts';
+import type { StatusUpdates } from '../statuses.ts';
+import type { InboundMessage } from '../types.ts';
+import type { GraphClient } from './graph.ts';
+import { MalformedPayload, parseMetaPayload } from './parse.ts';
+import { metaPayload } from './schemas.ts';
+import { validMetaSignature } from './signature.ts';
+
+export interface MetaWebhookDeps {
+	appSecret: string | null;
+	verifyToken: string | null;
+	accounts: ChannelAccounts;
+	ingest: Ingest;
+	statuses: StatusUpdates;
+	media: MediaVault;
+	graph: GraphClient;
+	logger: Logger;
+}
+
+/** `GET /webhooks/meta`: the subscription handshake (CHAN-META-VERIFY-1). */
+export function verifySubscription(url: URL, verifyToken: string | null): Answer {
+	const mode = url.searchParams.get('hub.mode');
+	const token = url.searchParams.get('hub.verify_token') ?? '';
+	const challenge = url.searchParams.get('hub.challenge') ?? '';
+	if (mode !== 'subscribe' || !verifyToken || !sameText(token, verifyToken) || challenge.length > 256)
+		return text(403, 'Forbidden');
+	return text(200, challenge);
+}
+
+function sameText(a: string, b: string): boolean {
+	const x = Buffer.from(a);
+	const y = Buffer.from(b);
+	return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/**
+ * `POST /webhooks/meta`: signature over the raw bytes first (401), then Meta's documented shapes (400), then each
+ * event to its clinic (an unknown account: 200, a warning, nothing stored); 200 once every event is durable.
+ */
+export async function receiveMeta(raw: Buffer, req: IncomingMessage, deps: MetaWebhookDeps): Promise<Answer> {
+	const header = req.headers['x-hub-signature-256'];
+	if (!validMetaSignature(raw, typeof header === 'string' ? header : undefined, deps.appSecret)) {
+		deps.logger.warn({ bytes: raw.length }, 'meta webhook signature refused');
+		return json(401, { error: 'bad signature' });
+	}
+	let events;
+	try {
+		const parsed = metaPayload.safeParse(JSON.parse(raw.toString('utf8')));
+		if (!parsed.success) return json(400, { error: 'not a documented payload' });
+		events = parseMetaPayload(parsed.data);
+	} catch (error) {
+		if (error instanceof SyntaxError || error instanceof MalformedPayload)
+			return json(400, { error: 'not a documented payload' });
+		throw error;
+	}
+	const work: Promise<unknown>[] = [];
+	for (const event of events) {
+		const clinicId = await deps.accounts.clinicOf(event.provider, event.accountId);
+		if (!clinicId) {
+			deps.logger.warn(
+				{ provider: event.provider, accountId: event.accountId, type: event.type },
+				'event for an unknown account'
+			);
+			continue;
+		}
+		if (event.type === 'status') work.push(deps.statuses.apply(clinicId, event));
+		else work.push(ingestMessage(clinicId, event, deps));
+	}
+	await Promise.all(work);
+	deps.logger.info({ events: events.length }, 'meta webhook stored');
+	return json(200, { ok: true });
+}
+
+async function ingestMessage(clinicId: string, m: InboundMessage, deps: MetaWebhookDeps): Promise<void> {
+	const media = m.media ? { mediaId: null, mime: m.media.mime, bytes: 0, filename: m.media.filename } : null;
+	const text = m.text.slice(0, MAX_TEXT_LENGTH);
+	const result = await deps.ingest.ingest({
+		clinicId,
+		channel: m.provider,
+		provider: m.provider,
+		messageId: m.messageId,
+		at: m.at,
+		contact: {
+			identity: m.from.identity,
+			...(m.from.phone ? { phone: m.from.phone } : {}),
+			...(m.from.name ? { name: m.from.name } : {})
+		},
+		preview: text,
+		append: (doc) =>
+			appendInbound(doc, {
+				channel: m.provider,
+				at: m.at,
+				text,
+				messageType: m.messageType,
+				providerMessageId: m.messageId,
+				media,
+				details: m.details
+			})
+	});
+	if (m.media && !result.duplicate) {
+		const { providerMediaId, mime, filename } = m.media;
+		const limit = MEDIA_LIMITS[m.messageType] ?? MEDIA_LIMITS.document;
+		deps.media.fetchLater({
+			provider: m.provider,
+			clinicId,
+			docName: `${clinicId}/thread/${result.threadId}`,
+			entryId: result.entryId,
+			mime,
+			filename,
+			fetch: async () => {
+				const token = await deps.accounts.tokenOf(m.provider, m.accountId);
+				if (!token) return { ok: false, code: 'channel_not_connected', message: 'the account has no token' };
+				return deps.graph.fetchMedia(providerMediaId, token, limit);
+			}
+		});
+	}
+}

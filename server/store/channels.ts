@@ -1,0 +1,101 @@
+/** The outside services a clinic connects: the provider names of channel accounts and their events. */
+export type ChannelProvider = 'whatsapp' | 'instagram' | 'phone';
+
+/** One connected account: the provider's id of it (phone-number id, Instagram account id, E.164 number) → clinic. */
+export interface ChannelAccountRow {
+	provider: ChannelProvider;
+	externalId: string;
+	clinicId: string;
+	/** The access token sealed with the clinic's data key (see server/channels/accounts.ts); null for phone numbers. */
+	sealedToken: Buffer | null;
+	createdAt: number;
+}
+
+/** Which clinic an incoming event belongs to, and the token to answer it with. */
+export interface ChannelAccountRepository {
+	/**
+	 * Connects an account, or replaces the token of one the same clinic already has. Resolves false (and changes
+	 * nothing) when another clinic holds that account.
+	 */
+	connect(row: ChannelAccountRow): Promise<boolean>;
+	find(provider: ChannelProvider, externalId: string): Promise<ChannelAccountRow | null>;
+	/** The clinic's accounts, oldest first. */
+	listForClinic(clinicId: string): Promise<ChannelAccountRow[]>;
+	/** True if the clinic had that account. */
+	disconnect(clinicId: string, provider: ChannelProvider, externalId: string): Promise<boolean>;
+}
+
+/**
+ * A provider's message (or call, or reaction) id stored with the thread update that recorded it, in the same
+ * savepoint: a second update carrying the same id fails its commit (CHAN-DEDUPE-1).
+ */
+export interface InboundMessageRow {
+	readonly kind: 'inbound';
+	readonly provider: string;
+	readonly messageId: string;
+}
+
+/** The thread doc may hold queued replies (CHAN-DISPATCH-3): stored with the update that queued them. */
+export interface OutboxMarkRow {
+	readonly kind: 'outbox';
+}
+
+export interface InboundMessageRepository {
+	/** True once an update carrying this provider message id is durable. */
+	seen(provider: string, messageId: string): Promise<boolean>;
+}
+
+/** A thread doc that may hold queued replies; `mark` moves on every update that queued one. */
+export interface OutboxPending {
+	docName: string;
+	clinicId: string;
+	mark: number;
+}
+
+export interface ClaimKey {
+	docName: string;
+	entryId: string;
+	attempt: number;
+}
+
+export type ClaimOutcome = { status: 'sent'; providerMessageId: string } | { status: 'failed'; code: string; message: string };
+
+export interface ClaimRow extends ClaimKey {
+	/** The process that claimed it (its boot id). */
+	owner: string;
+	claimedAt: number;
+	/** Null while the send's result is not recorded: after a crash, it may or may not have gone out. */
+	outcome: ClaimOutcome | null;
+}
+
+/** Replies waiting to be sent, and the one claim per (doc, entry, attempt) that makes a send happen once. */
+export interface OutboxRepository {
+	pending(): Promise<OutboxPending[]>;
+	/** Forgets a thread doc's mark if nothing queued a reply since `mark` was read; true if it was forgotten. */
+	clear(docName: string, mark: number): Promise<boolean>;
+	/** True for the one caller that gets the claim; false if it was claimed before (by anyone, ever). */
+	claim(key: ClaimKey, owner: string, at: number): Promise<boolean>;
+	getClaim(key: ClaimKey): Promise<ClaimRow | null>;
+	/** Records what the provider answered, before the doc is told. */
+	finish(key: ClaimKey, outcome: ClaimOutcome): Promise<void>;
+	/** The thread doc a sent reply is in, by the provider's message id (for status webhooks). */
+	docOfSent(providerMessageId: string): Promise<string | null>;
+	/** Gives a claim back when the provider certainly did not send (rate limited): the attempt may be claimed again. */
+	release(key: ClaimKey): Promise<void>;
+}
+
+export interface MediaRow {
+	id: string;
+	clinicId: string;
+	mime: string;
+	bytes: number;
+	filename: string | null;
+	/** Sealed with the clinic's data key; the associated data names clinic and media id. */
+	data: Buffer;
+	createdAt: number;
+}
+
+export interface MediaRepository {
+	insert(row: MediaRow): Promise<void>;
+	get(id: string): Promise<MediaRow | null>;
+}
