@@ -40,6 +40,8 @@ export class FakeMeta {
 	readonly #failures: GraphFailure[] = [];
 	readonly #media = new Map<string, { data: Buffer; mime: string; token: string; declaredSize?: number }>();
 	#sendWaiters: (() => void)[] = [];
+	#holdNext = false;
+	#held: (() => void)[] = [];
 	url = '';
 
 	private constructor() {
@@ -61,6 +63,15 @@ export class FakeMeta {
 	/** A file the Graph API holds for `token` under `mediaId`. */
 	addMedia(mediaId: string, data: Buffer, mime: string, token: string, declaredSize?: number): void {
 		this.#media.set(mediaId, { data, mime, token, ...(declaredSize === undefined ? {} : { declaredSize }) });
+	}
+
+	/** The next send is received and recorded, but answered only at `releaseHeld()` (a crash mid-send). */
+	holdNext(): void {
+		this.#holdNext = true;
+	}
+
+	releaseHeld(): void {
+		for (const release of this.#held.splice(0)) release();
 	}
 
 	get sends(): GraphRequest[] {
@@ -100,6 +111,10 @@ export class FakeMeta {
 			const waiters = this.#sendWaiters;
 			this.#sendWaiters = [];
 			for (const wake of waiters) wake();
+			if (this.#holdNext) {
+				this.#holdNext = false;
+				await new Promise<void>((resolve) => this.#held.push(resolve));
+			}
 			if (failure) {
 				return void answer(failure.status, {
 					error: {
@@ -140,6 +155,8 @@ export class FakeMeta {
 	}
 
 	close(): Promise<void> {
+		this.releaseHeld();
+		this.#server.closeAllConnections();
 		return new Promise((resolve) => this.#server.close(() => resolve()));
 	}
 }
