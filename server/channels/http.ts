@@ -7,6 +7,8 @@ export interface Answer {
 	type?: string;
 	body?: string;
 	headers?: Record<string, string>;
+	/** The body was over this many bytes: answered 413 and the connection closed. */
+	tooLarge?: number;
 }
 
 export const json = (status: number, value: unknown): Answer => ({

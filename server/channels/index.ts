@@ -4,6 +4,7 @@ import type { Sessions } from '../auth/index.ts';
 import type { ChannelSettings } from '../config/index.ts';
 import type { Keyring } from '../crypto/index.ts';
 import { errorMessage } from '../errors.ts';
+import { refuseTooLarge } from '../http/bodyLimit.ts';
 import { clientAddress } from '../http/clientAddress.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
@@ -101,7 +102,7 @@ export function createChannels(deps: ChannelsDeps): Channels {
 		if (raw === null) {
 			deps.metrics.limitHits.inc({ limit: formMatch ? 'form_max_body_bytes' : 'webhook_max_body_bytes' });
 			logger.warn({ path, limit }, 'webhook body over the limit');
-			return { ...json(413, { error: `body over ${limit} bytes` }), headers: { connection: 'close' } };
+			return { status: 413, tooLarge: limit };
 		}
 		if (path === '/webhooks/meta') return receiveMeta(raw, req, metaDeps);
 		if (path === '/webhooks/twilio/voice')
@@ -134,7 +135,8 @@ export function createChannels(deps: ChannelsDeps): Channels {
 			}
 			if (!path.startsWith('/webhooks/') && !path.startsWith('/forms/')) return false;
 			route(req, path).then(
-				(answer) => send(res, answer),
+				// A 413 closes the connection the way every other one does (HTTP-BODY-1): FIN, then a bounded discard.
+				(answer) => (answer.tooLarge ? refuseTooLarge(req, res, answer.tooLarge) : send(res, answer)),
 				(error: unknown) => failed(res, path, error)
 			);
 			return true;
