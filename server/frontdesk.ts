@@ -72,6 +72,7 @@ export async function createFrontdesk(config: Config): Promise<Frontdesk> {
 			staff: new StaffAdmin(store, accounts, sessions, { invitationTtlMs: config.invitationTtlMs }),
 			invitations: new Invitations(store, accounts, sessions),
 			docs: sync,
+			channels: channels.accounts,
 			tickets,
 			loginLimiter: new LoginLimiter(),
 			ticketLimiter: new TicketLimiter(config.syncTicketsPerMinute),

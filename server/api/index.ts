@@ -4,6 +4,7 @@ import { isAllowedOrigin, readCookie, SESSION_COOKIE, sessionCookie } from '../a
 import { clientAddress } from '../http/clientAddress.ts';
 import { declaredTooLarge, readBoundedBody, refuseTooLarge } from '../http/bodyLimit.ts';
 import { accountRouter } from './accountRouter.ts';
+import { channelsRouter } from './channelsRouter.ts';
 import { authRouter } from './authRouter.ts';
 import { invitationRouter } from './invitationRouter.ts';
 import { reportsRouter } from './reportsRouter.ts';
@@ -19,7 +20,8 @@ export const appRouter = router({
 	invitation: invitationRouter,
 	staff: staffRouter,
 	reports: reportsRouter,
-	sync: syncRouter
+	sync: syncRouter,
+	channels: channelsRouter
 });
 export type AppRouter = typeof appRouter;
 
