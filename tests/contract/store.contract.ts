@@ -416,5 +416,115 @@ export function storeContract(engine: string, fresh: () => Promise<Store>, sameD
 				expect(await store.docs.writers('c1/inbox')).toEqual([{ seq: 1, source: 'connection', userId: 'u1', sessionId: 's1' }]);
 			});
 		});
+
+		describe('channels', () => {
+			const inbound = (messageId: string): SideRow => ({ kind: 'inbound', provider: 'whatsapp', messageId });
+
+			it('CHAN-DEDUPE-1: a provider message id is stored with its update once; a second update with it fails its doc alone', async () => {
+				const store = await seeded();
+				expect(await store.inboundMessages.seen('whatsapp', 'wamid.1')).toBe(false);
+				const [first] = await store.docs.append([
+					append('c1/thread/t1', [{ update: Buffer.from('a'), rows: [inbound('wamid.1')] }])
+				]);
+				expect(first.ok).toBe(true);
+				expect(await store.inboundMessages.seen('whatsapp', 'wamid.1')).toBe(true);
+				expect(await store.inboundMessages.seen('instagram', 'wamid.1')).toBe(false);
+				const results = await store.docs.append([
+					append('c1/thread/t1', [{ update: Buffer.from('again'), rows: [inbound('wamid.1')] }]),
+					append('c1/inbox', updates('summary'))
+				]);
+				expect(results.map((r) => r.ok)).toEqual([false, true]);
+				expect((await texts(store, 'c1/thread/t1')).map((r) => r.text)).toEqual(['a']);
+				// Kept past a compaction: the id must stay known after its record is folded.
+				await store.docs.compact({
+					docName: 'c1/thread/t1',
+					clinicId: 'c1',
+					kind: 'snapshot',
+					seq: 1,
+					data: seal(1, Buffer.from('s'))
+				});
+				expect(await store.inboundMessages.seen('whatsapp', 'wamid.1')).toBe(true);
+			});
+
+			it('CHAN-DISPATCH-3: an outbox mark comes with its update and is cleared only if no later update marked it', async () => {
+				const store = await seeded();
+				const mark = { kind: 'outbox' } as const;
+				await store.docs.append([append('c1/thread/t1', [{ update: Buffer.from('q'), rows: [mark] }])]);
+				const [pending] = await store.outbox.pending();
+				expect(pending).toMatchObject({ docName: 'c1/thread/t1', clinicId: 'c1' });
+				await store.docs.append([append('c1/thread/t1', [{ update: Buffer.from('q2'), rows: [mark] }])]);
+				expect(await store.outbox.clear('c1/thread/t1', pending.mark)).toBe(false);
+				const [again] = await store.outbox.pending();
+				expect(await store.outbox.clear('c1/thread/t1', again.mark)).toBe(true);
+				expect(await store.outbox.pending()).toEqual([]);
+			});
+
+			it('CHAN-DISPATCH-1: one claim per (doc, entry, attempt), across processes; its outcome and provider id are kept', async () => {
+				const first = await seeded();
+				const second = track(await sameDatabase(first));
+				const key = { docName: 'c1/thread/t1', entryId: 'e1', attempt: 1 };
+				const claims = await Promise.all([first.outbox.claim(key, 'boot-a', now), second.outbox.claim(key, 'boot-b', now)]);
+				expect(claims.filter(Boolean)).toHaveLength(1);
+				expect(await first.outbox.getClaim(key)).toMatchObject({ ...key, outcome: null });
+				await first.outbox.finish(key, { status: 'sent', providerMessageId: 'wamid.out' });
+				expect((await second.outbox.getClaim(key))?.outcome).toEqual({ status: 'sent', providerMessageId: 'wamid.out' });
+				expect(await second.outbox.docOfSent('wamid.out')).toBe('c1/thread/t1');
+				expect(await first.outbox.claim({ ...key, attempt: 2 }, 'boot-a', now)).toBe(true);
+				// Given back only while no outcome is recorded (a rate limit): then it may be claimed again.
+				const limited = { ...key, entryId: 'e2' };
+				expect(await first.outbox.claim(limited, 'boot-a', now)).toBe(true);
+				await first.outbox.release(limited);
+				expect(await second.outbox.claim(limited, 'boot-b', now)).toBe(true);
+				await first.outbox.release(key);
+				expect(await first.outbox.claim(key, 'boot-a', now)).toBe(false);
+			});
+
+			it("CHAN-ACCOUNT-1: an account belongs to one clinic; connecting again replaces only its own clinic's token", async () => {
+				const store = await seeded();
+				const row = {
+					provider: 'whatsapp' as const,
+					externalId: '1065',
+					clinicId: 'c1',
+					sealedToken: Buffer.from('t1'),
+					createdAt: now
+				};
+				expect(await store.channelAccounts.connect(row)).toBe(true);
+				expect(await store.channelAccounts.connect({ ...row, sealedToken: Buffer.from('t2') })).toBe(true);
+				expect(await store.channelAccounts.connect({ ...row, clinicId: 'c2', sealedToken: Buffer.from('t3') })).toBe(false);
+				expect(await store.channelAccounts.find('whatsapp', '1065')).toMatchObject({
+					clinicId: 'c1',
+					sealedToken: Buffer.from('t2')
+				});
+				expect(await store.channelAccounts.find('instagram', '1065')).toBeNull();
+				await store.channelAccounts.connect({
+					provider: 'phone',
+					externalId: '+902161234567',
+					clinicId: 'c1',
+					sealedToken: null,
+					createdAt: now + 1
+				});
+				expect((await store.channelAccounts.listForClinic('c1')).map((a) => a.provider)).toEqual(['whatsapp', 'phone']);
+				expect(await store.channelAccounts.listForClinic('c2')).toEqual([]);
+				expect(await store.channelAccounts.disconnect('c2', 'whatsapp', '1065')).toBe(false);
+				expect(await store.channelAccounts.disconnect('c1', 'whatsapp', '1065')).toBe(true);
+				expect(await store.channelAccounts.find('whatsapp', '1065')).toBeNull();
+			});
+
+			it('CHAN-MEDIA-3: media rows keep their clinic, type and sealed bytes', async () => {
+				const store = await seeded();
+				const row = {
+					id: 'm1',
+					clinicId: 'c1',
+					mime: 'image/jpeg',
+					bytes: 3,
+					filename: null,
+					data: Buffer.from('sealed'),
+					createdAt: now
+				};
+				await store.media.insert(row);
+				expect(await store.media.get('m1')).toEqual(row);
+				expect(await store.media.get('m2')).toBeNull();
+			});
+		});
 	});
 }
