@@ -14,6 +14,7 @@ import type { Store } from './store/index.ts';
 import { SyncServer } from './sync/index.ts';
 import { clinicNameMirror } from './clinic/clinicNameMirror.ts';
 import { createChannels } from './channels/index.ts';
+import { InboxAutomation } from './automation/inboxAutomation.ts';
 import { SYNC_PATH_PREFIX } from '../src/lib/domain/syncProtocol.ts';
 import { errorMessage } from './errors.ts';
 
@@ -49,7 +50,13 @@ export async function createFrontdesk(config: Config): Promise<Frontdesk> {
 		sessions,
 		logger,
 		metrics,
-		trustProxy: config.trustProxy
+		trustProxy: config.trustProxy,
+		// Assignment and the away message run after each inbound write is durable, never holding up a webhook.
+		automation: new InboxAutomation({
+			docs: { read: (n, v) => sync.read(n, v), write: (...a) => sync.write(...a) },
+			store,
+			logger
+		})
 	});
 	const sync: SyncServer = new SyncServer({
 		hooks: [clinicNameMirror(store, () => sync, logger), ...channels.hooks],

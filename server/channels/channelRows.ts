@@ -16,9 +16,9 @@ export class ChannelRows implements SyncHooks {
 
 	rowsFor({ docName, update, origin }: Parameters<NonNullable<SyncHooks['rowsFor']>>[0]): readonly SideRow[] {
 		const rows = this.#byUpdate.get(update) ?? [];
-		// A device's update that may queue a reply (queueReply, retryReply write the status 'queued'): a false
-		// positive costs the dispatcher one look at the doc; a miss cannot happen, as Yjs writes strings whole.
-		if (origin.source === 'connection' && parseDocName(docName)?.kind === 'thread' && mayQueue(update))
+		// An update that may queue a reply (a device's queueReply or retryReply, the automation's away message): a
+		// false positive costs the dispatcher one look at the doc. The channels' own writes never queue.
+		if (origin.source !== 'channel' && parseDocName(docName)?.kind === 'thread' && mayQueue(update))
 			return [...rows, { kind: 'outbox' }];
 		return rows;
 	}
@@ -40,6 +40,7 @@ export class ChannelRows implements SyncHooks {
 	}
 }
 
-function mayQueue(update: Uint8Array): boolean {
+/** Whether an update may write the status 'queued': Yjs encodes strings whole, so a reply queued is never missed. */
+export function mayQueue(update: Uint8Array): boolean {
 	return Buffer.from(update.buffer, update.byteOffset, update.byteLength).includes(QUEUED);
 }

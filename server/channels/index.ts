@@ -11,7 +11,7 @@ import type { Metrics } from '../metrics.ts';
 import type { Store } from '../store/index.ts';
 import type { SyncHooks, SyncServer } from '../sync/index.ts';
 import { ChannelAccounts } from './accounts.ts';
-import { ChannelRows } from './channelRows.ts';
+import { ChannelRows, mayQueue } from './channelRows.ts';
 import { Dispatcher } from './dispatcher.ts';
 import { formLimiter, receiveForm } from './forms/webhook.ts';
 import { HeldDocs } from './heldDocs.ts';
@@ -82,10 +82,10 @@ export function createChannels(deps: ChannelsDeps): Channels {
 	const hooks: SyncHooks[] = [
 		rows,
 		{
-			onCommitted({ docName, clinicId, kind, origin, coWriters }) {
-				if (kind !== 'thread') return;
-				if (origin.source === 'connection' || coWriters?.some((o) => o.source === 'connection'))
-					dispatcher.poke(docName, clinicId);
+			// A reply may have been queued (a device's, the automation's away message): the dispatcher looks.
+			onCommitted({ docName, clinicId, kind, origin, coWriters, update }) {
+				if (kind !== 'thread' || !mayQueue(update)) return;
+				if (origin.source !== 'channel' || coWriters?.some((o) => o.source !== 'channel')) dispatcher.poke(docName, clinicId);
 			}
 		}
 	];
