@@ -1,7 +1,9 @@
 import * as Y from 'yjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { metaSignature } from '../../server/channels/meta/signature.ts';
+import { addClosedDay } from '../../src/lib/domain/clinicSettings.ts';
 import { listThreadSummaries } from '../../src/lib/domain/inbox.ts';
+import { changeInboxRules, inboxRules } from '../../src/lib/domain/inboxRules.ts';
 import { queueReply, readEntries, retryReply, type ThreadEntry } from '../../src/lib/domain/thread.ts';
 import { startClinicServer, type ClinicServer } from '../helpers/clinic.ts';
 import { connectProvider, whenDoc, whenSynced, withTimeout } from '../helpers/client.ts';
@@ -27,10 +29,10 @@ afterEach(async () => {
 type Setup = ClinicServer & { fake: FakeMeta; threadDoc: string };
 
 /** A clinic with WhatsApp connected and one patient who wrote in (so there is a thread to answer). */
-async function setup(): Promise<Setup> {
+async function setup(role: 'reception' | 'admin' = 'reception', firstMessage = true): Promise<Setup> {
 	const fake = await FakeMeta.start();
 	cleanup.push(() => fake.close());
-	const started = await startClinicServer('reception', metaEnv(fake));
+	const started = await startClinicServer(role, metaEnv(fake));
 	const s = { ...started, fake, threadDoc: '' };
 	cleanup.push(() => s.server.stop('SIGKILL'));
 	const wa = await admin(
@@ -39,6 +41,7 @@ async function setup(): Promise<Setup> {
 		WA_TOKEN
 	);
 	expect(wa.code, wa.stderr).toBe(0);
+	if (!firstMessage) return s;
 	await deliver(s, 'wamid.first', 'Merhaba');
 	const inbox = await openDoc(s, `${s.clinic}/inbox`);
 	s.threadDoc = `${s.clinic}/thread/${listThreadSummaries(inbox)[0].id}`;
@@ -225,5 +228,28 @@ describe('CHAN-DEDUPE-2: a delivery around a SIGKILL makes exactly one message',
 		expect(entries.filter((e) => e.providerMessageId === 'wamid.crash')).toHaveLength(1);
 		const [summary] = listThreadSummaries(await openDoc(s, `${s.clinic}/inbox`));
 		expect(summary.inboundCount).toBe(2);
+	});
+});
+
+describe("CHAN-AUTO-1: the clinic's automation hears of each inbound message once it is durable", () => {
+	it('outside business hours the away message is queued by the automation and sent once by the dispatcher', async () => {
+		const s = await setup('admin', false);
+		const directory = await openDoc(s, `${s.clinic}/directory`);
+		changeInboxRules(directory, { awayMessage: true, awayText: 'Şu an kapalıyız, yarın döneceğiz.' });
+		// The message's day (whatsappMessages stamps 2024-11-26) is a holiday.
+		addClosedDay(directory, { date: '2024-11-26', label: 'Tatil' });
+		const check = await openDoc(s, `${s.clinic}/directory`);
+		await until(check, 'rules stored', (d) => inboxRules(d).awayMessage);
+		await deliver(s, 'wamid.closed', 'Açık mısınız?');
+		await withTimeout(s.fake.whenSends(1), 10_000, 'away message sent');
+		expect(s.fake.sends.map((r) => (r.body as { text?: { body: string } }).text?.body)).toEqual([
+			'Şu an kapalıyız, yarın döneceğiz.'
+		]);
+		const [summary] = listThreadSummaries(await openDoc(s, `${s.clinic}/inbox`));
+		const thread = await openDoc(s, `${s.clinic}/thread/${summary.id}`);
+		await until(thread, 'away message sent', (d) => readEntries(d).some((e) => e.direction === 'out' && e.status === 'sent'));
+		await deliver(s, 'wamid.closed2', 'Kimse yok mu?');
+		expect(readEntries(thread).filter((e) => e.direction === 'out')).toHaveLength(1);
+		expect(s.fake.sends).toHaveLength(1);
 	});
 });
