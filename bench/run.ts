@@ -1,6 +1,7 @@
 import { runDeviceColdStart } from './device-cold-start/index.ts';
 import { runIdleMemory } from './idle-memory/index.ts';
 import { runSyncRelay } from './sync-relay/index.ts';
+import { runWebhookIngest } from './webhook-ingest/index.ts';
 
 /**
  * `npm run bench [-- name…]`: runs every benchmark in order, or only the named ones.
@@ -14,7 +15,8 @@ interface Benchmark {
 const BENCHMARKS: Benchmark[] = [
 	{ name: 'sync-relay', run: runSyncRelay },
 	{ name: 'device-cold-start', run: runDeviceColdStart },
-	{ name: 'idle-memory', run: runIdleMemory }
+	{ name: 'idle-memory', run: runIdleMemory },
+	{ name: 'webhook-ingest', run: runWebhookIngest }
 ];
 
 async function main(names: string[]): Promise<void> {

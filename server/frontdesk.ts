@@ -52,12 +52,10 @@ export async function createFrontdesk(config: Config): Promise<Frontdesk> {
 		metrics,
 		trustProxy: config.trustProxy,
 		// Assignment and the away message run after each inbound write is durable, never holding up a webhook.
-		automation: new InboxAutomation({
-			docs: { read: (n, v) => sync.read(n, v), write: (...a) => sync.write(...a) },
-			store,
-			logger
-		})
+		automation: { onInbound: (notice) => automation.onInbound(notice) }
 	});
+	// Through the channels' held docs: reading the directory per message must not unload and reload it each time.
+	const automation = new InboxAutomation({ docs: channels.docs, store, logger });
 	const sync: SyncServer = new SyncServer({
 		hooks: [clinicNameMirror(store, () => sync, logger), ...channels.hooks],
 		store,

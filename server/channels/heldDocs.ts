@@ -1,5 +1,8 @@
 import type { DocHandle, SyncServer } from '../sync/index.ts';
+import type * as Y from 'yjs';
 import type { TransactionOrigin } from '../../src/lib/domain/origin.ts';
+
+const READ_ORIGIN: TransactionOrigin = { source: 'job', name: 'read' };
 
 /**
  * Handles the channels keep on docs they write often (a clinic's contacts and inbox, busy threads): releasing
@@ -28,6 +31,23 @@ export class HeldDocs {
 		this.#held.set(key, { handle, timer });
 		handle.catch(() => this.#held.delete(key));
 		return handle;
+	}
+
+	/** `SyncServer.read`, on a held doc: reading often does not unload and reload it each time. */
+	async read<T>(docName: string, view: (doc: Y.Doc) => T): Promise<T> {
+		const handle = await this.get(docName, READ_ORIGIN);
+		let result: T | undefined;
+		await handle.transact((doc) => {
+			result = view(doc);
+		});
+		return result as T;
+	}
+
+	/** `SyncServer.write`, on a held doc: resolved once stored. */
+	async write(docName: string, origin: TransactionOrigin, edit: (doc: Y.Doc) => void): Promise<void> {
+		const handle = await this.get(docName, origin);
+		await handle.transact(edit);
+		await handle.whenDurable();
 	}
 
 	/** Lets go of a handle whose doc failed, so the next event opens it anew. */

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type * as Y from 'yjs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Sessions } from '../auth/index.ts';
 import type { ChannelSettings } from '../config/index.ts';
@@ -27,6 +28,12 @@ import type { InboundAutomation } from './types.ts';
 export { ChannelAccounts, AccountTakenError, connectInput, type ConnectInput, type ConnectedAccount } from './accounts.ts';
 export type { InboundAutomation } from './types.ts';
 
+/** `SyncServer.read` and `write`, on held docs. */
+export interface DocAccess {
+	read<T>(docName: string, view: (doc: Y.Doc) => T): Promise<T>;
+	write: SyncServer['write'];
+}
+
 export interface ChannelsDeps {
 	settings: ChannelSettings;
 	store: Store;
@@ -44,6 +51,8 @@ export interface Channels {
 	/** Given to the SyncServer: side rows of inbound and queued messages, and the dispatcher's trigger. */
 	readonly hooks: readonly SyncHooks[];
 	readonly accounts: ChannelAccounts;
+	/** Reads and writes docs as the server, keeping busy docs loaded (for the automation as well). */
+	readonly docs: DocAccess;
 	/** Answers `/webhooks/*`, `/forms/*` and `/media/*`; false for any other path. */
 	handle(req: IncomingMessage, res: ServerResponse, path: string): boolean;
 	/** Finds the replies left queued (after a restart) and sends them. */
@@ -55,13 +64,10 @@ export interface Channels {
 export function createChannels(deps: ChannelsDeps): Channels {
 	const { settings, store, logger } = deps;
 	const sync = { open: (...a: Parameters<SyncServer['open']>) => deps.sync().open(...a) };
-	const docs = {
-		read: <T>(docName: string, view: Parameters<SyncServer['read']>[1]) => deps.sync().read(docName, view) as Promise<T>,
-		write: (...a: Parameters<SyncServer['write']>) => deps.sync().write(...a)
-	};
+	const held = new HeldDocs(sync);
+	const docs: DocAccess = { read: (docName, view) => held.read(docName, view), write: (...a) => held.write(...a) };
 	const accounts = new ChannelAccounts(store, deps.keyring);
 	const rows = new ChannelRows();
-	const held = new HeldDocs(sync);
 	const ingest = new Ingest({ held, rows, store, logger, ...(deps.automation ? { automation: deps.automation } : {}) });
 	const graph = new GraphClient({ baseUrl: settings.metaGraphUrl, version: settings.metaGraphVersion });
 	const media = new MediaVault(store, deps.keyring, docs, logger);
@@ -127,6 +133,7 @@ export function createChannels(deps: ChannelsDeps): Channels {
 	return {
 		hooks,
 		accounts,
+		docs,
 		handle(req, res, path) {
 			const mediaMatch = /^\/media\/([^/]+)$/.exec(path);
 			if (mediaMatch) {

@@ -3,12 +3,13 @@ import { errorMessage } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { SideRow, Store } from '../store/index.ts';
 import type { DocHandle } from '../sync/index.ts';
-import { findOrCreateContact, type ChannelKind, type ContactQuery } from '../../src/lib/domain/contacts.ts';
+import type { ChannelKind, ContactQuery } from '../../src/lib/domain/contacts.ts';
 import { docNames } from '../../src/lib/domain/docName.ts';
-import { findThreadFor, openThread, previewOf, recordActivity } from '../../src/lib/domain/inbox.ts';
+import { previewOf, recordActivity } from '../../src/lib/domain/inbox.ts';
 import type { TransactionOrigin } from '../../src/lib/domain/origin.ts';
 import type { ChannelRows } from './channelRows.ts';
 import type { HeldDocs } from './heldDocs.ts';
+import { findOrCreateContactFast, findOrOpenThread } from './lookup.ts';
 import type { InboundAutomation } from './types.ts';
 
 /** One inbound event of any channel, ready to be written: who it is from, and how it enters the thread. */
@@ -170,16 +171,15 @@ export class Ingest {
 		const contactIds: string[] = [];
 		await contacts.transact((doc) => {
 			batch.forEach(({ item }, i) =>
-				attempt(i, () => (contactIds[i] = findOrCreateContact(doc, item.contact, new Date(item.at)).contact.id))
+				attempt(i, () => (contactIds[i] = findOrCreateContactFast(doc, item.contact, new Date(item.at))))
 			);
 		});
 		const threads: { threadId: string; newThread: boolean }[] = [];
 		await inbox.transact((doc) => {
 			batch.forEach(({ item }, i) =>
 				attempt(i, () => {
-					const found = findThreadFor(doc, contactIds[i], item.channel);
-					const threadId = found?.id ?? openThread(doc, { contactId: contactIds[i], channel: item.channel, at: item.at });
-					threads[i] = { threadId, newThread: !found };
+					const { threadId, newThread } = findOrOpenThread(doc, contactIds[i], item.channel, item.at);
+					threads[i] = { threadId, newThread };
 					recordActivity(doc, threadId, {
 						at: item.at,
 						preview: previewOf(item.preview),

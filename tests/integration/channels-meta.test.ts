@@ -184,6 +184,8 @@ describe('CHAN-META-TYPES-1: every documented inbound type becomes an entry', ()
 			{ id: 'wamid.t9', type: 'order', order: { catalog_id: '1' } },
 			{ id: 'wamid.t10', type: 'unsupported', errors: [{ code: 131051, title: 'Message type unknown' }] }
 		];
+		// The sticker's file, so its fetch in the background succeeds whenever it runs.
+		s.fake.addMedia('st-1', Buffer.from('RIFF0000WEBPVP8 '), 'image/webp', WA_TOKEN);
 		const raw = metaJson(whatsappMessages(PHONE_NUMBER_ID, { waId: '905321234567', name: 'Şule Güneş' }, messages));
 		expect(raw).toContain('\\u0131');
 		expect((await postMeta(s.server.url, raw, sign(raw))).status).toBe(200);
