@@ -37,17 +37,31 @@ export class HeldDocs {
 	async read<T>(docName: string, view: (doc: Y.Doc) => T): Promise<T> {
 		const handle = await this.get(docName, READ_ORIGIN);
 		let result: T | undefined;
-		await handle.transact((doc) => {
-			result = view(doc);
-		});
+		await this.#forgetOnError(docName, READ_ORIGIN, () =>
+			handle.transact((doc) => {
+				result = view(doc);
+			})
+		);
 		return result as T;
 	}
 
 	/** `SyncServer.write`, on a held doc: resolved once stored. */
 	async write(docName: string, origin: TransactionOrigin, edit: (doc: Y.Doc) => void): Promise<void> {
 		const handle = await this.get(docName, origin);
-		await handle.transact(edit);
-		await handle.whenDurable();
+		await this.#forgetOnError(docName, origin, async () => {
+			await handle.transact(edit);
+			await handle.whenDurable();
+		});
+	}
+
+	/** A doc whose storage failed is closed: its handle is dropped so the next use opens the doc anew. */
+	async #forgetOnError(docName: string, origin: TransactionOrigin, run: () => Promise<void>): Promise<void> {
+		try {
+			await run();
+		} catch (error) {
+			this.forget(docName, origin);
+			throw error;
+		}
 	}
 
 	/** Lets go of a handle whose doc failed, so the next event opens it anew. */

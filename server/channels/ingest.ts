@@ -145,20 +145,23 @@ export class Ingest {
 
 	/**
 	 * Applies a batch to the docs (all of one clinic and channel); `stored` resolves once it is durable, with each
-	 * event's result or the error that kept that event out (an input the domain refuses changes nothing).
+	 * event's result or the error that kept that event out (an input the domain refuses changes nothing). A doc
+	 * whose storage failed closes: its held handle is dropped, so the provider's retry opens the doc anew.
 	 */
 	async #write(batch: Pending[]): Promise<{ stored: Promise<(IngestResult | Error)[]> }> {
 		const { held, rows } = this.#deps;
 		const { clinicId, channel } = batch[0].item;
 		const origin = originOf(channel);
 		const handles: DocHandle[] = [];
+		const forgetAll = (error: unknown): never => {
+			for (const h of handles) held.forget(h.docName, origin);
+			throw error;
+		};
 		const open = async (docName: string) => {
 			const h = await held.get(docName, origin);
 			handles.push(h);
 			return h;
 		};
-		const contacts = await open(docNames.contacts(clinicId));
-		const inbox = await open(docNames.inbox(clinicId));
 		const failed = new Map<number, Error>();
 		const attempt = (i: number, step: () => void) => {
 			if (failed.has(i)) return;
@@ -169,47 +172,54 @@ export class Ingest {
 			}
 		};
 		const contactIds: string[] = [];
-		await contacts.transact((doc) => {
-			batch.forEach(({ item }, i) =>
-				attempt(i, () => (contactIds[i] = findOrCreateContactFast(doc, item.contact, new Date(item.at))))
-			);
-		});
 		const threads: { threadId: string; newThread: boolean }[] = [];
-		await inbox.transact((doc) => {
-			batch.forEach(({ item }, i) =>
-				attempt(i, () => {
-					const { threadId, newThread } = findOrOpenThread(doc, contactIds[i], item.channel, item.at);
-					threads[i] = { threadId, newThread };
-					recordActivity(doc, threadId, {
-						at: item.at,
-						preview: previewOf(item.preview),
-						direction: 'in',
-						...(item.missedCall ? { missedCall: true } : {})
-					});
-				})
-			);
-		});
 		const entryIds: string[] = [];
-		const byThread = new Map<string, number[]>();
-		threads.forEach((t, i) => {
-			if (t && !failed.has(i)) byThread.set(t.threadId, [...(byThread.get(t.threadId) ?? []), i]);
-		});
-		for (const [threadId, indexes] of byThread) {
-			const thread = await open(docNames.thread(clinicId, threadId));
-			const sideRows: SideRow[] = indexes.map((i) => ({
-				kind: 'inbound',
-				provider: batch[i].item.provider,
-				messageId: batch[i].item.messageId
-			}));
-			await rows.transact(thread, sideRows, (doc) => {
-				for (const i of indexes) attempt(i, () => (entryIds[i] = batch[i].item.append(doc)));
+		try {
+			const contacts = await open(docNames.contacts(clinicId));
+			const inbox = await open(docNames.inbox(clinicId));
+			await contacts.transact((doc) => {
+				batch.forEach(({ item }, i) =>
+					attempt(i, () => (contactIds[i] = findOrCreateContactFast(doc, item.contact, new Date(item.at))))
+				);
 			});
+			await inbox.transact((doc) => {
+				batch.forEach(({ item }, i) =>
+					attempt(i, () => {
+						threads[i] = findOrOpenThread(doc, contactIds[i], item.channel, item.at);
+						recordActivity(doc, threads[i].threadId, {
+							at: item.at,
+							preview: previewOf(item.preview),
+							direction: 'in',
+							...(item.missedCall ? { missedCall: true } : {})
+						});
+					})
+				);
+			});
+			const byThread = new Map<string, number[]>();
+			threads.forEach((t, i) => {
+				if (t && !failed.has(i)) byThread.set(t.threadId, [...(byThread.get(t.threadId) ?? []), i]);
+			});
+			for (const [threadId, indexes] of byThread) {
+				const thread = await open(docNames.thread(clinicId, threadId));
+				const sideRows: SideRow[] = indexes.map((i) => ({
+					kind: 'inbound',
+					provider: batch[i].item.provider,
+					messageId: batch[i].item.messageId
+				}));
+				await rows.transact(thread, sideRows, (doc) => {
+					for (const i of indexes) attempt(i, () => (entryIds[i] = batch[i].item.append(doc)));
+				});
+			}
+		} catch (error) {
+			forgetAll(error);
 		}
-		const stored = Promise.all(handles.map((h) => h.whenDurable())).then(() =>
-			batch.map(
-				(_, i): IngestResult | Error =>
-					failed.get(i) ?? { duplicate: false, contactId: contactIds[i], entryId: entryIds[i], ...threads[i] }
-			)
+		const stored = Promise.all(handles.map((h) => h.whenDurable())).then(
+			() =>
+				batch.map(
+					(_, i): IngestResult | Error =>
+						failed.get(i) ?? { duplicate: false, contactId: contactIds[i], entryId: entryIds[i], ...threads[i] }
+				),
+			forgetAll
 		);
 		return { stored };
 	}

@@ -79,7 +79,7 @@ async function until(doc: Y.Doc, what: string, predicate: (doc: Y.Doc) => boolea
 }
 
 describe('CHAN-DISPATCH-1: a queued reply is sent exactly once and its statuses move forward only', () => {
-	it('sent with the provider id; sent → delivered → read; a late delivered does not move it back', async () => {
+	it('CHAN-STATUS-1: sent with the provider id; sent → delivered → read; a late delivered does not move it back', async () => {
 		const s = await setup();
 		const doc = await openDoc(s, s.threadDoc);
 		const id = queueReply(doc, { channel: 'whatsapp', text: 'Yarın 10:00 uygun, görüşmek üzere!', authorId: s.user.id });
