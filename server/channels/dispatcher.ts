@@ -160,11 +160,14 @@ export class Dispatcher {
 		await this.#d.sync.write(key.docName, { source: 'channel', provider }, (doc) => {
 			const current = readEntries(doc).find((e) => e.id === key.entryId);
 			// A retry (a later attempt) or a merge may have moved on: only this attempt's entry is told.
-			if (!current || current.attempt !== key.attempt || current.status !== 'queued') return;
+			if (!current || current.attempt !== key.attempt) return;
 			if (outcome.status === 'sent') {
-				if (!findByProviderId(doc, outcome.providerMessageId)) setProviderMessageId(doc, key.entryId, outcome.providerMessageId);
+				if (!current.providerMessageId && !findByProviderId(doc, outcome.providerMessageId))
+					setProviderMessageId(doc, key.entryId, outcome.providerMessageId);
+				// Forward only: a status webhook may already have moved it past `sent`.
 				setDeliveryStatus(doc, key.entryId, 'sent');
-			} else setDeliveryStatus(doc, key.entryId, 'failed', { code: outcome.code, message: outcome.message });
+			} else if (current.status === 'queued')
+				setDeliveryStatus(doc, key.entryId, 'failed', { code: outcome.code, message: outcome.message });
 		});
 	}
 

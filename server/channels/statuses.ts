@@ -2,7 +2,7 @@ import type { Logger } from '../log.ts';
 import type { Store } from '../store/index.ts';
 import type { SyncServer } from '../sync/index.ts';
 import { parseDocName } from '../../src/lib/domain/docName.ts';
-import { findByProviderId, setDeliveryStatus } from '../../src/lib/domain/thread.ts';
+import { findByProviderId, readEntries, setDeliveryStatus, setProviderMessageId } from '../../src/lib/domain/thread.ts';
 import type { StatusEvent } from './types.ts';
 
 /**
@@ -21,14 +21,17 @@ export class StatusUpdates {
 	}
 
 	async apply(clinicId: string, event: StatusEvent): Promise<void> {
-		const docName = await this.#store.outbox.docOfSent(event.messageId);
-		if (!docName || parseDocName(docName)?.clinicId !== clinicId) {
+		const sent = await this.#store.outbox.docOfSent(event.messageId);
+		if (!sent || parseDocName(sent.docName)?.clinicId !== clinicId) {
 			this.#logger.info({ clinicId, provider: event.provider, status: event.status }, 'status of an unknown message');
 			return;
 		}
-		await this.#sync.write(docName, { source: 'channel', provider: event.provider }, (doc) => {
-			const entry = findByProviderId(doc, event.messageId);
-			if (entry && entry.direction === 'out') setDeliveryStatus(doc, entry.id, event.status, event.error);
+		await this.#sync.write(sent.docName, { source: 'channel', provider: event.provider }, (doc) => {
+			// The status may come before the dispatcher wrote the provider's id into the doc: the claim knows the entry.
+			const entry = findByProviderId(doc, event.messageId) ?? readEntries(doc).find((e) => e.id === sent.entryId);
+			if (!entry || entry.direction !== 'out') return;
+			if (!entry.providerMessageId) setProviderMessageId(doc, entry.id, event.messageId);
+			setDeliveryStatus(doc, entry.id, event.status, event.error);
 		});
 	}
 }

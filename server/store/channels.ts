@@ -78,8 +78,8 @@ export interface OutboxRepository {
 	getClaim(key: ClaimKey): Promise<ClaimRow | null>;
 	/** Records what the provider answered, before the doc is told. */
 	finish(key: ClaimKey, outcome: ClaimOutcome): Promise<void>;
-	/** The thread doc a sent reply is in, by the provider's message id (for status webhooks). */
-	docOfSent(providerMessageId: string): Promise<string | null>;
+	/** The thread doc and entry of a sent reply, by the provider's message id (for status webhooks). */
+	docOfSent(providerMessageId: string): Promise<{ docName: string; entryId: string } | null>;
 	/** Gives a claim back when the provider certainly did not send (rate limited): the attempt may be claimed again. */
 	release(key: ClaimKey): Promise<void>;
 }

@@ -468,7 +468,7 @@ export function storeContract(engine: string, fresh: () => Promise<Store>, sameD
 				expect(await first.outbox.getClaim(key)).toMatchObject({ ...key, outcome: null });
 				await first.outbox.finish(key, { status: 'sent', providerMessageId: 'wamid.out' });
 				expect((await second.outbox.getClaim(key))?.outcome).toEqual({ status: 'sent', providerMessageId: 'wamid.out' });
-				expect(await second.outbox.docOfSent('wamid.out')).toBe('c1/thread/t1');
+				expect(await second.outbox.docOfSent('wamid.out')).toEqual({ docName: 'c1/thread/t1', entryId: 'e1' });
 				expect(await first.outbox.claim({ ...key, attempt: 2 }, 'boot-a', now)).toBe(true);
 				// Given back only while no outcome is recorded (a rate limit): then it may be claimed again.
 				const limited = { ...key, entryId: 'e2' };

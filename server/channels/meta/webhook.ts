@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import type { Logger } from '../../log.ts';
-import { MAX_TEXT_LENGTH, appendInbound } from '../../../src/lib/domain/thread.ts';
+import { MAX_DETAILS_BYTES, MAX_TEXT_LENGTH, appendInbound } from '../../../src/lib/domain/thread.ts';
 import type { ChannelAccounts } from '../accounts.ts';
 import { json, text, type Answer } from '../http.ts';
 import type { Ingest } from '../ingest.ts';
@@ -81,6 +81,9 @@ export async function receiveMeta(raw: Buffer, req: IncomingMessage, deps: MetaW
 async function ingestMessage(clinicId: string, m: InboundMessage, deps: MetaWebhookDeps): Promise<void> {
 	const media = m.media ? { mediaId: null, mime: m.media.mime, bytes: 0, filename: m.media.filename } : null;
 	const text = m.text.slice(0, MAX_TEXT_LENGTH);
+	// What the domain would refuse is cut here, so a retry of the same payload cannot fail forever.
+	const details = JSON.stringify(m.details).length <= MAX_DETAILS_BYTES ? m.details : { truncated: true };
+	const messageType = m.messageType.slice(0, 64);
 	const result = await deps.ingest.ingest({
 		clinicId,
 		channel: m.provider,
@@ -98,15 +101,15 @@ async function ingestMessage(clinicId: string, m: InboundMessage, deps: MetaWebh
 				channel: m.provider,
 				at: m.at,
 				text,
-				messageType: m.messageType,
+				messageType,
 				providerMessageId: m.messageId,
 				media,
-				details: m.details
+				details
 			})
 	});
 	if (m.media && !result.duplicate) {
 		const { providerMediaId, mime, filename } = m.media;
-		const limit = MEDIA_LIMITS[m.messageType] ?? MEDIA_LIMITS.document;
+		const limit = MEDIA_LIMITS[messageType] ?? MEDIA_LIMITS.document;
 		deps.media.fetchLater({
 			provider: m.provider,
 			clinicId,

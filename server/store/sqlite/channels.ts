@@ -112,8 +112,8 @@ export class SqliteOutbox implements OutboxRepository {
 	readonly #docOfSent;
 
 	constructor(db: Database.Database) {
-		this.#docOfSent = db.prepare<[string], { doc_name: string }>(
-			'SELECT doc_name FROM outbox_claims WHERE provider_message_id = ? LIMIT 1'
+		this.#docOfSent = db.prepare<[string], { doc_name: string; entry_id: string }>(
+			'SELECT doc_name, entry_id FROM outbox_claims WHERE provider_message_id = ? LIMIT 1'
 		);
 		this.#pending = db.prepare<[], { doc_name: string; clinic_id: string; mark: number }>(
 			'SELECT doc_name, clinic_id, mark FROM outbox_pending ORDER BY doc_name'
@@ -173,7 +173,8 @@ export class SqliteOutbox implements OutboxRepository {
 	}
 
 	async docOfSent(providerMessageId: string) {
-		return this.#docOfSent.get(providerMessageId)?.doc_name ?? null;
+		const r = this.#docOfSent.get(providerMessageId);
+		return r ? { docName: r.doc_name, entryId: r.entry_id } : null;
 	}
 
 	async release(key: ClaimKey) {

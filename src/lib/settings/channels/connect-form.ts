@@ -18,7 +18,7 @@ const token = z.string().trim().min(20).max(2048);
 const phone = z
 	.string()
 	.trim()
-	.regex(/^[+\d][\d\s()-]{6,24}$/);
+	.regex(/^[+\d(][\d\s()-]{6,24}$/);
 
 /** Checks the form before anything is sent; each field's problem is a message of its own. */
 export function parseConnectForm(input: {
