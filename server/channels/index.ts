@@ -19,6 +19,8 @@ import { HeldDocs } from './heldDocs.ts';
 import { json, rawBody, send, type Answer } from './http.ts';
 import { Ingest } from './ingest.ts';
 import { MediaVault } from './media.ts';
+import { mediaLimit } from './mediaLimits.ts';
+import { fetchRecording } from './twilio/recording.ts';
 import { GraphClient } from './meta/graph.ts';
 import { receiveMeta, verifySubscription } from './meta/webhook.ts';
 import { StatusUpdates } from './statuses.ts';
@@ -70,7 +72,15 @@ export function createChannels(deps: ChannelsDeps): Channels {
 	const rows = new ChannelRows();
 	const ingest = new Ingest({ held, rows, store, logger, ...(deps.automation ? { automation: deps.automation } : {}) });
 	const graph = new GraphClient({ baseUrl: settings.metaGraphUrl, version: settings.metaGraphVersion });
-	const media = new MediaVault(store, deps.keyring, docs, logger);
+	const media = new MediaVault(store, deps.keyring, docs, logger, async (job) => {
+		if (job.provider === 'phone') {
+			if (!settings.twilioAuthToken) return { ok: false, code: 'twilio_not_configured', message: 'TWILIO_AUTH_TOKEN is not set' };
+			return fetchRecording(job.source, job.accountId, settings.twilioAuthToken);
+		}
+		const token = await accounts.tokenOf(job.provider, job.accountId);
+		if (!token) return { ok: false, code: 'channel_not_connected', message: 'the account has no token' };
+		return graph.fetchMedia(job.source, token, mediaLimit(job.kind));
+	});
 	const statuses = new StatusUpdates(docs, store, logger);
 	const dispatcher = new Dispatcher({ sync: docs, store, accounts, graph, logger, bootId: randomUUID() });
 	const limiter = formLimiter(settings.formsPerMinute);
@@ -81,7 +91,6 @@ export function createChannels(deps: ChannelsDeps): Channels {
 		ingest,
 		statuses,
 		media,
-		graph,
 		logger
 	};
 
@@ -148,7 +157,9 @@ export function createChannels(deps: ChannelsDeps): Channels {
 			);
 			return true;
 		},
-		start: () => dispatcher.start(),
+		async start() {
+			await Promise.all([dispatcher.start(), media.resume()]);
+		},
 		async close() {
 			dispatcher.stop();
 			await media.settled();

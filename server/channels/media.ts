@@ -2,34 +2,21 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { open, seal, type Keyring } from '../crypto/index.ts';
 import { errorMessage } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import type { Store } from '../store/index.ts';
+import type { MediaJobRow, Store } from '../store/index.ts';
 import type { SyncServer } from '../sync/index.ts';
 import { readCookie, SESSION_COOKIE, type Sessions } from '../auth/index.ts';
 import { isId } from '../../src/lib/domain/docName.ts';
 import { newId } from '../../src/lib/domain/ids.ts';
-import { setEntryMedia } from '../../src/lib/domain/thread.ts';
+import { readEntries, setEntryMedia, type EntryMedia } from '../../src/lib/domain/thread.ts';
 
-/** Meta's documented upper bounds per media type (CHAN-MEDIA-2); other types get the document bound. */
-export const MEDIA_LIMITS: Record<string, number> = {
-	audio: 16 * 1024 * 1024,
-	image: 5 * 1024 * 1024,
-	video: 16 * 1024 * 1024,
-	document: 100 * 1024 * 1024,
-	sticker: 500 * 1024
-};
+export { MEDIA_LIMITS } from './mediaLimits.ts';
 
 const mediaAad = (clinicId: string, mediaId: string) => `frontdesk:v1:media:${clinicId}:${mediaId}`;
 
-/** A file to fetch for an entry already stored with its media pending. */
-export interface MediaJob {
-	provider: 'whatsapp' | 'instagram' | 'phone';
-	clinicId: string;
-	docName: string;
-	entryId: string;
-	mime: string;
-	filename: string | null;
-	fetch(): Promise<{ ok: true; data: Buffer; mime: string } | { ok: false; code: string; message: string }>;
-}
+export type Fetched = { ok: true; data: Buffer; mime: string } | { ok: false; code: string; message: string };
+
+/** Fetches a job's file from its provider (Graph API with the account's token, Twilio with basic auth). */
+export type MediaFetcher = (job: MediaJobRow) => Promise<Fetched>;
 
 /**
  * Media of inbound messages: stored sealed with the clinic's data key (CHAN-MEDIA-3) and served only to signed-in
@@ -42,12 +29,20 @@ export class MediaVault {
 	readonly #sync: Pick<SyncServer, 'write'>;
 	readonly #logger: Logger;
 	readonly #running = new Set<Promise<void>>();
+	readonly #fetcher: MediaFetcher;
 
-	constructor(store: Pick<Store, 'media'>, keyring: Keyring, sync: Pick<SyncServer, 'write'>, logger: Logger) {
+	constructor(
+		store: Pick<Store, 'media'>,
+		keyring: Keyring,
+		sync: Pick<SyncServer, 'write'>,
+		logger: Logger,
+		fetcher: MediaFetcher
+	) {
 		this.#store = store;
 		this.#keyring = keyring;
 		this.#sync = sync;
 		this.#logger = logger;
+		this.#fetcher = fetcher;
 	}
 
 	async put(clinicId: string, data: Buffer, mime: string, filename: string | null): Promise<string> {
@@ -65,8 +60,21 @@ export class MediaVault {
 		return id;
 	}
 
-	/** Fetches in the background; `settled()` waits for every fetch started (shutdown, tests). */
-	fetchLater(job: MediaJob): void {
+	/**
+	 * Records the job, then fetches in the background: a job is kept in the store until its outcome is in the doc,
+	 * so a restart picks up what a crash interrupted (`resume`).
+	 */
+	async fetchLater(job: MediaJobRow): Promise<void> {
+		await this.#store.media.addJob(job);
+		this.#start(job);
+	}
+
+	/** At start: every job an earlier run left. */
+	async resume(): Promise<void> {
+		for (const job of await this.#store.media.jobs()) this.#start(job);
+	}
+
+	#start(job: MediaJobRow): void {
 		const run = this.#fetch(job).catch((error: unknown) =>
 			this.#logger.error({ clinicId: job.clinicId, entryId: job.entryId, err: errorMessage(error) }, 'media fetch failed')
 		);
@@ -74,30 +82,36 @@ export class MediaVault {
 		void run.finally(() => this.#running.delete(run));
 	}
 
+	/** Waits for every fetch started (shutdown, tests). */
 	async settled(): Promise<void> {
 		await Promise.all([...this.#running]);
 	}
 
-	async #fetch(job: MediaJob): Promise<void> {
+	async #fetch(job: MediaJobRow): Promise<void> {
 		const origin = { source: 'channel', provider: job.provider } as const;
-		let fetched;
+		let fetched: Fetched;
 		try {
-			fetched = await job.fetch();
+			fetched = await this.#fetcher(job);
 		} catch (error) {
-			fetched = { ok: false as const, code: 'media_fetch_failed', message: errorMessage(error).slice(0, 200) };
+			fetched = { ok: false, code: 'media_fetch_failed', message: errorMessage(error).slice(0, 200) };
 		}
-		if (!fetched.ok) {
-			this.#logger.warn({ clinicId: job.clinicId, entryId: job.entryId, code: fetched.code }, 'media refused');
-			const { code, message } = fetched;
-			await this.#sync.write(job.docName, origin, (doc) => setEntryMedia(doc, job.entryId, null, { code, message }));
-			return;
-		}
-		const mime = fetched.mime || job.mime;
-		const mediaId = await this.put(job.clinicId, fetched.data, mime, job.filename);
-		await this.#sync.write(job.docName, origin, (doc) =>
-			setEntryMedia(doc, job.entryId, { mediaId, mime, bytes: fetched.data.length, filename: job.filename })
-		);
-		this.#logger.info({ clinicId: job.clinicId, entryId: job.entryId, mediaId, bytes: fetched.data.length }, 'media stored');
+		let media: EntryMedia | null = null;
+		if (fetched.ok) {
+			const mime = fetched.mime || job.mime;
+			const mediaId = await this.put(job.clinicId, fetched.data, mime, job.filename);
+			media = { mediaId, mime, bytes: fetched.data.length, filename: job.filename };
+		} else this.#logger.warn({ clinicId: job.clinicId, entryId: job.entryId, code: fetched.code }, 'media refused');
+		const error = fetched.ok ? undefined : { code: fetched.code, message: fetched.message };
+		await this.#sync.write(job.docName, origin, (doc) => {
+			// The entry may be gone (a thread merged away meanwhile): nothing to fill in.
+			if (readEntries(doc).some((e) => e.id === job.entryId)) setEntryMedia(doc, job.entryId, media, error);
+		});
+		await this.#store.media.removeJob(job.docName, job.entryId);
+		if (media)
+			this.#logger.info(
+				{ clinicId: job.clinicId, entryId: job.entryId, mediaId: media.mediaId, bytes: media.bytes },
+				'media stored'
+			);
 	}
 
 	/** `GET /media/<id>`: the file to a signed-in member of its clinic; anything else is 404, saying nothing. */

@@ -95,7 +95,27 @@ export interface MediaRow {
 	createdAt: number;
 }
 
+/** A file still to fetch for an entry stored with its media pending; kept until fetched (or refused). */
+export interface MediaJobRow {
+	docName: string;
+	entryId: string;
+	clinicId: string;
+	provider: 'whatsapp' | 'instagram' | 'phone';
+	/** The account it came through (phone-number id, Instagram id, Twilio AccountSid). */
+	accountId: string;
+	/** The provider's media id, or the recording's URL. */
+	source: string;
+	/** The message type (image, audio, …), which bounds its size. */
+	kind: string;
+	mime: string;
+	filename: string | null;
+	createdAt: number;
+}
+
 export interface MediaRepository {
 	insert(row: MediaRow): Promise<void>;
 	get(id: string): Promise<MediaRow | null>;
+	addJob(job: MediaJobRow): Promise<void>;
+	jobs(): Promise<MediaJobRow[]>;
+	removeJob(docName: string, entryId: string): Promise<void>;
 }

@@ -525,6 +525,27 @@ export function storeContract(engine: string, fresh: () => Promise<Store>, sameD
 				expect(await store.media.get('m1')).toEqual(row);
 				expect(await store.media.get('m2')).toBeNull();
 			});
+
+			it('CHAN-MEDIA-1: a media job stays until removed; recording one twice keeps one', async () => {
+				const store = await seeded();
+				const job = {
+					docName: 'c1/thread/t1',
+					entryId: 'e1',
+					clinicId: 'c1',
+					provider: 'whatsapp' as const,
+					accountId: '1065',
+					source: 'media-1',
+					kind: 'image',
+					mime: 'image/jpeg',
+					filename: null,
+					createdAt: now
+				};
+				await store.media.addJob(job);
+				await store.media.addJob(job);
+				expect(await store.media.jobs()).toEqual([job]);
+				await store.media.removeJob('c1/thread/t1', 'e1');
+				expect(await store.media.jobs()).toEqual([]);
+			});
 		});
 	});
 }

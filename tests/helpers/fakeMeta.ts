@@ -41,6 +41,8 @@ export class FakeMeta {
 	readonly #media = new Map<string, { data: Buffer; mime: string; token: string; declaredSize?: number }>();
 	#sendWaiters: (() => void)[] = [];
 	#holdNext = false;
+	#holdMediaLookup = false;
+	#mediaLookupWaiters: (() => void)[] = [];
 	#held: (() => void)[] = [];
 	url = '';
 
@@ -68,6 +70,12 @@ export class FakeMeta {
 	/** The next send is received and recorded, but answered only at `releaseHeld()` (a crash mid-send). */
 	holdNext(): void {
 		this.#holdNext = true;
+	}
+
+	/** The next `GET /{version}/{media-id}` is recorded but answered only at `releaseHeld()`; resolves once it came. */
+	holdNextMediaLookup(): Promise<void> {
+		this.#holdMediaLookup = true;
+		return new Promise((resolve) => this.#mediaLookupWaiters.push(resolve));
 	}
 
 	releaseHeld(): void {
@@ -137,6 +145,11 @@ export class FakeMeta {
 		}
 		const mediaInfo = /^\/v\d+\.\d+\/([^/]+)$/.exec(path);
 		if (mediaInfo && req.method === 'GET') {
+			if (this.#holdMediaLookup) {
+				this.#holdMediaLookup = false;
+				for (const wake of this.#mediaLookupWaiters.splice(0)) wake();
+				await new Promise<void>((resolve) => this.#held.push(resolve));
+			}
 			const media = this.#media.get(mediaInfo[1]);
 			if (!media || req.headers.authorization !== `Bearer ${media.token}`)
 				return void answer(400, {

@@ -18,7 +18,7 @@ import {
 	postMeta,
 	whatsappMessages
 } from '../helpers/fakeMeta.ts';
-import { admin, createClinic, createUser } from '../helpers/server.ts';
+import { admin, createClinic, createUser, ServerProcess } from '../helpers/server.ts';
 
 const cleanup: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -28,7 +28,8 @@ afterEach(async () => {
 async function setup(extra: Record<string, string> = {}): Promise<ClinicServer & { fake: FakeMeta }> {
 	const fake = await FakeMeta.start();
 	cleanup.push(() => fake.close());
-	const s = await startClinicServer('reception', metaEnv(fake, extra));
+	const s = { ...(await startClinicServer('reception', metaEnv(fake, extra))), fake };
+	// The server of the moment: a test may restart it.
 	cleanup.push(() => s.server.stop('SIGKILL'));
 	const wa = await admin(s.env, [
 		'connect-whatsapp',
@@ -40,7 +41,7 @@ async function setup(extra: Record<string, string> = {}): Promise<ClinicServer &
 		WA_TOKEN
 	]);
 	expect(wa.code, wa.stderr).toBe(0);
-	return { ...s, fake };
+	return s;
 }
 
 async function openDoc(s: ClinicServer, docName: string): Promise<Y.Doc> {
@@ -114,6 +115,23 @@ describe('CHAN-MEDIA-1..4: media are fetched with the clinic token, bounded, sea
 		const entry = await entryWhen(s, (e) => e.error !== null);
 		expect(entry).toMatchObject({ messageType: 'image', media: null, error: { code: 'media_too_large' } });
 		expect(s.fake.requests.some((r) => r.path === '/files/555')).toBe(false);
+	});
+});
+
+describe('CHAN-MEDIA-1: a fetch a crash interrupted is done after the restart', () => {
+	it('SIGKILL while the Graph API has the media lookup: after the restart the image is fetched and filled in', async () => {
+		const s = await setup();
+		const image = randomBytes(2048);
+		s.fake.addMedia('777', image, 'image/jpeg', WA_TOKEN);
+		const looked = s.fake.holdNextMediaLookup();
+		await deliver(s, { id: 'wamid.crashmedia', type: 'image', image: { id: '777', mime_type: 'image/jpeg' } });
+		await withTimeout(looked, 10_000, 'media lookup started');
+		await s.server.stop('SIGKILL');
+		s.fake.releaseHeld();
+		s.server = await ServerProcess.start(s.env, s.server.port);
+		const entry = await entryWhen(s, (e) => e.media?.mediaId != null);
+		const res = await fetch(`${s.server.url}/media/${entry.media!.mediaId}`, { headers: { cookie: s.cookie } });
+		expect(Buffer.from(await res.arrayBuffer()).equals(image)).toBe(true);
 	});
 });
 

@@ -5,10 +5,9 @@ import { MAX_DETAILS_BYTES, MAX_TEXT_LENGTH, appendInbound } from '../../../src/
 import type { ChannelAccounts } from '../accounts.ts';
 import { json, text, type Answer } from '../http.ts';
 import type { Ingest } from '../ingest.ts';
-import { MEDIA_LIMITS, type MediaVault } from '../media.ts';
+import type { MediaVault } from '../media.ts';
 import type { StatusUpdates } from '../statuses.ts';
 import type { InboundMessage } from '../types.ts';
-import type { GraphClient } from './graph.ts';
 import { MalformedPayload, parseMetaPayload } from './parse.ts';
 import { metaPayload } from './schemas.ts';
 import { validMetaSignature } from './signature.ts';
@@ -20,7 +19,6 @@ export interface MetaWebhookDeps {
 	ingest: Ingest;
 	statuses: StatusUpdates;
 	media: MediaVault;
-	graph: GraphClient;
 	logger: Logger;
 }
 
@@ -108,20 +106,17 @@ async function ingestMessage(clinicId: string, m: InboundMessage, deps: MetaWebh
 			})
 	});
 	if (m.media && !result.duplicate) {
-		const { providerMediaId, mime, filename } = m.media;
-		const limit = MEDIA_LIMITS[messageType] ?? MEDIA_LIMITS.document;
-		deps.media.fetchLater({
-			provider: m.provider,
-			clinicId,
+		await deps.media.fetchLater({
 			docName: `${clinicId}/thread/${result.threadId}`,
 			entryId: result.entryId,
-			mime,
-			filename,
-			fetch: async () => {
-				const token = await deps.accounts.tokenOf(m.provider, m.accountId);
-				if (!token) return { ok: false, code: 'channel_not_connected', message: 'the account has no token' };
-				return deps.graph.fetchMedia(providerMediaId, token, limit);
-			}
+			clinicId,
+			provider: m.provider,
+			accountId: m.accountId,
+			source: m.media.providerMediaId,
+			kind: messageType,
+			mime: m.media.mime,
+			filename: m.media.filename,
+			createdAt: Date.now()
 		});
 	}
 }

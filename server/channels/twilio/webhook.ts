@@ -6,8 +6,7 @@ import { appendCall } from '../../../src/lib/domain/thread.ts';
 import type { ChannelAccounts } from '../accounts.ts';
 import type { Answer } from '../http.ts';
 import type { Ingest } from '../ingest.ts';
-import { readBounded } from '../meta/graph.ts';
-import { MEDIA_LIMITS, type MediaVault } from '../media.ts';
+import type { MediaVault } from '../media.ts';
 import { validTwilioSignature } from './signature.ts';
 
 export interface TwilioWebhookDeps {
@@ -85,24 +84,18 @@ export async function receiveVoice(raw: Buffer, req: IncomingMessage, url: URL, 
 				...(from ? { from } : {})
 			})
 	});
-	if (recording && !result.duplicate && deps.authToken) {
-		const auth = 'Basic ' + Buffer.from(`${call.AccountSid}:${deps.authToken}`).toString('base64');
-		deps.media.fetchLater({
-			provider: 'phone',
-			clinicId,
+	if (recording && !result.duplicate) {
+		await deps.media.fetchLater({
 			docName: `${clinicId}/thread/${result.threadId}`,
 			entryId: result.entryId,
+			clinicId,
+			provider: 'phone',
+			accountId: call.AccountSid,
+			source: recording,
+			kind: 'audio',
 			mime: 'audio/mpeg',
 			filename: null,
-			fetch: async () => {
-				const res = await fetch(`${recording}.mp3`, { headers: { authorization: auth }, signal: AbortSignal.timeout(60_000) });
-				if (!res.ok || !res.body)
-					return { ok: false, code: `twilio_${res.status}`, message: 'the recording could not be fetched' };
-				const data = await readBounded(res.body, MEDIA_LIMITS.audio);
-				return data
-					? { ok: true, data, mime: 'audio/mpeg' }
-					: { ok: false, code: 'media_too_large', message: 'recording too large' };
-			}
+			createdAt: Date.now()
 		});
 	}
 	deps.logger.info({ clinicId, outcome, duplicate: result.duplicate }, 'call stored');

@@ -7,6 +7,7 @@ import type {
 	ClaimOutcome,
 	ClaimRow,
 	InboundMessageRepository,
+	MediaJobRow,
 	MediaRepository,
 	MediaRow,
 	OutboxRepository
@@ -192,11 +193,33 @@ interface MediaTableRow {
 	created_at: number;
 }
 
+interface MediaJobTableRow {
+	doc_name: string;
+	entry_id: string;
+	clinic_id: string;
+	provider: MediaJobRow['provider'];
+	account_id: string;
+	source: string;
+	kind: string;
+	mime: string;
+	filename: string | null;
+	created_at: number;
+}
+
 export class SqliteMedia implements MediaRepository {
 	readonly #insert;
 	readonly #get;
+	readonly #addJob;
+	readonly #jobs;
+	readonly #removeJob;
 
 	constructor(db: Database.Database) {
+		this.#addJob = db.prepare<[string, string, string, string, string, string, string, string, string | null, number]>(
+			`INSERT INTO media_jobs (doc_name, entry_id, clinic_id, provider, account_id, source, kind, mime, filename, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
+		);
+		this.#jobs = db.prepare<[], MediaJobTableRow>('SELECT * FROM media_jobs ORDER BY created_at');
+		this.#removeJob = db.prepare<[string, string]>('DELETE FROM media_jobs WHERE doc_name = ? AND entry_id = ?');
 		this.#insert = db.prepare<[string, string, string, number, string | null, Buffer, number]>(
 			'INSERT INTO media (id, clinic_id, mime, bytes, filename, data, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)'
 		);
@@ -205,6 +228,40 @@ export class SqliteMedia implements MediaRepository {
 
 	async insert(row: MediaRow) {
 		this.#insert.run(row.id, row.clinicId, row.mime, row.bytes, row.filename, row.data, row.createdAt);
+	}
+
+	async addJob(j: MediaJobRow) {
+		this.#addJob.run(
+			j.docName,
+			j.entryId,
+			j.clinicId,
+			j.provider,
+			j.accountId,
+			j.source,
+			j.kind,
+			j.mime,
+			j.filename,
+			j.createdAt
+		);
+	}
+
+	async jobs() {
+		return this.#jobs.all().map((r): MediaJobRow => ({
+			docName: r.doc_name,
+			entryId: r.entry_id,
+			clinicId: r.clinic_id,
+			provider: r.provider,
+			accountId: r.account_id,
+			source: r.source,
+			kind: r.kind,
+			mime: r.mime,
+			filename: r.filename,
+			createdAt: r.created_at
+		}));
+	}
+
+	async removeJob(docName: string, entryId: string) {
+		this.#removeJob.run(docName, entryId);
 	}
 
 	async get(id: string) {

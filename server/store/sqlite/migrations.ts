@@ -160,6 +160,19 @@ CREATE TABLE outbox_claims (
 	PRIMARY KEY (doc_name, entry_id, attempt)
 ) WITHOUT ROWID;
 CREATE INDEX outbox_claims_provider_id ON outbox_claims(provider_message_id) WHERE provider_message_id IS NOT NULL;
+CREATE TABLE media_jobs (
+	doc_name TEXT NOT NULL,
+	entry_id TEXT NOT NULL,
+	clinic_id TEXT NOT NULL REFERENCES clinics(id),
+	provider TEXT NOT NULL,
+	account_id TEXT NOT NULL,
+	source TEXT NOT NULL,
+	kind TEXT NOT NULL,
+	mime TEXT NOT NULL,
+	filename TEXT,
+	created_at INTEGER NOT NULL,
+	PRIMARY KEY (doc_name, entry_id)
+) WITHOUT ROWID;
 CREATE TABLE media (
 	id TEXT PRIMARY KEY,
 	clinic_id TEXT NOT NULL REFERENCES clinics(id),
