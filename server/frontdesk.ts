@@ -137,7 +137,14 @@ export async function createFrontdesk(config: Config): Promise<Frontdesk> {
 	const httpServer = http.createServer(handle);
 	// `Expect: 100-continue`: a body over the limit is refused before the client sends it.
 	httpServer.on('checkContinue', (req, res) => {
-		if (!declaredTooLarge(req, config.httpMaxBodyBytes)) res.writeContinue();
+		const path = (req.url ?? '/').split('?')[0];
+		// Webhooks and forms have bounds of their own (CHAN-HTTP-1).
+		const limit = path.startsWith('/webhooks/')
+			? config.channels.webhookMaxBodyBytes
+			: path.startsWith('/forms/')
+				? config.channels.formMaxBodyBytes
+				: config.httpMaxBodyBytes;
+		if (!declaredTooLarge(req, limit)) res.writeContinue();
 		handle(req, res);
 	});
 	httpServer.on('clientError', (_error, socket) => socket.destroy());
