@@ -57,7 +57,7 @@ export interface Channels {
 	readonly docs: DocAccess;
 	/** Answers `/webhooks/*`, `/forms/*` and `/media/*`; false for any other path. */
 	handle(req: IncomingMessage, res: ServerResponse, path: string): boolean;
-	/** Finds the replies left queued (after a restart) and sends them. */
+	/** Picks up what an earlier run left: queued replies to send, media to fetch. */
 	start(): Promise<void>;
 	close(): Promise<void>;
 }
@@ -130,7 +130,8 @@ export function createChannels(deps: ChannelsDeps): Channels {
 				media,
 				logger
 			});
-		return receiveForm(raw, req, decodeURIComponent(formMatch![1]), clientAddress(req, deps.trustProxy), {
+		// A clinic id is plain letters and digits: nothing to decode (a stray % is just a wrong id, 404).
+		return receiveForm(raw, req, formMatch![1], clientAddress(req, deps.trustProxy), {
 			store,
 			ingest,
 			logger,
