@@ -326,3 +326,18 @@ export function mergeContacts(doc: Y.Doc, keepId: string, goneId: string): void 
 export function contactLabel(contact: Contact): string {
 	return contact.name || contact.phones[0] || contact.emails[0] || '';
 }
+
+/** Calls `changed` with the ids of the contacts changed in each transaction; returns the function that stops it. */
+export function observeContacts(doc: Y.Doc, changed: (contactIds: string[]) => void): () => void {
+	const map = contactsMap(doc);
+	const observer = (events: Y.YEvent<Y.AbstractType<unknown>>[]) => {
+		const ids = new Set<string>();
+		for (const event of events) {
+			if (event.target === map) for (const key of (event as Y.YMapEvent<unknown>).keysChanged) ids.add(key);
+			else if (typeof event.path[0] === 'string') ids.add(event.path[0]);
+		}
+		if (ids.size > 0) changed([...ids]);
+	};
+	map.observeDeep(observer);
+	return () => map.unobserveDeep(observer);
+}

@@ -356,3 +356,21 @@ export function mergeThreads(doc: Y.Doc, keepId: string, goneId: string): void {
 		entryOf(doc, goneId).set('mergedInto', keepId);
 	});
 }
+
+/**
+ * Calls `changed` with the ids of the threads whose summary changed in each transaction (for indexes kept from
+ * the doc); returns the function that stops it.
+ */
+export function observeThreads(doc: Y.Doc, changed: (threadIds: string[]) => void): () => void {
+	const map = threadsMap(doc);
+	const observer = (events: Y.YEvent<Y.AbstractType<unknown>>[]) => {
+		const ids = new Set<string>();
+		for (const event of events) {
+			if (event.target === map) for (const key of (event as Y.YMapEvent<unknown>).keysChanged) ids.add(key);
+			else if (typeof event.path[0] === 'string') ids.add(event.path[0]);
+		}
+		if (ids.size > 0) changed([...ids]);
+	};
+	map.observeDeep(observer);
+	return () => map.unobserveDeep(observer);
+}

@@ -1,4 +1,5 @@
 import Dexie, { type Table } from 'dexie';
+import { INBOX_TABLES, type ThreadRow } from './inboxTables.ts';
 import { PATIENT_TABLES } from './patientTables.ts';
 import type { DeletedRange } from './serverDeletions.ts';
 
@@ -40,6 +41,7 @@ export const DATABASE_NAME = 'frontdesk';
 export class FrontdeskDatabase extends Dexie {
 	docUpdates!: Table<StoredUpdate, number>;
 	pendingChanges!: Table<PendingChange, number>;
+	threadRows!: Table<ThreadRow, string>;
 
 	constructor(name = DATABASE_NAME) {
 		super(name);
@@ -50,6 +52,7 @@ export class FrontdeskDatabase extends Dexie {
 		// Version 2: the query tables, each area's defined beside its indexer (the inbox's here, the patients' in
 		// patientTables.ts). Rebuilt from the docs, so an upgrade needs no data migration.
 		this.version(2).stores({
+			...INBOX_TABLES,
 			...PATIENT_TABLES
 		});
 	}

@@ -4,3 +4,5 @@ export { DocHandles, KEEP_RECENT_DOCS, type DocHandle, type DocAttachment } from
 export { describeUnsent, type UnsentDoc, type UnsentAppointment, type UnsentAction } from './describeUnsent.ts';
 export { readUnsent, unsentCount } from './readUnsent.ts';
 export { ServerDeletions, deletedRanges, type DeletedRange, type DeleteSetLike } from './serverDeletions.ts';
+export { InboxIndex, queryThreads, threadTags, type ThreadFilter } from './inboxIndex.ts';
+export type { ThreadRow } from './inboxTables.ts';

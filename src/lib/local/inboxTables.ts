@@ -1,0 +1,27 @@
+import type { ChannelKind } from '$lib/domain/contacts.ts';
+import type { ThreadSummary } from '$lib/domain/inbox.ts';
+
+/**
+ * One row per thread, kept from the inbox and contacts docs (and the message texts the device has seen), so the
+ * thread list, its filters and search read IndexedDB only: offline, and fast with tens of thousands of threads.
+ */
+export interface ThreadRow {
+	id: string;
+	contactId: string;
+	contactLabel: string;
+	channel: ChannelKind;
+	/** The summary as the doc holds it: status, assignee, unread markers, snooze, tags, last message. */
+	summary: ThreadSummary;
+	lastMessageAt: string;
+	/** '' when unassigned (IndexedDB cannot index null). */
+	assigneeId: string;
+	tags: string[];
+	/** Folded words of the contact (name, phone digits, emails) and of the messages seen: the search index. */
+	words: string[];
+	/** The message words alone, kept across contact changes (bounded). */
+	messageWords: string[];
+}
+
+export const INBOX_TABLES: Record<string, string> = {
+	threadRows: 'id, lastMessageAt, contactId, assigneeId, channel, *tags, *words'
+};
