@@ -1,9 +1,12 @@
 import { inviteInput, sessionRef, staffChange, userRef } from '../auth/staff.ts';
-import { adminProcedure, refusalsAsErrors, router } from './trpc.ts';
+import { adminProcedure, authedProcedure, refusalsAsErrors, router } from './trpc.ts';
 
 /** A clinic's staff, for its admins: who works here, their roles and their signed-in devices. */
 export const staffRouter = router({
 	list: adminProcedure.query(({ ctx }) => ctx.deps.staff.list(ctx.auth.user, ctx.auth.session.id)),
+
+	/** Every staff member's colleagues (active ones: id, name, role) for assigning and mentioning. */
+	colleagues: authedProcedure.query(({ ctx }) => ctx.deps.staff.colleagues(ctx.auth.user)),
 
 	invite: adminProcedure.input(inviteInput).mutation(async ({ ctx, input }) => {
 		const result = await refusalsAsErrors(() => ctx.deps.staff.invite(ctx.auth.user, input));

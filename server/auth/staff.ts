@@ -54,6 +54,13 @@ export interface DeviceSession {
 	current: boolean;
 }
 
+/** A colleague as any staff member sees them. */
+export interface Colleague {
+	id: string;
+	name: string;
+	role: UserRow['role'];
+}
+
 export interface StaffMember {
 	id: string;
 	name: string;
@@ -106,6 +113,18 @@ export class StaffAdmin {
 		this.#sessions = sessions;
 		this.#invitationTtlMs = opts.invitationTtlMs;
 		this.#now = opts.now ?? Date.now;
+	}
+
+	/**
+	 * The clinic's active staff as every colleague may see them (to assign a conversation, to mention someone):
+	 * ids, names and roles only, no emails or devices.
+	 */
+	async colleagues(user: UserRow): Promise<Colleague[]> {
+		const users = await this.#store.users.listForClinic(user.clinicId);
+		return users
+			.filter((u) => u.active)
+			.map((u) => ({ id: u.id, name: u.name, role: u.role }))
+			.sort((a, b) => a.name.localeCompare(b.name, 'tr'));
 	}
 
 	async list(admin: UserRow, currentSessionId: string | null): Promise<StaffMember[]> {

@@ -39,6 +39,13 @@ class DeviceSignIn {
 		if (this.user) this.#openSync(this.user);
 	}
 
+	/** The device's database (its query tables), while someone is signed in. */
+	get db(): FrontdeskDatabase {
+		if (!this.user) throw new Error('no user is signed in');
+		this.#openSync(this.user);
+		return this.#db!;
+	}
+
 	/** The signed-in device's synced docs. */
 	get sync(): ClinicSync {
 		if (!this.user) throw new Error('no user is signed in');

@@ -80,6 +80,11 @@ export class ClinicSync {
 		return this.#docs.acquire(docName);
 	}
 
+	/** Where an open doc's connection stands (reactive); undefined for a doc that is not open. */
+	docState(docName: string): ConnectionState | undefined {
+		return this.#states[docName];
+	}
+
 	/** Names of the docs open now (held by a screen or kept by their policy). */
 	get openDocs(): string[] {
 		return this.#docs.openNames;

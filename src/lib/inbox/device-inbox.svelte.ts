@@ -1,0 +1,163 @@
+import type * as Y from 'yjs';
+import { contactLabel, readContact } from '$lib/domain/contacts.ts';
+import { docNames } from '$lib/domain/docName.ts';
+import { listThreadSummaries, observeThreads, readThreadSummary, unreadCount, type ThreadSummary } from '$lib/domain/inbox.ts';
+import { InboxIndex, type FrontdeskDatabase } from '$lib/local/index.ts';
+import type { DocHandle } from '$lib/local/DocHandles.ts';
+import { Colleagues } from './colleagues.svelte.ts';
+
+/** A new message or a mention, shown briefly on every device of the clinic. */
+export interface InboxAlert {
+	id: number;
+	kind: 'message' | 'mention';
+	threadId: string;
+	/** Who the conversation is with (named through `contactLabel`: the contact may reach the device just after). */
+	contactId: string;
+}
+
+/** How long an alert stays on screen. */
+const ALERT_MS = 8000;
+const MAX_ALERTS = 3;
+
+interface Seen {
+	inbound: number;
+	unread: number;
+	mentioned: boolean;
+}
+
+/**
+ * The inbox as the whole signed-in app sees it: keeps the inbox and contacts docs and the query table in step,
+ * counts what the user has not read (for the title and the menu), and raises an alert for each new message or
+ * mention — except in the thread the user is looking at.
+ */
+export class DeviceInbox {
+	unread = $state(0);
+	alerts = $state<InboxAlert[]>([]);
+	/** True once the query table was rebuilt from the docs at start. */
+	indexed = $state(false);
+	readonly colleagues: Colleagues;
+	readonly db: FrontdeskDatabase;
+	readonly index: InboxIndex;
+	/** The thread on screen (set from the URL): its messages need no alert. */
+	viewing: string | null = null;
+	readonly #userId: string;
+	readonly #inbox: DocHandle;
+	readonly #contacts: DocHandle;
+	readonly #seen = new Map<string, Seen>();
+	#stopObserving: () => void = () => {};
+	#nextAlert = 1;
+	#timers = new Set<ReturnType<typeof setTimeout>>();
+	#destroyed = false;
+
+	/** Bumped on every change of the contacts doc, so names shown from it follow. */
+	#contactsVersion = $state(0);
+	/**
+	 * Messages the device first learns by catching up with the server at start are counted, not announced: a
+	 * fresh device would otherwise announce the clinic's whole history.
+	 */
+	#caughtUp = false;
+	readonly #stopWatchingSync: () => void;
+
+	constructor(
+		db: FrontdeskDatabase,
+		sync: { acquire(name: string): DocHandle; docState(name: string): string | undefined },
+		user: { id: string; clinicId: string }
+	) {
+		this.db = db;
+		this.#userId = user.id;
+		const inboxName = docNames.inbox(user.clinicId);
+		this.#inbox = sync.acquire(inboxName);
+		this.#contacts = sync.acquire(docNames.contacts(user.clinicId));
+		this.#contacts.doc.on('update', this.#contactsChanged);
+		this.#stopWatchingSync = $effect.root(() => {
+			$effect(() => {
+				if (sync.docState(inboxName) === 'synced') this.#caughtUp = true;
+			});
+		});
+		this.index = new InboxIndex(db, this.#inbox.doc, this.#contacts.doc);
+		this.colleagues = new Colleagues(user.clinicId);
+		void this.colleagues.refresh();
+		void Promise.all([this.#inbox.loaded, this.#contacts.loaded]).then(() => this.#start());
+	}
+
+	dismiss(id: number): void {
+		this.alerts = this.alerts.filter((a) => a.id !== id);
+	}
+
+	/** What to call the contact of an alert; follows the contacts doc. */
+	contactLabel(contactId: string): string {
+		void this.#contactsVersion;
+		const contact = readContact(this.#contacts.doc, contactId);
+		return contact ? contactLabel(contact) : '';
+	}
+
+	readonly #contactsChanged = () => {
+		this.#contactsVersion++;
+	};
+
+	destroy(): void {
+		this.#destroyed = true;
+		this.#stopWatchingSync();
+		this.#contacts.doc.off('update', this.#contactsChanged);
+		this.#stopObserving();
+		this.index.stop();
+		for (const timer of this.#timers) clearTimeout(timer);
+		this.#inbox.release();
+		this.#contacts.release();
+	}
+
+	get inboxDoc(): Y.Doc {
+		return this.#inbox.doc;
+	}
+
+	get contactsDoc(): Y.Doc {
+		return this.#contacts.doc;
+	}
+
+	async #start(): Promise<void> {
+		if (this.#destroyed) return;
+		// What is there at start is not news: counted, never announced.
+		for (const s of listThreadSummaries(this.#inbox.doc)) this.#seen.set(s.id, this.#seenOf(s));
+		this.#total();
+		this.#stopObserving = observeThreads(this.#inbox.doc, (ids) => this.#changed(ids));
+		await this.index.start();
+		if (!this.#destroyed) this.indexed = true;
+	}
+
+	#seenOf(s: ThreadSummary): Seen {
+		return { inbound: s.inboundCount, unread: unreadCount(s, this.#userId), mentioned: s.mentioned.includes(this.#userId) };
+	}
+
+	#changed(ids: string[]): void {
+		for (const id of ids) {
+			const summary = readThreadSummary(this.#inbox.doc, id);
+			const before = this.#seen.get(id);
+			if (!summary || summary.mergedInto) {
+				this.#seen.delete(id);
+				continue;
+			}
+			const now = this.#seenOf(summary);
+			this.#seen.set(id, now);
+			if (id === this.viewing || !this.#caughtUp) continue;
+			if (now.inbound > (before?.inbound ?? 0) && now.unread > 0) this.#alert('message', summary);
+			else if (now.mentioned && !before?.mentioned) this.#alert('mention', summary);
+		}
+		this.#total();
+	}
+
+	#total(): void {
+		let total = 0;
+		for (const seen of this.#seen.values()) total += seen.unread;
+		this.unread = total;
+	}
+
+	#alert(kind: InboxAlert['kind'], summary: ThreadSummary): void {
+		const alert: InboxAlert = { id: this.#nextAlert++, kind, threadId: summary.id, contactId: summary.contactId };
+		this.alerts = [...this.alerts.filter((a) => a.threadId !== summary.id), alert].slice(-MAX_ALERTS);
+		const timer = setTimeout(() => {
+			this.#timers.delete(timer);
+			this.dismiss(alert.id);
+		}, ALERT_MS);
+		this.#timers.add(timer);
+	}
+}
