@@ -1,10 +1,11 @@
 import type * as Y from 'yjs';
 import { contactLabel, readContact } from '$lib/domain/contacts.ts';
 import { docNames } from '$lib/domain/docName.ts';
-import { listThreadSummaries, observeThreads, readThreadSummary, unreadCount, type ThreadSummary } from '$lib/domain/inbox.ts';
+import { listThreadSummaries, observeThreads, readThreadSummary, type ThreadSummary } from '$lib/domain/inbox.ts';
 import { InboxIndex, type FrontdeskDatabase } from '$lib/local/index.ts';
 import type { DocHandle } from '$lib/local/DocHandles.ts';
 import { Colleagues } from './colleagues.svelte.ts';
+import { UnreadTally } from './unreadTally.ts';
 
 /** A new message or a mention, shown briefly on every device of the clinic. */
 export interface InboxAlert {
@@ -18,12 +19,6 @@ export interface InboxAlert {
 /** How long an alert stays on screen. */
 const ALERT_MS = 8000;
 const MAX_ALERTS = 3;
-
-interface Seen {
-	inbound: number;
-	unread: number;
-	mentioned: boolean;
-}
 
 /**
  * The inbox as the whole signed-in app sees it: keeps the inbox and contacts docs and the query table in step,
@@ -40,13 +35,12 @@ export class DeviceInbox {
 	readonly index: InboxIndex;
 	/** The thread on screen (set from the URL): its messages need no alert. */
 	viewing: string | null = null;
-	readonly #userId: string;
 	readonly #inbox: DocHandle;
 	readonly #contacts: DocHandle;
-	readonly #seen = new Map<string, Seen>();
+	readonly #tally: UnreadTally;
 	#stopObserving: () => void = () => {};
 	#nextAlert = 1;
-	#timers = new Set<ReturnType<typeof setTimeout>>();
+	#timers: ReturnType<typeof setTimeout>[] = [];
 	#destroyed = false;
 
 	/** Bumped on every change of the contacts doc, so names shown from it follow. */
@@ -64,7 +58,7 @@ export class DeviceInbox {
 		user: { id: string; clinicId: string }
 	) {
 		this.db = db;
-		this.#userId = user.id;
+		this.#tally = new UnreadTally(user.id);
 		const inboxName = docNames.inbox(user.clinicId);
 		this.#inbox = sync.acquire(inboxName);
 		this.#contacts = sync.acquire(docNames.contacts(user.clinicId));
@@ -101,7 +95,7 @@ export class DeviceInbox {
 		this.#contacts.doc.off('update', this.#contactsChanged);
 		this.#stopObserving();
 		this.index.stop();
-		for (const timer of this.#timers) clearTimeout(timer);
+		for (const timer of this.#timers.splice(0)) clearTimeout(timer);
 		this.#inbox.release();
 		this.#contacts.release();
 	}
@@ -117,47 +111,29 @@ export class DeviceInbox {
 	async #start(): Promise<void> {
 		if (this.#destroyed) return;
 		// What is there at start is not news: counted, never announced.
-		for (const s of listThreadSummaries(this.#inbox.doc)) this.#seen.set(s.id, this.#seenOf(s));
-		this.#total();
+		for (const s of listThreadSummaries(this.#inbox.doc)) this.#tally.update(s.id, s);
+		this.unread = this.#tally.total;
 		this.#stopObserving = observeThreads(this.#inbox.doc, (ids) => this.#changed(ids));
 		await this.index.start();
 		if (!this.#destroyed) this.indexed = true;
 	}
 
-	#seenOf(s: ThreadSummary): Seen {
-		return { inbound: s.inboundCount, unread: unreadCount(s, this.#userId), mentioned: s.mentioned.includes(this.#userId) };
-	}
-
 	#changed(ids: string[]): void {
 		for (const id of ids) {
 			const summary = readThreadSummary(this.#inbox.doc, id);
-			const before = this.#seen.get(id);
-			if (!summary || summary.mergedInto) {
-				this.#seen.delete(id);
-				continue;
-			}
-			const now = this.#seenOf(summary);
-			this.#seen.set(id, now);
-			if (id === this.viewing || !this.#caughtUp) continue;
-			if (now.inbound > (before?.inbound ?? 0) && now.unread > 0) this.#alert('message', summary);
-			else if (now.mentioned && !before?.mentioned) this.#alert('mention', summary);
+			const news = this.#tally.update(id, summary);
+			if (news && summary && id !== this.viewing && this.#caughtUp) this.#alert(news, summary);
 		}
-		this.#total();
-	}
-
-	#total(): void {
-		let total = 0;
-		for (const seen of this.#seen.values()) total += seen.unread;
-		this.unread = total;
+		this.unread = this.#tally.total;
 	}
 
 	#alert(kind: InboxAlert['kind'], summary: ThreadSummary): void {
 		const alert: InboxAlert = { id: this.#nextAlert++, kind, threadId: summary.id, contactId: summary.contactId };
 		this.alerts = [...this.alerts.filter((a) => a.threadId !== summary.id), alert].slice(-MAX_ALERTS);
 		const timer = setTimeout(() => {
-			this.#timers.delete(timer);
+			this.#timers = this.#timers.filter((t) => t !== timer);
 			this.dismiss(alert.id);
 		}, ALERT_MS);
-		this.#timers.add(timer);
+		this.#timers.push(timer);
 	}
 }
