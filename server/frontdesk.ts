@@ -57,7 +57,7 @@ export async function createFrontdesk(config: Config): Promise<Frontdesk> {
 	// Through the channels' held docs: reading the directory per message must not unload and reload it each time.
 	const automation = new InboxAutomation({ docs: channels.docs, store, logger });
 	const sync: SyncServer = new SyncServer({
-		hooks: [clinicNameMirror(store, () => sync, logger), ...channels.hooks],
+		hooks: [clinicNameMirror(store, () => sync, logger), ...channels.hooks, automation],
 		store,
 		keyring,
 		sessions,

@@ -9,8 +9,11 @@ import {
 	readThreadSummary
 } from '../../src/lib/domain/inbox.ts';
 import {
+	clinicHoursOf,
 	inboxRules,
-	isOutsideBusinessHours,
+	isOutsideHours,
+	type ClinicHours,
+	type InboxRules,
 	lastAutoAssigned,
 	nextAssignee,
 	recordAutoAssigned,
@@ -21,6 +24,7 @@ import { appendEvent, queueReply } from '../../src/lib/domain/thread.ts';
 import { errorMessage } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Store } from '../store/index.ts';
+import type { SyncHooks } from '../sync/index.ts';
 
 /** What the channels' ingest reports once an incoming message is durable. */
 export interface InboundNotice {
@@ -53,19 +57,26 @@ const REPLYABLE: readonly ChannelKind[] = ['whatsapp', 'instagram'];
  * queued once per conversation — right after the patient wrote, so within WhatsApp's 24-hour window. The reply is
  * queued like a person's, and the dispatcher sends it. Runs after the webhook answered; a failure is logged only.
  */
-export class InboxAutomation {
+export class InboxAutomation implements SyncHooks {
 	readonly #docs: DocWriter;
 	readonly #store: Store;
 	readonly #logger: Logger;
 	readonly #onQueued: (threadDoc: string) => void;
 	// One clinic's notices are handled one after another: two messages at once must not both take "the next person".
 	readonly #chains = new Map<string, Promise<void>>();
+	/** Each clinic's rules and hours as last read, until its directory changes (read per message otherwise). */
+	readonly #settings = new Map<string, { rules: InboxRules; hours: ClinicHours }>();
 
 	constructor(deps: { docs: DocWriter; store: Store; logger: Logger; onQueued?: (threadDoc: string) => void }) {
 		this.#docs = deps.docs;
 		this.#store = deps.store;
 		this.#logger = deps.logger;
 		this.#onQueued = deps.onQueued ?? (() => {});
+	}
+
+	/** A committed change of a clinic's directory: its rules and hours are read again at the next message. */
+	onCommitted({ kind, clinicId }: { kind: string; clinicId: string }): void {
+		if (kind === 'directory') this.#settings.delete(clinicId);
 	}
 
 	onInbound(notice: InboundNotice): Promise<void> {
@@ -87,12 +98,17 @@ export class InboxAutomation {
 	async #handle(notice: InboundNotice): Promise<void> {
 		const { clinicId, threadId } = notice;
 		const at = new Date(notice.at);
-		const { rules, outside } = await this.#docs.read(docNames.directory(clinicId), (directory) => ({
-			rules: inboxRules(directory),
-			outside: isOutsideBusinessHours(directory, at)
-		}));
+		let settings = this.#settings.get(clinicId);
+		if (!settings) {
+			settings = await this.#docs.read(docNames.directory(clinicId), (directory) => ({
+				rules: inboxRules(directory),
+				hours: clinicHoursOf(directory)
+			}));
+			this.#settings.set(clinicId, settings);
+		}
+		const { rules, hours } = settings;
 		if (rules.autoAssign) await this.#assign(clinicId, threadId, rules.capPerPerson, at);
-		if (rules.awayMessage && outside && REPLYABLE.includes(notice.channel)) {
+		if (rules.awayMessage && REPLYABLE.includes(notice.channel) && isOutsideHours(hours, at)) {
 			await this.#sendAway(clinicId, threadId, notice.channel, rules.awayText, at);
 		}
 	}

@@ -51,7 +51,15 @@ async function clinic(staffCount: number): Promise<Clinic> {
 		});
 		staff.push(user.id);
 	}
-	const sync = new SyncServer({
+	const queued: string[] = [];
+	// The automation is also a hook: a change of the directory makes it read the rules again.
+	const automation: InboxAutomation = new InboxAutomation({
+		docs: { read: (name, view) => sync.read(name, view), write: (name, origin, edit) => sync.write(name, origin, edit) },
+		store,
+		logger: pino({ level: 'silent' }),
+		onQueued: (doc) => queued.push(doc)
+	});
+	const sync: SyncServer = new SyncServer({
 		store,
 		keyring,
 		sessions: new Sessions(store),
@@ -62,14 +70,7 @@ async function clinic(staffCount: number): Promise<Clinic> {
 		limits: config.sync,
 		sessionRecheckMs: 60_000,
 		compactAfterUpdates: 500,
-		hooks: []
-	});
-	const queued: string[] = [];
-	const automation = new InboxAutomation({
-		docs: sync,
-		store,
-		logger: pino({ level: 'silent' }),
-		onQueued: (doc) => queued.push(doc)
+		hooks: [automation]
 	});
 	const c: Clinic = {
 		sync,
@@ -200,11 +201,16 @@ describe('INBOX-AUTO-2: outside business hours the away message is queued once p
 		expect(await queuedIn(night.threadId)).toHaveLength(2);
 	});
 
-	it('sends nothing when the rule is off', async () => {
+	it('sends nothing when the rule is off, and follows the rule as soon as an admin changes it', async () => {
 		const c = await clinic(1);
 		await setRules(c, { awayMessage: false });
 		const night = await arrive(c, AFTER_HOURS);
 		await c.automation.onInbound(night);
-		expect(await c.sync.read(docNames.thread(c.clinicId, night.threadId), (doc) => queuedReplies(doc))).toEqual([]);
+		const queuedIn = (threadId: string) => c.sync.read(docNames.thread(c.clinicId, threadId), (doc) => queuedReplies(doc));
+		expect(await queuedIn(night.threadId)).toEqual([]);
+		await setRules(c, { awayMessage: true, awayText: 'Kapalıyız.' });
+		const later = await arrive(c, AFTER_HOURS.replace('20:00', '20:30'));
+		await c.automation.onInbound(later);
+		expect((await queuedIn(later.threadId)).map((e) => e.text)).toEqual(['Kapalıyız.']);
 	});
 });

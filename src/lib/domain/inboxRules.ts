@@ -1,8 +1,8 @@
 import { fromAbsolute } from '@internationalized/date';
 import type * as Y from 'yjs';
 import { z } from 'zod';
-import { isWithinHours, weekdayOf } from './businessHours.ts';
-import { businessHours, clinicProfile, closedDayOn } from './clinicSettings.ts';
+import { isWithinHours, weekdayOf, type WeeklyHours } from './businessHours.ts';
+import { businessHours, clinicProfile, listClosedDays } from './clinicSettings.ts';
 import { docId } from './fields.ts';
 
 /**
@@ -64,14 +64,32 @@ export function changeInboxRules(directory: Y.Doc, change: InboxRulesChange): vo
 	});
 }
 
+/** What deciding "open or closed" needs from the directory, read once and kept while the directory is unchanged. */
+export interface ClinicHours {
+	timeZone: string;
+	week: WeeklyHours;
+	closedDays: readonly string[];
+}
+
+export function clinicHoursOf(directory: Y.Doc): ClinicHours {
+	return {
+		timeZone: clinicProfile(directory).timeZone,
+		week: businessHours(directory),
+		closedDays: listClosedDays(directory).map((d) => d.date)
+	};
+}
+
 /** Whether the clinic is closed at `at`: a holiday, a closed day, or outside that day's hours, in its time zone. */
-export function isOutsideBusinessHours(directory: Y.Doc, at: Date): boolean {
-	const { timeZone } = clinicProfile(directory);
-	const local = fromAbsolute(at.getTime(), timeZone);
+export function isOutsideHours(hours: ClinicHours, at: Date): boolean {
+	const local = fromAbsolute(at.getTime(), hours.timeZone);
 	const day = local.toString().slice(0, 10);
-	if (closedDayOn(directory, day)) return true;
+	if (hours.closedDays.includes(day)) return true;
 	const minute = local.hour * 60 + local.minute;
-	return !isWithinHours(businessHours(directory)[weekdayOf(day)], minute, minute);
+	return !isWithinHours(hours.week[weekdayOf(day)], minute, minute);
+}
+
+export function isOutsideBusinessHours(directory: Y.Doc, at: Date): boolean {
+	return isOutsideHours(clinicHoursOf(directory), at);
 }
 
 // Duty, in the inbox doc: each person's own switch (every staff member may write the inbox doc).
