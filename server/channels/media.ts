@@ -98,13 +98,15 @@ export class MediaVault {
 		let media: EntryMedia | null = null;
 		if (fetched.ok) {
 			const mime = fetched.mime || job.mime;
-			const mediaId = await this.put(job.clinicId, fetched.data, mime, job.filename);
-			media = { mediaId, mime, bytes: fetched.data.length, filename: job.filename };
+			const mediaId = await this.put(job.clinicId, fetched.data, mime, null);
+			media = { mediaId, mime, bytes: fetched.data.length, filename: null };
 		} else this.#logger.warn({ clinicId: job.clinicId, entryId: job.entryId, code: fetched.code }, 'media refused');
 		const error = fetched.ok ? undefined : { code: fetched.code, message: fetched.message };
 		await this.#sync.write(job.docName, origin, (doc) => {
 			// The entry may be gone (a thread merged away meanwhile): nothing to fill in.
-			if (readEntries(doc).some((e) => e.id === job.entryId)) setEntryMedia(doc, job.entryId, media, error);
+			const entry = readEntries(doc).find((e) => e.id === job.entryId);
+			// The file's name was written with the message (sealed in the doc); the fetched file keeps it.
+			if (entry) setEntryMedia(doc, job.entryId, media && { ...media, filename: entry.media?.filename ?? null }, error);
 		});
 		await this.#store.media.removeJob(job.docName, job.entryId);
 		if (media)

@@ -109,6 +109,20 @@ describe('CHAN-MEDIA-1..4: media are fetched with the clinic token, bounded, sea
 		for (const f of files) expect(fs.readFileSync(path.join(s.env.DATA_DIR, f)).includes(marker), f).toBe(false);
 	});
 
+	it('a document keeps its file name in the thread, and the name is nowhere in plaintext on disk', async () => {
+		const s = await setup();
+		s.fake.addMedia('777', Buffer.from('%PDF-1.4 test'), 'application/pdf', WA_TOKEN);
+		const filename = 'Zeynep_Kalaycioglu_rontgen_raporu.pdf';
+		await deliver(s, { id: 'wamid.doc', type: 'document', document: { id: '777', mime_type: 'application/pdf', filename } });
+		const entry = await entryWhen(s, (e) => e.media?.mediaId != null);
+		expect(entry.media).toMatchObject({ mime: 'application/pdf', filename });
+		const res = await fetch(`${s.server.url}/media/${entry.media!.mediaId}`, { headers: { cookie: s.cookie } });
+		expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename="/);
+		expect(res.headers.get('content-disposition')).not.toContain('Kalaycioglu');
+		const files = fs.readdirSync(s.env.DATA_DIR).filter((f) => f.startsWith('frontdesk.db'));
+		for (const f of files) expect(fs.readFileSync(path.join(s.env.DATA_DIR, f)).includes('Kalaycioglu'), f).toBe(false);
+	});
+
 	it("past Meta's bound for the type (image 5 MB): refused, the entry records the error, the message stays", async () => {
 		const s = await setup();
 		s.fake.addMedia('555', Buffer.alloc(1024), 'image/png', WA_TOKEN, 6 * 1024 * 1024);

@@ -115,7 +115,8 @@ async function ingestMessage(clinicId: string, m: InboundMessage, deps: MetaWebh
 			source: m.media.providerMediaId,
 			kind: messageType,
 			mime: m.media.mime,
-			filename: m.media.filename,
+			// A file's name can name the patient: it stays in the (sealed) doc only, never in a plaintext column.
+			filename: null,
 			createdAt: Date.now()
 		});
 	}
