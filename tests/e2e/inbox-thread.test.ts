@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebsocketProvider } from 'y-websocket';
 import type * as Y from 'yjs';
 import { metaSignature } from '../../server/channels/meta/signature.ts';
-import { addCannedReply, addTemplate } from '../../src/lib/domain/cannedReplies.ts';
-import { createContact } from '../../src/lib/domain/contacts.ts';
+import { addTemplate } from '../../src/lib/domain/cannedReplies.ts';
+import { createContact, listContacts } from '../../src/lib/domain/contacts.ts';
 import { docNames } from '../../src/lib/domain/docName.ts';
 import { listThreadSummaries, openThread, readThreadSummary, recordActivity } from '../../src/lib/domain/inbox.ts';
 import { appendCall, appendEvent, appendForm, appendInbound, readEntries } from '../../src/lib/domain/thread.ts';
@@ -133,7 +133,6 @@ async function seed(): Promise<void> {
 	recordActivity(inbox, oldThreadId, { at: twoDaysAgo, preview: 'Teşekkürler', direction: 'in' });
 
 	const directory = await held(docNames.directory(clinic));
-	addCannedReply(directory, { title: 'Adres', text: 'Kliniğimiz Moda Caddesi 5 numarada.' });
 	addTemplate(directory, {
 		name: 'appointment_followup',
 		language: 'tr',
@@ -289,7 +288,20 @@ describe('THREAD: one conversation on two devices', () => {
 		expect(sent.template?.name).toBe('appointment_followup');
 	});
 
-	it('THREAD-CANNED-1: "/" opens the canned replies; one picked by keyboard goes into the composer', async () => {
+	it('REPLIES-6 / THREAD-CANNED-1: an admin adds a canned reply in Settings; "/" in a composer finds it by keyboard', async () => {
+		const settings = desk.page;
+		await settings.goto(`${server.url}/settings/replies`);
+		await settings.waitForSelector('[data-testid="replies-settings"][data-ready="true"]');
+		// An empty title is refused with a message, and nothing is added.
+		await settings.fill('[data-testid="canned-form"] textarea[name="text"]', 'Kliniğimiz Moda Caddesi 5 numarada.');
+		await settings.click('[data-testid="canned-form"] button[type="submit"]');
+		await settings.waitForSelector('[data-testid="canned-form"] [role="alert"]');
+		expect(await settings.$$('[data-testid="canned-row"]')).toHaveLength(0);
+		await settings.fill('[data-testid="canned-form"] input[name="title"]', 'Adres');
+		await settings.click('[data-testid="canned-form"] button[type="submit"]');
+		await settings.waitForSelector('[data-testid="canned-row"]:has-text("Adres")');
+		await settings.screenshot({ path: '/tmp/replies-settings.png' });
+
 		const page = tablet.page;
 		await page.goto(`${proxy.url}/inbox/${threadId}`);
 		await page.waitForSelector('[data-testid="composer-text"]');
@@ -303,5 +315,29 @@ describe('THREAD: one conversation on two devices', () => {
 				(document.querySelector('[data-testid="composer-text"]') as HTMLTextAreaElement).value ===
 				'Kliniğimiz Moda Caddesi 5 numarada.'
 		);
+
+		// Removing it asks first.
+		await settings.click('[data-testid="canned-remove"]');
+		await settings.waitForSelector('[data-testid="confirm-dialog"]');
+		await settings.click('[data-testid="confirm"]');
+		await settings.waitForSelector('[data-testid="canned-row"]', { state: 'detached' });
+	});
+
+	it('THREAD-MERGE-1: merging into another thread asks first, copies every entry and records the merge', async () => {
+		const page = desk.page;
+		await page.goto(`${server.url}/inbox/${oldThreadId}`);
+		await page.waitForSelector('[data-testid="thread-header"]');
+		await page.click('[data-testid="merge-open"]');
+		await page.fill('[data-testid="merge-search"]', 'ipek');
+		await page.click('[data-testid="merge-target"]:has-text("İpek Şahin")');
+		await page.waitForSelector('[data-testid="confirm-dialog"]');
+		await page.click('[data-testid="confirm"]');
+		await page.waitForURL(new RegExp(`/inbox/${threadId}$`));
+		await page.waitForSelector(entry('message', 'Teşekkürler'));
+		await page.waitForSelector(entry('event', 'Eski Hasta'));
+		const inbox = await held(docNames.inbox(clinic));
+		expect(readThreadSummary(inbox, oldThreadId)?.mergedInto).toBe(threadId);
+		const contacts = await held(docNames.contacts(clinic));
+		expect(listContacts(contacts).map((c) => c.name)).toEqual(['İpek Şahin']);
 	});
 });
