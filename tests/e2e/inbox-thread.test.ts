@@ -19,7 +19,8 @@ import {
 	metaEnv,
 	metaJson,
 	postMeta,
-	whatsappMessages
+	whatsappMessages,
+	whatsappStatus
 } from '../helpers/fakeMeta.ts';
 import { CuttableProxy } from '../helpers/proxy.ts';
 import { admin, createClinic, createUser, ServerProcess, testEnv, type TestUser } from '../helpers/server.ts';
@@ -189,13 +190,24 @@ describe('THREAD: one conversation on two devices', () => {
 		await page.waitForSelector(entry('event', 'Otomatik atama'));
 		expect(await page.$$eval('[data-testid="day"]', (days) => days.length)).toBe(2);
 		await page.screenshot({ path: '/tmp/thread-tablet-portrait.png' });
+		// Opening the thread marked it read for both of them (THREAD-READ-1).
+		const inbox = await held(docNames.inbox(clinic));
+		await withTimeout(
+			whenDoc(inbox, (d) => {
+				const s = readThreadSummary(d, threadId);
+				return !!s && s.readBy[reception.id] === s.inboundCount && s.readBy[adminUser.id] === s.inboundCount;
+			}),
+			15_000,
+			'the thread read by both'
+		);
 		// The missed call's call-back task, done on one device, is done on the other.
 		await page.click('[data-testid="callback"]');
 		await desk.page.waitForSelector('[data-testid="callback-done"]');
 	});
 
-	it('THREAD-COMPOSE-3: a reply written offline shows as waiting, reaches the other device after reconnecting, and its tick moves to sent', async () => {
+	it('THREAD-COMPOSE-3: a reply written offline shows as waiting, reaches the other device after reconnecting, its tick moves to sent, then delivered', async () => {
 		const page = tablet.page;
+		const sendsBefore = fake.sends.length;
 		await proxy.cut();
 		await page.waitForSelector('[data-testid="sync-status"][data-status="offline"]');
 		await page.fill('[data-testid="composer-text"]', 'Yarın 10:00 uygun mu?');
@@ -207,6 +219,21 @@ describe('THREAD: one conversation on two devices', () => {
 		// The server's dispatcher sends it to (fake) Meta, which answers with its id: sent on both devices.
 		for (const p of [desk.page, page])
 			await p.waitForSelector(`${entry('message', 'Yarın 10:00 uygun mu?')} [data-testid="tick"][data-status="sent"]`, {
+				timeout: 15_000
+			});
+		// Exactly one send; Meta's "delivered" status moves the tick on both devices.
+		expect(fake.sends.length).toBe(sendsBefore + 1);
+		const thread = await held(docNames.thread(clinic, threadId));
+		await withTimeout(
+			whenDoc(thread, (d) => readEntries(d).some((e) => e.text === 'Yarın 10:00 uygun mu?' && e.providerMessageId)),
+			15_000,
+			'the sent reply’s id'
+		);
+		const wamid = readEntries(thread).find((e) => e.text === 'Yarın 10:00 uygun mu?')!.providerMessageId!;
+		const status = metaJson(whatsappStatus(PHONE_NUMBER_ID, wamid, 'delivered'));
+		expect((await postMeta(server.url, status, metaSignature(status, META_SECRET))).status).toBe(200);
+		for (const p of [desk.page, page])
+			await p.waitForSelector(`${entry('message', 'Yarın 10:00 uygun mu?')} [data-testid="tick"][data-status="delivered"]`, {
 				timeout: 15_000
 			});
 	});
