@@ -1,18 +1,5 @@
 import type { Awareness } from 'y-protocols/awareness';
-import { z } from 'zod';
-
-/** Someone else with this thread open (THREAD-PRESENCE-1). */
-export interface Viewer {
-	userId: string;
-	name: string;
-	typing: boolean;
-}
-
-/** What a device announces about itself on a thread; validated on read like everything from the network. */
-const announced = z.object({
-	user: z.object({ id: z.string().min(1).max(64), name: z.string().max(200) }),
-	typing: z.boolean().catch(false)
-});
+import { viewersOf, type Viewer } from './viewers.ts';
 
 /** Typing stops counting after a pause, so a closed tablet does not "type" forever. */
 const TYPING_MS = 4000;
@@ -57,19 +44,11 @@ export class ThreadPresence {
 	}
 
 	readonly #read = () => {
-		if (!this.#awareness) return;
-		const byUser: Record<string, Viewer> = {};
-		for (const [client, state] of this.#awareness.getStates()) {
-			if (client === this.#awareness.clientID) continue;
-			const parsed = announced.safeParse(state);
-			if (!parsed.success || parsed.data.user.id === this.#me) continue;
-			const { id, name } = parsed.data.user;
-			// The same colleague on two devices is one avatar, typing if either is.
-			byUser[id] = { userId: id, name, typing: parsed.data.typing || (byUser[id]?.typing ?? false) };
-		}
-		this.viewers = Object.values(byUser).sort((a, b) => a.name.localeCompare(b.name, 'tr'));
+		if (this.#awareness) this.viewers = viewersOf(this.#awareness, this.#me);
 	};
 }
+
+export type { Viewer };
 
 /** The handle's awareness when the sync provides one (feature-detected: it lands separately). */
 export function awarenessOf(handle: object): Awareness | null {
