@@ -366,5 +366,15 @@ describe('THREAD: one conversation on two devices', () => {
 		expect(readThreadSummary(inbox, oldThreadId)?.mergedInto).toBe(threadId);
 		const contacts = await held(docNames.contacts(clinic));
 		expect(listContacts(contacts).map((c) => c.name)).toEqual(['İpek Şahin']);
+
+		// The same thread in English on the tablet turned to landscape: list and thread side by side.
+		const tab = tablet.page;
+		await tab.evaluate(() => localStorage.setItem('frontdesk.locale', 'en'));
+		await tab.setViewportSize({ width: 1280, height: 800 });
+		await tab.goto(`${proxy.url}/inbox/${threadId}`);
+		await tab.waitForSelector(entry('event', 'Eski Hasta'));
+		expect(await tab.textContent('[data-testid="send"]')).toBe('Send');
+		expect(await tab.textContent('[data-testid="mode-comment"]')).toContain('Internal note');
+		await tab.screenshot({ path: '/tmp/thread-tablet-landscape-en.png' });
 	});
 });
