@@ -372,7 +372,7 @@ describe('THREAD: one conversation on two devices', () => {
 		await tab.evaluate(() => localStorage.setItem('frontdesk.locale', 'en'));
 		await tab.setViewportSize({ width: 1280, height: 800 });
 		await tab.goto(`${proxy.url}/inbox/${threadId}`);
-		await tab.waitForSelector(entry('event', 'Eski Hasta'));
+		await tab.waitForSelector(entry('event', 'A conversation with Eski Hasta was merged into this one.'));
 		expect(await tab.textContent('[data-testid="send"]')).toBe('Send');
 		expect(await tab.textContent('[data-testid="mode-comment"]')).toContain('Internal note');
 		await tab.screenshot({ path: '/tmp/thread-tablet-landscape-en.png' });

@@ -216,7 +216,11 @@ export class ThreadView {
 				// The summary side first: it refuses a thread already merged or missing before anything is copied.
 				mergeThreads(this.#inbox.doc, keepId, gone.id);
 				copyEntries(this.#thread.doc, target.doc);
-				appendEvent(target.doc, { at: currentTime().toISOString(), text: eventText, details: { merge: { from: gone.id } } });
+				appendEvent(target.doc, {
+					at: currentTime().toISOString(),
+					text: eventText,
+					details: { merge: { from: gone.id, name: this.contactName } }
+				});
 				const keepContact = resolveContact(this.#contacts.doc, keep.contactId);
 				const goneContact = resolveContact(this.#contacts.doc, gone.contactId);
 				if (keepContact && goneContact && keepContact.id !== goneContact.id)
