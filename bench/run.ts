@@ -1,4 +1,5 @@
 import { runDeviceColdStart } from './device-cold-start/index.ts';
+import { runDeviceInbox } from './device-inbox/index.ts';
 import { runIdleMemory } from './idle-memory/index.ts';
 import { runSyncRelay } from './sync-relay/index.ts';
 import { runWebhookIngest } from './webhook-ingest/index.ts';
@@ -15,6 +16,7 @@ interface Benchmark {
 const BENCHMARKS: Benchmark[] = [
 	{ name: 'sync-relay', run: runSyncRelay },
 	{ name: 'device-cold-start', run: runDeviceColdStart },
+	{ name: 'device-inbox', run: runDeviceInbox },
 	{ name: 'idle-memory', run: runIdleMemory },
 	{ name: 'webhook-ingest', run: runWebhookIngest }
 ];

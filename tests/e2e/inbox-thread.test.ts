@@ -205,6 +205,19 @@ describe('THREAD: one conversation on two devices', () => {
 		await desk.page.waitForSelector('[data-testid="callback-done"]');
 	});
 
+	it('THREAD-PRESENCE-3: each device sees who else has the thread open and who is typing, gone when they leave', async () => {
+		await desk.page.waitForSelector(`[data-testid="viewer"][title="${reception.name}"]`);
+		await tablet.page.waitForSelector(`[data-testid="viewer"][title="${adminUser.name}"]`);
+		await tablet.page.type('[data-testid="composer-text"]', 'Bir dakika');
+		await desk.page.waitForSelector(`[data-testid="typing"]:has-text("${reception.name}")`);
+		await tablet.page.fill('[data-testid="composer-text"]', '');
+		// The tablet goes to the list: its presence in the thread is gone from the desk within seconds.
+		await tablet.page.goto(`${proxy.url}/inbox`);
+		await desk.page.waitForSelector(`[data-testid="viewer"][title="${reception.name}"]`, { state: 'detached', timeout: 10_000 });
+		await tablet.page.goto(`${proxy.url}/inbox/${threadId}`);
+		await tablet.page.waitForSelector('[data-testid="composer-text"]');
+	});
+
 	it('THREAD-COMPOSE-3: a reply written offline shows as waiting, reaches the other device after reconnecting, its tick moves to sent, then delivered', async () => {
 		const page = tablet.page;
 		const sendsBefore = fake.sends.length;

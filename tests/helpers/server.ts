@@ -128,6 +128,7 @@ export interface TestUser {
 	clinicId: string;
 	email: string;
 	password: string;
+	name: string;
 }
 
 let counter = 0;
@@ -145,13 +146,14 @@ export async function createUser(
 ): Promise<TestUser> {
 	const email = `${role}${++counter}-${process.pid}@example.com`;
 	const password = `correct horse ${counter} battery`;
+	const name = `Staff ${counter}`;
 	const result = await admin(
 		env,
-		['create-user', '--clinic', clinicId, '--email', email, '--name', `Staff ${counter}`, '--role', role],
+		['create-user', '--clinic', clinicId, '--email', email, '--name', name, '--role', role],
 		password
 	);
 	if (result.code !== 0 || !result.json) throw new Error(`create-user failed: ${result.stderr}`);
-	return { id: result.json.id as string, clinicId, email, password };
+	return { id: result.json.id as string, clinicId, email, password, name };
 }
 
 /** Reads one unlabelled figure from the server's `/metrics` (tests reach it from loopback, where it answers). */

@@ -1,4 +1,3 @@
-import type * as Y from 'yjs';
 import { contactLabel, readContact } from '$lib/domain/contacts.ts';
 import { docNames } from '$lib/domain/docName.ts';
 import { listThreadSummaries, observeThreads, readThreadSummary, type ThreadSummary } from '$lib/domain/inbox.ts';
@@ -32,11 +31,11 @@ export class DeviceInbox {
 	indexed = $state(false);
 	readonly colleagues: Colleagues;
 	readonly db: FrontdeskDatabase;
-	readonly index: InboxIndex;
+	#index: InboxIndex | null = null;
 	/** The thread on screen (set from the URL): its messages need no alert. */
 	viewing: string | null = null;
-	readonly #inbox: DocHandle;
-	readonly #contacts: DocHandle;
+	#inbox: DocHandle | null = null;
+	#contacts: DocHandle | null = null;
 	readonly #tally: UnreadTally;
 	#stopObserving: () => void = () => {};
 	#nextAlert = 1;
@@ -60,18 +59,30 @@ export class DeviceInbox {
 		this.db = db;
 		this.#tally = new UnreadTally(user.id);
 		const inboxName = docNames.inbox(user.clinicId);
-		this.#inbox = sync.acquire(inboxName);
-		this.#contacts = sync.acquire(docNames.contacts(user.clinicId));
-		this.#contacts.doc.on('update', this.#contactsChanged);
 		this.#stopWatchingSync = $effect.root(() => {
 			$effect(() => {
 				if (sync.docState(inboxName) === 'synced') this.#caughtUp = true;
 			});
 		});
-		this.index = new InboxIndex(db, this.#inbox.doc, this.#contacts.doc);
 		this.colleagues = new Colleagues(user.clinicId);
 		void this.colleagues.refresh();
-		void Promise.all([this.#inbox.loaded, this.#contacts.loaded]).then(() => this.#start());
+		// The list's first screen comes from the query table; loading the two big docs (and catching up the table)
+		// waits until the page is drawn, so a cold start is not held up by them.
+		const open = () => {
+			if (this.#destroyed) return;
+			const inbox = (this.#inbox = sync.acquire(inboxName));
+			const contacts = (this.#contacts = sync.acquire(docNames.contacts(user.clinicId)));
+			contacts.doc.on('update', this.#contactsChanged);
+			this.#index = new InboxIndex(db, inbox.doc, contacts.doc);
+			void Promise.all([inbox.loaded, contacts.loaded]).then(() => this.#start());
+		};
+		if (typeof requestIdleCallback === 'function') requestIdleCallback(open, { timeout: 1500 });
+		else setTimeout(open, 0);
+	}
+
+	/** Adds the words of a thread's messages to the search (the thread view calls it with what it shows). */
+	indexMessages(threadId: string, texts: readonly string[]): Promise<void> {
+		return this.#index?.indexMessages(threadId, texts) ?? Promise.resolve();
 	}
 
 	dismiss(id: number): void {
@@ -81,7 +92,7 @@ export class DeviceInbox {
 	/** What to call the contact of an alert; follows the contacts doc. */
 	contactLabel(contactId: string): string {
 		void this.#contactsVersion;
-		const contact = readContact(this.#contacts.doc, contactId);
+		const contact = this.#contacts ? readContact(this.#contacts.doc, contactId) : null;
 		return contact ? contactLabel(contact) : '';
 	}
 
@@ -92,35 +103,28 @@ export class DeviceInbox {
 	destroy(): void {
 		this.#destroyed = true;
 		this.#stopWatchingSync();
-		this.#contacts.doc.off('update', this.#contactsChanged);
+		this.#contacts?.doc.off('update', this.#contactsChanged);
 		this.#stopObserving();
-		this.index.stop();
+		this.#index?.stop();
 		for (const timer of this.#timers.splice(0)) clearTimeout(timer);
-		this.#inbox.release();
-		this.#contacts.release();
-	}
-
-	get inboxDoc(): Y.Doc {
-		return this.#inbox.doc;
-	}
-
-	get contactsDoc(): Y.Doc {
-		return this.#contacts.doc;
+		this.#inbox?.release();
+		this.#contacts?.release();
 	}
 
 	async #start(): Promise<void> {
-		if (this.#destroyed) return;
+		const inbox = this.#inbox;
+		if (this.#destroyed || !inbox) return;
 		// What is there at start is not news: counted, never announced.
-		for (const s of listThreadSummaries(this.#inbox.doc)) this.#tally.update(s.id, s);
+		for (const s of listThreadSummaries(inbox.doc)) this.#tally.update(s.id, s);
 		this.unread = this.#tally.total;
-		this.#stopObserving = observeThreads(this.#inbox.doc, (ids) => this.#changed(ids));
-		await this.index.start();
+		this.#stopObserving = observeThreads(inbox.doc, (ids) => this.#changed(ids));
+		await this.#index?.start();
 		if (!this.#destroyed) this.indexed = true;
 	}
 
 	#changed(ids: string[]): void {
 		for (const id of ids) {
-			const summary = readThreadSummary(this.#inbox.doc, id);
+			const summary = this.#inbox ? readThreadSummary(this.#inbox.doc, id) : null;
 			const news = this.#tally.update(id, summary);
 			if (news && summary && id !== this.viewing && this.#caughtUp) this.#alert(news, summary);
 		}

@@ -1,3 +1,4 @@
+import type { Awareness } from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import { parseDocName } from '$lib/domain/docName.ts';
 import { kindSpec, type KeepPolicy } from '$lib/domain/kinds.ts';
@@ -13,6 +14,8 @@ export interface DocHandle {
 	readonly doc: Y.Doc;
 	/** Resolves once the doc holds what IndexedDB had: the UI can render without the network. */
 	readonly loaded: Promise<void>;
+	/** Who is on the doc right now (presence), synced over the doc's socket; absent where nothing syncs it. */
+	readonly awareness?: Awareness;
 	/** Gives the hold back; a second call does nothing. */
 	release(): void;
 }
@@ -20,6 +23,8 @@ export interface DocHandle {
 /** What the owner adds to each open doc (its socket) and takes down when the doc closes. */
 export interface DocAttachment {
 	close(): void;
+	/** The doc's presence, when the attachment syncs one. */
+	readonly awareness?: Awareness;
 }
 
 interface OpenDoc<A extends DocAttachment> {
@@ -68,6 +73,7 @@ export class DocHandles<A extends DocAttachment> {
 			name,
 			doc: open.doc,
 			loaded: open.persistence.ready,
+			...(open.attachment.awareness ? { awareness: open.attachment.awareness } : {}),
 			release: () => {
 				if (released) return;
 				released = true;

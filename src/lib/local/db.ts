@@ -1,5 +1,5 @@
 import Dexie, { type Table } from 'dexie';
-import { INBOX_TABLES, type ThreadRow } from './inboxTables.ts';
+import { INBOX_TABLES, type IndexMark, type ThreadRow } from './inboxTables.ts';
 import { PATIENT_TABLES } from './patientTables.ts';
 import type { DeletedRange } from './serverDeletions.ts';
 
@@ -42,6 +42,7 @@ export class FrontdeskDatabase extends Dexie {
 	docUpdates!: Table<StoredUpdate, number>;
 	pendingChanges!: Table<PendingChange, number>;
 	threadRows!: Table<ThreadRow, string>;
+	indexMarks!: Table<IndexMark, string>;
 
 	constructor(name = DATABASE_NAME) {
 		super(name);

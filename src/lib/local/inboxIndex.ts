@@ -1,4 +1,4 @@
-import type * as Y from 'yjs';
+import * as Y from 'yjs';
 import { contactLabel, observeContacts, readContact, type ChannelKind, type Contact } from '$lib/domain/contacts.ts';
 import {
 	effectiveStatus,
@@ -15,6 +15,7 @@ import type { ThreadRow } from './inboxTables.ts';
 
 /** Message words kept per thread: enough to find a conversation by what was said, bounded per row. */
 const MAX_MESSAGE_WORDS = 400;
+const MARK = 'inbox';
 /** Rows written per IndexedDB transaction while rebuilding, so the screen stays responsive. */
 const CHUNK = 500;
 
@@ -63,7 +64,10 @@ export class InboxIndex {
 		this.#contacts = contacts;
 	}
 
-	/** Rebuilds the table from the docs as they are now and follows their changes; resolves once rebuilt. */
+	/**
+	 * Follows the docs' changes, and rebuilds the table unless it was built from exactly the docs' present state
+	 * (the usual start: nothing changed while the app was closed); resolves once the table is current.
+	 */
 	start(): Promise<void> {
 		this.#stops.push(
 			observeThreads(this.#inbox, (ids) => this.#enqueue(() => this.#reindex(ids))),
@@ -75,7 +79,20 @@ export class InboxIndex {
 				})
 			)
 		);
-		return this.#enqueue(() => this.#rebuild());
+		return this.#enqueue(async () => {
+			const mark = await this.#db.indexMarks.get(MARK);
+			if (mark?.state !== this.#state()) await this.#rebuild();
+		});
+	}
+
+	/** The docs' state the table now reflects, kept with it (the same database, so a wipe takes both). */
+	#state(): string {
+		const vector = (doc: Y.Doc) => btoa(String.fromCharCode(...Y.encodeStateVector(doc)));
+		return `${vector(this.#inbox)}|${vector(this.#contacts)}`;
+	}
+
+	#marked(): Promise<unknown> {
+		return this.#db.indexMarks.put({ name: MARK, state: this.#state() });
 	}
 
 	stop(): void {
@@ -112,6 +129,7 @@ export class InboxIndex {
 		}
 		const gone = [...existing.keys()].filter((id) => !keep.has(id));
 		if (gone.length > 0) await this.#db.threadRows.bulkDelete(gone);
+		await this.#marked();
 	}
 
 	async #reindex(ids: readonly string[]): Promise<void> {
@@ -124,9 +142,10 @@ export class InboxIndex {
 			if (!summary || summary.mergedInto) remove.push(id);
 			else put.push(rowOf(summary, readContact(this.#contacts, summary.contactId), previous[i]));
 		});
-		await this.#db.transaction('rw', this.#db.threadRows, async () => {
+		await this.#db.transaction('rw', this.#db.threadRows, this.#db.indexMarks, async () => {
 			if (put.length > 0) await this.#db.threadRows.bulkPut(put);
 			if (remove.length > 0) await this.#db.threadRows.bulkDelete(remove);
+			await this.#marked();
 		});
 	}
 }

@@ -22,6 +22,13 @@ export interface ThreadRow {
 	messageWords: string[];
 }
 
+/** Up to which state of the docs a query table is built (their Yjs state vectors): a start with nothing new skips the rebuild. */
+export interface IndexMark {
+	name: string;
+	state: string;
+}
+
 export const INBOX_TABLES: Record<string, string> = {
-	threadRows: 'id, lastMessageAt, contactId, assigneeId, channel, *tags, *words'
+	threadRows: 'id, lastMessageAt, contactId, assigneeId, channel, *tags, *words',
+	indexMarks: 'name'
 };

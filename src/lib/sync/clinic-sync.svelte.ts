@@ -125,6 +125,7 @@ export class ClinicSync {
 		});
 		return {
 			connection,
+			awareness: connection.provider.awareness,
 			close: () => {
 				closed = true;
 				connection.destroy();

@@ -19,6 +19,7 @@ export function watchDoc(sync: { acquire(name: string): DocHandle }, name: strin
 		name,
 		doc: handle.doc,
 		loaded,
+		...(handle.awareness ? { awareness: handle.awareness } : {}),
 		release() {
 			if (released) return;
 			released = true;
