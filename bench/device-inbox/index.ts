@@ -55,16 +55,24 @@ export async function runDeviceInbox(): Promise<void> {
 		// Reference: an empty device; the first screen needs the docs from the network and the table built.
 		const empty: number[] = [];
 		for (let i = 0; i < 3; i++) {
+			// Emptied from a page of the same origin that has no database open, so the deletion is not blocked.
+			await page.goto(`${server.url}/healthz`);
 			await page.evaluate(emptyDevice);
-			await page.goto('about:blank');
 			empty.push(await timed(page, `${server.url}/inbox`, READY));
 		}
-		// Let the device finish building its table once, then time cold starts from IndexedDB.
+		// Let the device finish building its table once, then time cold starts from IndexedDB. The first start after
+		// the build is shown apart: Chromium is still writing the megabytes the build left behind.
+		await page.waitForSelector(READY, { timeout: 120_000 });
+		await page.goto('about:blank');
+		const afterBuild = await timed(page, `${server.url}/inbox`, FIRST_SCREEN);
 		await page.waitForSelector(READY, { timeout: 120_000 });
 		const cold: number[] = [];
+		const inPage: number[] = [];
 		for (let i = 0; i < RUNS; i++) {
 			await page.goto('about:blank');
 			cold.push(await timed(page, `${server.url}/inbox`, FIRST_SCREEN));
+			// The same start as the page itself saw it: from the navigation's start to the rows drawn (the list's mark).
+			inPage.push(await page.evaluate(() => Math.round(performance.getEntriesByName('inbox:first-rows')[0]?.startTime ?? NaN)));
 		}
 		const median0 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 		console.log(`first screen: empty device median ${median0(empty)} ms; from IndexedDB median ${median0(cold)} ms`);
@@ -98,9 +106,21 @@ export async function runDeviceInbox(): Promise<void> {
 				goal: '-'
 			},
 			{
+				what: 'ours: first start right after the table was built',
+				'median ms': afterBuild,
+				'max ms': afterBuild,
+				goal: '-'
+			},
+			{
 				what: 'ours: cold start from IndexedDB, first screen',
 				'median ms': median(cold),
 				'max ms': max(cold),
+				goal: `< ${GOAL_MS}`
+			},
+			{
+				what: 'ours: the same, in the page: navigation start → rows drawn',
+				'median ms': median(inPage),
+				'max ms': max(inPage),
 				goal: `< ${GOAL_MS}`
 			},
 			{ what: 'ours: filter (mine / all)', 'median ms': median(filter), 'max ms': max(filter), goal: `< ${GOAL_MS}` },
@@ -125,7 +145,7 @@ function emptyDevice(): Promise<void> {
 				(d) =>
 					new Promise<void>((r) => {
 						const req = indexedDB.deleteDatabase(d.name!);
-						req.onsuccess = req.onerror = req.onblocked = () => r();
+						req.onsuccess = req.onerror = () => r();
 					})
 			)
 		).then(() => undefined)

@@ -85,4 +85,26 @@ describe('the inbox query table', () => {
 		expect(ids(await queryThreads(db, { search: 'agri' }, 50))).toEqual([t1]);
 		index.stop();
 	});
+
+	it('INBOX-LIST-5: a change not yet indexed when the app closes is indexed at the next start', async () => {
+		const db = new FrontdeskDatabase(`inbox-index-${++n}`);
+		const inbox = new Y.Doc();
+		const contacts = new Y.Doc();
+		// The inbox arrives first; the contact arrives while the table is being written, as on a fresh device.
+		const elsewhere = new Y.Doc();
+		const contactId = createContact(elsewhere, { name: 'Emre Kalaycıoğlu', phones: ['+90 532 765 43 21'] });
+		const thread = openThread(inbox, { contactId, channel: 'whatsapp', at: '2026-11-26T09:00:00Z' });
+		db.threadRows.hook('creating', () => {
+			if (contacts.getMap('contacts').size === 0) Y.applyUpdate(contacts, Y.encodeStateAsUpdate(elsewhere), 'server');
+		});
+		const first = new InboxIndex(db, inbox, contacts);
+		await first.start();
+		first.stop(); // the app closes before the contact's change is written
+		expect((await db.threadRows.get(thread))?.contactLabel).toBe('');
+
+		const next = new InboxIndex(db, inbox, contacts);
+		await next.start();
+		expect(ids(await queryThreads(db, { search: 'kalaycioglu' }, 50))).toEqual([thread]);
+		next.stop();
+	});
 });

@@ -2,7 +2,8 @@ import 'fake-indexeddb/auto';
 import * as Y from 'yjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FrontdeskDatabase } from '../../src/lib/local/db.ts';
-import { DocPersistence } from '../../src/lib/local/DocPersistence.ts';
+import { DocPersistence, STORED_ROW_BYTES } from '../../src/lib/local/DocPersistence.ts';
+import { listThreadSummaries, openThread, recordActivity } from '../../src/lib/domain/inbox.ts';
 import { addAppointment, listAppointments, scheduleDoc } from '../../src/lib/domain/schedule.ts';
 
 const base = { practitionerId: 'p1', durationMinutes: 30, patientName: 'Deniz Koç' };
@@ -54,6 +55,44 @@ describe('DEVICE-STORE-1, DEVICE-STORE-3: Dexie persistence of Yjs docs', () => 
 		await new DocPersistence(db, 'c1/schedule/2026-12', reloaded).ready;
 		expect(Y.encodeStateAsUpdate(reloaded)).toEqual(Y.encodeStateAsUpdate(doc));
 	});
+
+	it('DEVICE-STORE-5: a big doc is stored in bounded rows and loaded in several steps, identical', async () => {
+		const db = database();
+		// What a fresh device receives in its first sync of a busy inbox: one update of about 1.6 MB.
+		const source = new Y.Doc();
+		source.transact(() => {
+			for (let i = 0; i < 3000; i++) {
+				const at = new Date(Date.UTC(2026, 10, 1) + i * 60_000).toISOString();
+				const id = openThread(source, { contactId: `contact-${i}`, channel: 'whatsapp', at });
+				recordActivity(source, id, { at, preview: `Merhaba ${i}`, direction: 'in' });
+			}
+		});
+		const doc = new Y.Doc();
+		const persistence = new DocPersistence(db, 'c1/inbox', doc);
+		await persistence.ready;
+		Y.applyUpdate(doc, Y.encodeStateAsUpdate(source), 'server');
+		await persistence.flushed();
+		const rows = await db.docUpdates.where('docName').equals('c1/inbox').toArray();
+		expect(rows.length).toBeGreaterThan(10);
+		for (const row of rows) expect(row.update.length).toBeLessThanOrEqual(STORED_ROW_BYTES);
+
+		const reloaded = new Y.Doc();
+		let transactions = 0;
+		reloaded.on('afterTransaction', () => transactions++);
+		const again = new DocPersistence(db, 'c1/inbox', reloaded);
+		await again.ready;
+		expect(transactions).toBeGreaterThan(10);
+		expect(listThreadSummaries(reloaded)).toEqual(listThreadSummaries(source));
+		expect(Y.encodeStateVector(reloaded)).toEqual(Y.encodeStateVector(source));
+
+		// The pieces count as one write: the next 90 small writes do not compact a doc stored in 20+ rows.
+		const ids = listThreadSummaries(reloaded).map((s) => s.id);
+		for (let i = 0; i < 90; i++) {
+			recordActivity(reloaded, ids[i], { at: '2026-11-30T10:00:00.000Z', preview: 'x', direction: 'in' });
+			await again.flushed();
+		}
+		expect(await db.docUpdates.where('docName').equals('c1/inbox').count()).toBe(rows.length + 90);
+	}, 30_000);
 
 	it('keeps docs apart', async () => {
 		const db = database();

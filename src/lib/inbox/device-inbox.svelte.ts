@@ -15,6 +15,12 @@ export interface InboxAlert {
 	contactId: string;
 }
 
+/** Runs `work` once the browser has drawn what is pending and has a moment. */
+function afterPaint(work: () => void): void {
+	if (typeof requestIdleCallback === 'function') requestAnimationFrame(() => requestIdleCallback(work, { timeout: 1500 }));
+	else setTimeout(work, 0);
+}
+
 /** How long an alert stays on screen. */
 const ALERT_MS = 8000;
 const MAX_ALERTS = 3;
@@ -27,6 +33,8 @@ const MAX_ALERTS = 3;
 export class DeviceInbox {
 	unread = $state(0);
 	alerts = $state<InboxAlert[]>([]);
+	/** True once the inbox and contacts docs were opened (after the first screen): screens that need them wait for it. */
+	opened = $state(false);
 	/** True once the query table was rebuilt from the docs at start. */
 	indexed = $state(false);
 	readonly colleagues: Colleagues;
@@ -67,17 +75,36 @@ export class DeviceInbox {
 		this.colleagues = new Colleagues(user.clinicId);
 		void this.colleagues.refresh();
 		// The list's first screen comes from the query table; loading the two big docs (and catching up the table)
-		// waits until the page is drawn, so a cold start is not held up by them.
-		const open = () => {
-			if (this.#destroyed) return;
+		// waits until the page is drawn — and, on the inbox, until the list has shown its first rows — so a cold
+		// start is not held up by them.
+		this.#open = () => {
+			if (this.#destroyed || this.#inbox || this.#holds > 0) return;
 			const inbox = (this.#inbox = sync.acquire(inboxName));
 			const contacts = (this.#contacts = sync.acquire(docNames.contacts(user.clinicId)));
 			contacts.doc.on('update', this.#contactsChanged);
 			this.#index = new InboxIndex(db, inbox.doc, contacts.doc);
+			this.opened = true;
 			void Promise.all([inbox.loaded, contacts.loaded]).then(() => this.#start());
 		};
-		if (typeof requestIdleCallback === 'function') requestIdleCallback(open, { timeout: 1500 });
-		else setTimeout(open, 0);
+		afterPaint(this.#open);
+	}
+
+	readonly #open: () => void;
+	#holds = 0;
+
+	/**
+	 * Keeps the big docs closed until the returned function is called (the thread list calls it once its first rows
+	 * are on screen): their loading takes the main thread in turns, and the first screen should not wait for them.
+	 */
+	holdOpening(): () => void {
+		this.#holds++;
+		let released = false;
+		return () => {
+			if (released) return;
+			released = true;
+			this.#holds--;
+			afterPaint(this.#open);
+		};
 	}
 
 	/** Adds the words of a thread's messages to the search (the thread view calls it with what it shows). */

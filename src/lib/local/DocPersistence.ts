@@ -1,10 +1,25 @@
 import * as Y from 'yjs';
 import { STORE_ORIGIN } from '$lib/domain/origin.ts';
-import type { FrontdeskDatabase, PendingChange } from './db.ts';
+import { splitUpdate } from '$lib/sync/splitUpdate.ts';
+import type { FrontdeskDatabase, PendingChange, StoredUpdate } from './db.ts';
 import { deletedRanges, ServerDeletions, type DeleteSetLike } from './serverDeletions.ts';
 
-/** Stored rows of a doc after which they are merged into one. */
+/** Stored writes of a doc after which they are merged into one. */
 const COMPACT_AFTER = 100;
+/**
+ * Largest stored row. A bigger update (a fresh device's first sync, a compaction of a doc with 10,000 threads) is
+ * stored as several rows in causal order, and loading applies them one at a time with the main thread free in
+ * between: a screen drawn from the query tables is not held up for seconds by one big Yjs apply.
+ */
+export const STORED_ROW_BYTES = 64 * 1024;
+
+/** Rows of one write: its pieces after the first carry `part`, so compaction counts writes, not pieces. */
+function rowsOf(docName: string, update: Uint8Array): StoredUpdate[] {
+	return splitUpdate(update, STORED_ROW_BYTES).map((piece, part) => ({ docName, update: piece, ...(part > 0 ? { part } : {}) }));
+}
+
+/** Gives the event loop a turn (input, paint, IndexedDB answers) between two pieces of a long load. */
+const yieldToPage = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 /** An edit made on this device (domain operations run with no origin, or `local`), as opposed to one that arrived. */
 export const isLocalOrigin = (origin: unknown) => origin === null || origin === undefined || origin === 'local';
@@ -38,9 +53,27 @@ export class DocPersistence {
 
 	async #load(): Promise<void> {
 		const rows = await this.#db.docUpdates.where('docName').equals(this.docName).toArray();
-		this.#rows = rows.length;
-		if (rows.length > 0) Y.applyUpdate(this.#doc, Y.mergeUpdates(rows.map((r) => r.update)), STORE_ORIGIN);
+		this.#rows = rows.filter((r) => !r.part).length;
+		// Rows are in the order they were written, each piece after what it refers to: applied one by one, in
+		// transactions of at most about one row's size, nothing stays pending and the page keeps answering.
+		let batch: Uint8Array[] = [];
+		let size = 0;
+		for (const row of rows) {
+			if (this.#destroyed) return;
+			batch.push(row.update);
+			size += row.update.length;
+			if (size < STORED_ROW_BYTES) continue;
+			this.#apply(batch);
+			batch = [];
+			size = 0;
+			await yieldToPage();
+		}
+		if (batch.length > 0) this.#apply(batch);
 		if (this.#rows > COMPACT_AFTER) await this.#compact();
+	}
+
+	#apply(updates: Uint8Array[]): void {
+		Y.applyUpdate(this.#doc, updates.length === 1 ? updates[0] : Y.mergeUpdates(updates), STORE_ORIGIN);
 	}
 
 	readonly #onUpdate = (update: Uint8Array, origin: unknown, _doc: Y.Doc, transaction: Y.Transaction) => {
@@ -66,10 +99,7 @@ export class DocPersistence {
 			this.#queue = [];
 			this.#pending = [];
 			await this.#db.transaction('rw', this.#db.docUpdates, this.#db.pendingChanges, async () => {
-				await this.#db.docUpdates.add({
-					docName: this.docName,
-					update: updates.length === 1 ? updates[0] : Y.mergeUpdates(updates)
-				});
+				await this.#db.docUpdates.bulkAdd(rowsOf(this.docName, updates.length === 1 ? updates[0] : Y.mergeUpdates(updates)));
 				if (pending.length > 0) await this.#db.pendingChanges.bulkAdd(pending.map((p) => ({ docName: this.docName, ...p })));
 			});
 			this.#rows++;
@@ -100,7 +130,7 @@ export class DocPersistence {
 			// Rows this doc has not seen (another tab's) go into it first, so the one row replacing them holds them too.
 			Y.applyUpdate(this.#doc, Y.mergeUpdates(rows.map((r) => r.update)), STORE_ORIGIN);
 			await this.#db.docUpdates.bulkDelete(rows.map((r) => r.id!));
-			await this.#db.docUpdates.add({ docName: this.docName, update: Y.encodeStateAsUpdate(this.#doc) });
+			await this.#db.docUpdates.bulkAdd(rowsOf(this.docName, Y.encodeStateAsUpdate(this.#doc)));
 		});
 		this.#rows = 1;
 	}

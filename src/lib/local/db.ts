@@ -8,6 +8,11 @@ export interface StoredUpdate {
 	id?: number;
 	docName: string;
 	update: Uint8Array;
+	/**
+	 * Set on the second and later pieces of one write split into several rows (`DocPersistence`), so compaction
+	 * counts writes. Not indexed: no new schema version.
+	 */
+	part?: number;
 }
 
 /**

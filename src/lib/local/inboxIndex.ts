@@ -69,15 +69,21 @@ export class InboxIndex {
 	 * (the usual start: nothing changed while the app was closed); resolves once the table is current.
 	 */
 	start(): Promise<void> {
+		// Each change is indexed with the docs' state right after it: the mark written with its rows never claims
+		// a later change whose rows are still waiting in the queue (the app may close before they are written).
 		this.#stops.push(
-			observeThreads(this.#inbox, (ids) => this.#enqueue(() => this.#reindex(ids))),
-			observeContacts(this.#contacts, (ids) =>
-				this.#enqueue(async () => {
+			observeThreads(this.#inbox, (ids) => {
+				const state = this.#state();
+				void this.#enqueue(() => this.#reindex(ids, state));
+			}),
+			observeContacts(this.#contacts, (ids) => {
+				const state = this.#state();
+				void this.#enqueue(async () => {
 					const threads = await this.#db.threadRows.where('contactId').anyOf(ids).primaryKeys();
 					// A contact's first message may arrive in the contacts doc before the inbox doc names it.
-					await this.#reindex(threads);
-				})
-			)
+					await this.#reindex(threads, state);
+				});
+			})
 		);
 		return this.#enqueue(async () => {
 			const mark = await this.#db.indexMarks.get(MARK);
@@ -91,8 +97,8 @@ export class InboxIndex {
 		return `${vector(this.#inbox)}|${vector(this.#contacts)}`;
 	}
 
-	#marked(): Promise<unknown> {
-		return this.#db.indexMarks.put({ name: MARK, state: this.#state() });
+	#marked(state: string): Promise<unknown> {
+		return this.#db.indexMarks.put({ name: MARK, state });
 	}
 
 	stop(): void {
@@ -118,21 +124,21 @@ export class InboxIndex {
 	}
 
 	async #rebuild(): Promise<void> {
-		const summaries = listThreadSummaries(this.#inbox);
 		const existing = new Map((await this.#db.threadRows.toArray()).map((r) => [r.id, r]));
-		const keep = new Set(summaries.map((s) => s.id));
-		for (let i = 0; i < summaries.length && !this.#stopped; i += CHUNK) {
-			const rows = summaries
-				.slice(i, i + CHUNK)
-				.map((s) => rowOf(s, readContact(this.#contacts, s.contactId), existing.get(s.id)));
-			await this.#db.threadRows.bulkPut(rows);
-		}
+		// Every row from one moment of the docs, the moment the mark names; changes after it are queued behind.
+		const state = this.#state();
+		const rows = listThreadSummaries(this.#inbox).map((s) =>
+			rowOf(s, readContact(this.#contacts, s.contactId), existing.get(s.id))
+		);
+		const keep = new Set(rows.map((r) => r.id));
+		for (let i = 0; i < rows.length && !this.#stopped; i += CHUNK) await this.#db.threadRows.bulkPut(rows.slice(i, i + CHUNK));
+		if (this.#stopped) return;
 		const gone = [...existing.keys()].filter((id) => !keep.has(id));
 		if (gone.length > 0) await this.#db.threadRows.bulkDelete(gone);
-		await this.#marked();
+		await this.#marked(state);
 	}
 
-	async #reindex(ids: readonly string[]): Promise<void> {
+	async #reindex(ids: readonly string[], state: string): Promise<void> {
 		if (ids.length === 0) return;
 		const previous = await this.#db.threadRows.bulkGet([...ids]);
 		const put: ThreadRow[] = [];
@@ -145,7 +151,7 @@ export class InboxIndex {
 		await this.#db.transaction('rw', this.#db.threadRows, this.#db.indexMarks, async () => {
 			if (put.length > 0) await this.#db.threadRows.bulkPut(put);
 			if (remove.length > 0) await this.#db.threadRows.bulkDelete(remove);
-			await this.#marked();
+			await this.#marked(state);
 		});
 	}
 }
