@@ -1,5 +1,6 @@
 import { runDeviceColdStart } from './device-cold-start/index.ts';
 import { runDeviceInbox } from './device-inbox/index.ts';
+import { runDeviceSockets } from './device-sockets/index.ts';
 import { runIdleMemory } from './idle-memory/index.ts';
 import { runSyncRelay } from './sync-relay/index.ts';
 import { runWebhookIngest } from './webhook-ingest/index.ts';
@@ -17,6 +18,7 @@ const BENCHMARKS: Benchmark[] = [
 	{ name: 'sync-relay', run: runSyncRelay },
 	{ name: 'device-cold-start', run: runDeviceColdStart },
 	{ name: 'device-inbox', run: runDeviceInbox },
+	{ name: 'device-sockets', run: runDeviceSockets },
 	{ name: 'idle-memory', run: runIdleMemory },
 	{ name: 'webhook-ingest', run: runWebhookIngest }
 ];

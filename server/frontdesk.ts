@@ -15,7 +15,7 @@ import { SyncServer } from './sync/index.ts';
 import { clinicNameMirror } from './clinic/clinicNameMirror.ts';
 import { createChannels } from './channels/index.ts';
 import { InboxAutomation } from './automation/inboxAutomation.ts';
-import { SYNC_PATH_PREFIX } from '../src/lib/domain/syncProtocol.ts';
+import { SYNC_MUX_PATH, SYNC_PATH_PREFIX } from '../src/lib/domain/syncProtocol.ts';
 import { errorMessage } from './errors.ts';
 
 /** The SvelteKit app (adapter-node's handler in production, Vite's middlewares in development). */
@@ -150,7 +150,8 @@ export async function createFrontdesk(config: Config): Promise<Frontdesk> {
 	httpServer.on('clientError', (_error, socket) => socket.destroy());
 	httpServer.on('upgrade', (req, socket, head) => {
 		// Other upgrade listeners (Vite's HMR in development) handle their own paths; alone, we answer everything.
-		if ((req.url ?? '').startsWith(SYNC_PATH_PREFIX) || httpServer.listenerCount('upgrade') === 1) {
+		const path = (req.url ?? '').split('?')[0];
+		if (path === SYNC_MUX_PATH || path.startsWith(SYNC_PATH_PREFIX) || httpServer.listenerCount('upgrade') === 1) {
 			void sync.handleUpgrade(req, socket, head);
 		}
 	});

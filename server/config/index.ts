@@ -74,10 +74,15 @@ const schema = z.object({
 	SYNC_MAX_AWARENESS_CLIENTS: count(4),
 	/** Sync-step-1 and query-awareness messages one socket may send per minute, each (bursts of 10). */
 	SYNC_QUERIES_PER_MINUTE: count(60),
-	/** Open sockets one session may hold at once (Chromium opens at most 255 per browser profile). */
-	SYNC_MAX_SOCKETS_PER_SESSION: count(256),
+	/**
+	 * Docs one session may hold open at once: sockets of `/sync/<doc>` (Chromium opens at most 255 per profile) and
+	 * channels of multiplexed sockets together.
+	 */
+	SYNC_MAX_SOCKETS_PER_SESSION: count(512),
 	/** Open sockets one session may hold on one doc (one per tab). */
 	SYNC_MAX_SOCKETS_PER_SESSION_DOC: count(16),
+	/** Docs one multiplexed socket (`/sync`) may carry at once; each also counts as a socket of its session. */
+	SYNC_MAX_DOCS_PER_MUX: count(400),
 	/** Ping interval; a socket that has not answered the previous ping is cut. */
 	SYNC_PING_INTERVAL_MS: count(30_000, 100),
 	/** Docs one clinic may store; past it new docs are refused (4507). */
@@ -169,6 +174,7 @@ export interface SyncLimits {
 	queriesPerMinute: number;
 	maxSocketsPerSession: number;
 	maxSocketsPerSessionDoc: number;
+	maxDocsPerMux: number;
 	pingIntervalMs: number;
 	clinicMaxDocs: number;
 	clinicMaxStoredBytes: number;
@@ -233,6 +239,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 			queriesPerMinute: c.SYNC_QUERIES_PER_MINUTE,
 			maxSocketsPerSession: c.SYNC_MAX_SOCKETS_PER_SESSION,
 			maxSocketsPerSessionDoc: c.SYNC_MAX_SOCKETS_PER_SESSION_DOC,
+			maxDocsPerMux: c.SYNC_MAX_DOCS_PER_MUX,
 			pingIntervalMs: c.SYNC_PING_INTERVAL_MS,
 			clinicMaxDocs: c.CLINIC_MAX_DOCS,
 			clinicMaxStoredBytes: c.CLINIC_MAX_STORED_BYTES,

@@ -1,4 +1,5 @@
 import { WebSocket, type RawData } from 'ws';
+import type { EventEmitter } from 'node:events';
 import type { SyncLimits } from '../config/index.ts';
 import type { Logger } from '../log.ts';
 import { CloseCode } from '../../src/lib/domain/syncProtocol.ts';
@@ -22,6 +23,20 @@ export interface ConnectionIdentity {
 export interface LimitReporter {
 	readonly limits: SyncLimits;
 	hit(limit: string, context: { doc: string; userId: string }): void;
+}
+
+/**
+ * What a Connection needs of its socket: a `ws` socket (`/sync/<doc>`), or one doc's channel on a multiplexed
+ * socket (`MuxSocket`), which behaves the same.
+ */
+export interface SyncSocket extends Pick<EventEmitter, 'on' | 'once'> {
+	binaryType: string;
+	readonly readyState: number;
+	readonly bufferedAmount: number;
+	send(message: Uint8Array, options: { binary: boolean }, done: (error?: Error) => void): void;
+	ping(): void;
+	close(code: number, reason: string): void;
+	terminate(): void;
 }
 
 /** Bursts of step-1 and query-awareness messages a socket may send before the per-minute rate applies. */
@@ -50,7 +65,7 @@ export class Connection {
 	/** Bytes of awareness states per second: presence is relayed to every socket of the doc. */
 	readonly awarenessRate: TokenBucket;
 	readonly closedPromise: Promise<void>;
-	readonly #socket: WebSocket;
+	readonly #socket: SyncSocket;
 	readonly #logger: Logger;
 	readonly #reporter: LimitReporter;
 	#room: Room | null = null;
@@ -59,7 +74,7 @@ export class Connection {
 	#closed = false;
 	#alive = true;
 
-	constructor(socket: WebSocket, identity: ConnectionIdentity, logger: Logger, reporter: LimitReporter) {
+	constructor(socket: SyncSocket, identity: ConnectionIdentity, logger: Logger, reporter: LimitReporter) {
 		this.#socket = socket;
 		this.identity = identity;
 		this.origin = Object.freeze({ source: 'connection', userId: identity.userId, sessionId: identity.sessionId });

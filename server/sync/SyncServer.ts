@@ -1,14 +1,14 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer } from 'ws';
-import type { Sessions, SyncTickets } from '../auth/index.ts';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { refuseDoc, type SessionContext, type Sessions, type SyncTickets } from '../auth/index.ts';
 import type { Keyring } from '../crypto/index.ts';
 import type { SyncLimits } from '../config/index.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Store } from '../store/index.ts';
 import type * as Y from 'yjs';
-import { parseDocName } from '../../src/lib/domain/docName.ts';
+import { parseDocName, type DocName } from '../../src/lib/domain/docName.ts';
 import type { TransactionOrigin } from '../../src/lib/domain/origin.ts';
 import { errorMessage } from '../errors.ts';
 import type { SyncHooks } from './hooks.ts';
@@ -17,7 +17,8 @@ import { CloseCode } from '../../src/lib/domain/syncProtocol.ts';
 import { mayWriteDoc } from '../../src/lib/domain/roles.ts';
 import { authorizeUpgrade } from './authorizeUpgrade.ts';
 import { ClinicQuotas } from './ClinicQuotas.ts';
-import { Connection, type LimitReporter } from './Connection.ts';
+import { Connection, type LimitReporter, type SyncSocket } from './Connection.ts';
+import { MuxSocket } from './MuxSocket.ts';
 import { DocLog } from './DocLog.ts';
 import { GroupCommit } from './GroupCommit.ts';
 import { Room, type RoomDeps } from './Room.ts';
@@ -63,6 +64,8 @@ export class SyncServer {
 	readonly #wss: WebSocketServer;
 	readonly #rooms = new Map<string, Promise<Room>>();
 	readonly #bySession = new Map<string, Set<Connection>>();
+	/** Multiplexed sockets by session: closed whole when their session ends or changes (its channels with them). */
+	readonly #muxBySession = new Map<string, Set<MuxSocket>>();
 	readonly #roomDeps: RoomDeps;
 	readonly #commit: GroupCommit<Room>;
 	readonly #recheck: NodeJS.Timeout;
@@ -127,28 +130,64 @@ export class SyncServer {
 			this.#opts.logger.info({ status: decision.status, reason: decision.reason }, 'sync upgrade refused');
 			return refuse(socket, decision.status, decision.reason);
 		}
+		if ('mux' in decision) {
+			const { auth } = decision;
+			this.#wss.handleUpgrade(req, socket, head, (ws) => this.#serveMux(ws, auth));
+			return;
+		}
 		const { docName, doc, auth } = decision;
-		this.#wss.handleUpgrade(req, socket, head, (ws) => {
-			const conn = new Connection(
-				ws,
-				{
-					sessionId: auth.session.id,
-					userId: auth.user.id,
-					clinicId: doc.clinicId,
-					docName,
-					role: auth.user.role,
-					mayWrite: false
-				},
-				this.#opts.logger,
-				this.#reporter
-			);
-			conn.identity.mayWrite =
-				mayWriteDoc(auth.user.role, doc.kind) && this.#roomDeps.hooks.every((hook) => hook.mayWrite?.(conn.identity) ?? true);
-			if (!this.#track(conn)) return;
-			this.#withRoom(docName, doc.clinicId, (room) => conn.attach(room)).catch((error: unknown) => {
-				this.#opts.logger.error({ doc: docName, err: errorMessage(error) }, 'loading doc failed');
-				conn.close(CloseCode.internalError, 'doc could not be loaded');
-			});
+		this.#wss.handleUpgrade(req, socket, head, (ws) => this.#serve(ws, docName, doc, auth));
+	}
+
+	/** One doc on one socket: a `/sync/<doc>` socket or a channel of a multiplexed one, served the same way. */
+	#serve(socket: SyncSocket, docName: string, doc: DocName, auth: SessionContext): void {
+		const conn = new Connection(
+			socket,
+			{
+				sessionId: auth.session.id,
+				userId: auth.user.id,
+				clinicId: doc.clinicId,
+				docName,
+				role: auth.user.role,
+				mayWrite: false
+			},
+			this.#opts.logger,
+			this.#reporter
+		);
+		conn.identity.mayWrite =
+			mayWriteDoc(auth.user.role, doc.kind) && this.#roomDeps.hooks.every((hook) => hook.mayWrite?.(conn.identity) ?? true);
+		if (!this.#track(conn)) return;
+		this.#withRoom(docName, doc.clinicId, (room) => conn.attach(room)).catch((error: unknown) => {
+			this.#opts.logger.error({ doc: docName, err: errorMessage(error) }, 'loading doc failed');
+			conn.close(CloseCode.internalError, 'doc could not be loaded');
+		});
+	}
+
+	/**
+	 * A multiplexed socket (SYNC-MUX-1): each channel's doc is authorized as an upgrade to `/sync/<doc>` would be
+	 * (clinic, role) and then served by `#serve`; a refused channel is closed with the upgrade's refusal as a code.
+	 */
+	#serveMux(ws: WebSocket, auth: SessionContext): void {
+		const limits = { maxChannels: this.#opts.limits.maxDocsPerMux, maxBufferedBytes: this.#opts.limits.maxBufferedBytes };
+		const mux = new MuxSocket(
+			ws,
+			auth.session.id,
+			(channel, docName) => {
+				const doc = parseDocName(docName);
+				if (!doc) return channel.close(CloseCode.badMessage, 'malformed doc name');
+				const refusal = refuseDoc(auth.user, doc);
+				if (refusal) return channel.close(CloseCode.forbidden, refusal);
+				this.#serve(channel, docName, doc, auth);
+			},
+			limits,
+			this.#opts.logger
+		);
+		let set = this.#muxBySession.get(auth.session.id);
+		if (!set) this.#muxBySession.set(auth.session.id, (set = new Set()));
+		set.add(mux);
+		void mux.closedPromise.then(() => {
+			set.delete(mux);
+			if (set.size === 0) this.#muxBySession.delete(auth.session.id);
 		});
 	}
 
@@ -182,6 +221,7 @@ export class SyncServer {
 
 	#pingAll(): void {
 		for (const conns of this.#bySession.values()) for (const conn of conns) conn.heartbeat();
+		for (const muxes of this.#muxBySession.values()) for (const mux of muxes) mux.heartbeat();
 	}
 
 	/**
@@ -279,19 +319,18 @@ export class SyncServer {
 
 	/** The session's user now has other rights: its sockets reconnect and are authorized again. */
 	#reauthorize(sessionId: string): void {
-		const conns = this.#bySession.get(sessionId);
-		if (!conns) return;
-		for (const conn of [...conns]) conn.close(CloseCode.resync, 'access changed');
+		for (const conn of [...(this.#bySession.get(sessionId) ?? [])]) conn.close(CloseCode.resync, 'access changed');
+		// The socket itself was authorized with the old role: the device opens a new one.
+		for (const mux of this.#muxBySession.get(sessionId) ?? []) mux.close(CloseCode.resync, 'access changed');
 	}
 
 	#endSession(sessionId: string): void {
-		const conns = this.#bySession.get(sessionId);
-		if (!conns) return;
-		for (const conn of [...conns]) conn.close(CloseCode.unauthenticated, 'session ended');
+		for (const conn of [...(this.#bySession.get(sessionId) ?? [])]) conn.close(CloseCode.unauthenticated, 'session ended');
+		for (const mux of this.#muxBySession.get(sessionId) ?? []) mux.close(CloseCode.unauthenticated, 'session ended');
 	}
 
 	async #recheckSessions(): Promise<void> {
-		const ids = [...this.#bySession.keys()];
+		const ids = [...new Set([...this.#bySession.keys(), ...this.#muxBySession.keys()])];
 		if (ids.length === 0) return;
 		try {
 			const live = await this.#opts.sessions.live(ids);
@@ -308,6 +347,8 @@ export class SyncServer {
 		clearInterval(this.#heartbeat);
 		for (const conns of this.#bySession.values())
 			for (const conn of conns) conn.close(CloseCode.goingAway, 'server shutting down');
+		for (const muxes of this.#muxBySession.values())
+			for (const mux of muxes) mux.close(CloseCode.goingAway, 'server shutting down');
 		await this.#commit.idle();
 		for (const [name, pending] of [...this.#rooms]) {
 			const room = await pending.catch(() => null);

@@ -65,3 +65,84 @@ export const SYNC_PATH_PREFIX = '/sync/';
 export function syncPath(docName: string): string {
 	return SYNC_PATH_PREFIX + docName.split('/').map(encodeURIComponent).join('/');
 }
+
+/**
+ * The multiplexed endpoint (SYNC-MUX-*): one socket carrying many docs, each as a channel the device opens by name.
+ * `/sync/<docName>` keeps serving one doc per socket to standard y-websocket clients.
+ */
+export const SYNC_MUX_PATH = '/sync';
+
+/** What a frame on the multiplexed socket does: `[channel varuint][kind varuint]` then the kind's body. */
+export const MuxFrameKind = {
+	/** Device → server: open the channel on the doc named in the body (a varstring). */
+	open: 0,
+	/** Either way: one y-websocket message of the channel's doc (the rest of the frame, as `/sync/<doc>` carries it). */
+	message: 1,
+	/** Either way: the channel is closed, with a close code and a reason (varuint, varstring), as a socket would be. */
+	close: 2
+} as const;
+
+/** Channel ids a device may use: small numbers, so a frame's header stays a few bytes. */
+export const MUX_MAX_CHANNEL_ID = 0xffff;
+
+export type MuxFrame =
+	| { channel: number; kind: typeof MuxFrameKind.open; docName: string }
+	| { channel: number; kind: typeof MuxFrameKind.message; message: Uint8Array }
+	| { channel: number; kind: typeof MuxFrameKind.close; code: number; reason: string };
+
+function writeVarUint(out: number[], value: number): void {
+	while (value > 0x7f) {
+		out.push((value & 0x7f) | 0x80);
+		value = Math.floor(value / 128);
+	}
+	out.push(value);
+}
+
+function readVarUint(bytes: Uint8Array, at: { pos: number }): number {
+	let value = 0;
+	let factor = 1;
+	for (let i = 0; i < 5; i++) {
+		if (at.pos >= bytes.length) throw new Error('frame ends early');
+		const byte = bytes[at.pos++];
+		value += (byte & 0x7f) * factor;
+		if (byte < 0x80) return value;
+		factor *= 128;
+	}
+	throw new Error('number too long');
+}
+
+const utf8 = { encode: (s: string) => new TextEncoder().encode(s), decode: new TextDecoder('utf-8', { fatal: true }) };
+
+/** One frame as bytes. */
+export function encodeMuxFrame(frame: MuxFrame): Uint8Array {
+	const head: number[] = [];
+	writeVarUint(head, frame.channel);
+	writeVarUint(head, frame.kind);
+	let body: Uint8Array;
+	if (frame.kind === MuxFrameKind.message) body = frame.message;
+	else {
+		const text = utf8.encode(frame.kind === MuxFrameKind.open ? frame.docName : frame.reason.slice(0, 120));
+		if (frame.kind === MuxFrameKind.close) writeVarUint(head, frame.code);
+		writeVarUint(head, text.length);
+		body = text;
+	}
+	const out = new Uint8Array(head.length + body.length);
+	out.set(head);
+	out.set(body, head.length);
+	return out;
+}
+
+/** Reads a frame; throws on anything malformed (the server then closes the socket with 4400). */
+export function decodeMuxFrame(bytes: Uint8Array): MuxFrame {
+	const at = { pos: 0 };
+	const channel = readVarUint(bytes, at);
+	if (channel > MUX_MAX_CHANNEL_ID) throw new Error('channel id out of range');
+	const kind = readVarUint(bytes, at);
+	if (kind === MuxFrameKind.message) return { channel, kind, message: bytes.subarray(at.pos) };
+	if (kind !== MuxFrameKind.open && kind !== MuxFrameKind.close) throw new Error('unknown frame kind');
+	const code = kind === MuxFrameKind.close ? readVarUint(bytes, at) : 0;
+	const length = readVarUint(bytes, at);
+	if (at.pos + length !== bytes.length || length > 512) throw new Error('bad text length');
+	const text = utf8.decode.decode(bytes.subarray(at.pos, at.pos + length));
+	return kind === MuxFrameKind.open ? { channel, kind, docName: text } : { channel, kind, code, reason: text };
+}

@@ -13,6 +13,7 @@ import {
 import { docNames, parseDocName } from '$lib/domain/docName.ts';
 import { mayWriteDoc, type Role } from '$lib/domain/roles.ts';
 import { DocConnection, type ConnectionState } from './DocConnection.ts';
+import { MuxTransport } from './MuxTransport.ts';
 
 export type SyncStatus = 'online' | 'offline' | 'syncing';
 
@@ -55,6 +56,8 @@ export class ClinicSync {
 	readonly #onSignedOut: () => void;
 	readonly #pendingQuery: Subscription;
 	#destroyed = false;
+	/** Every doc of this device travels over one socket (SYNC-MUX-*), not one socket per doc. */
+	readonly #transport = new MuxTransport(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}`);
 
 	constructor(db: FrontdeskDatabase, user: SyncUser, onSignedOut: () => void) {
 		this.#role = user.role;
@@ -101,6 +104,7 @@ export class ClinicSync {
 		let closed = false;
 		const connection = new DocConnection(docName, doc, {
 			url: `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/sync`,
+			WebSocket: this.#transport.WebSocket,
 			sessionStands: async () => {
 				try {
 					return (await api.auth.me.query()).user !== null;
@@ -152,5 +156,6 @@ export class ClinicSync {
 		window.removeEventListener('offline', this.#wentOffline);
 		this.#pendingQuery.unsubscribe();
 		await this.#docs.closeAll();
+		this.#transport.close();
 	}
 }

@@ -1,0 +1,194 @@
+import {
+	decodeMuxFrame,
+	encodeMuxFrame,
+	MUX_MAX_CHANNEL_ID,
+	MuxFrameKind,
+	SYNC_MUX_PATH,
+	SYNC_PATH_PREFIX,
+	type MuxFrame
+} from '../domain/syncProtocol.ts';
+
+/** What y-websocket's provider uses of a WebSocket; a channel of the transport offers exactly this. */
+interface ChannelEvents {
+	onopen: ((event: Event) => void) | null;
+	onmessage: ((event: { data: ArrayBuffer }) => void) | null;
+	onclose: ((event: { code: number; reason: string }) => void) | null;
+	onerror: ((event: Event) => void) | null;
+}
+
+const CONNECTING = 0;
+const OPEN = 1;
+const CLOSED = 3;
+/** The code a channel reports when the shared socket went away without saying why (as a browser reports it). */
+const ABNORMAL = 1006;
+
+/**
+ * Many docs over one socket (SYNC-MUX-*): every doc's y-websocket provider gets a "WebSocket" that is a channel of
+ * one shared socket to `/sync`. The providers keep all their own behaviour — step 1 on open, reconnect with backoff
+ * when their channel closes — so a doc on the transport behaves as on its own socket; the device holds one socket
+ * instead of one per doc (the inbox, the contacts, the open and recent threads, the schedule's months).
+ */
+export class MuxTransport {
+	readonly #url: string;
+	readonly #Socket: typeof globalThis.WebSocket;
+	readonly #channels = new Map<number, Channel>();
+	#socket: WebSocket | null = null;
+	#nextId = 1;
+	/** Bytes sent and received on the shared socket, headers included (the sockets-and-bytes benchmark reads them). */
+	bytesSent = 0;
+	bytesReceived = 0;
+	/** Shared sockets opened so far. */
+	socketsOpened = 0;
+
+	/** `origin`: `ws(s)://host` of the server. */
+	constructor(origin: string, Socket: typeof globalThis.WebSocket = globalThis.WebSocket) {
+		this.#url = origin + SYNC_MUX_PATH;
+		this.#Socket = Socket;
+	}
+
+	/** A WebSocket class for `WebsocketProvider`'s `WebSocketPolyfill`: each instance is a channel of this transport. */
+	get WebSocket(): typeof globalThis.WebSocket {
+		// eslint-disable-next-line @typescript-eslint/no-this-alias -- the class below is bound to this transport
+		const transport = this;
+		class TransportChannel extends Channel {
+			constructor(url: string) {
+				super(transport, url);
+			}
+		}
+		return TransportChannel as unknown as typeof globalThis.WebSocket;
+	}
+
+	/** Closes the shared socket and so every channel (sign-out). */
+	close(): void {
+		this.#socket?.close(1000, 'closed by the device');
+	}
+
+	get channelCount(): number {
+		return this.#channels.size;
+	}
+
+	/** @internal */
+	register(channel: Channel): number {
+		let id = this.#nextId;
+		while (this.#channels.has(id)) id = id >= MUX_MAX_CHANNEL_ID ? 1 : id + 1;
+		this.#nextId = id >= MUX_MAX_CHANNEL_ID ? 1 : id + 1;
+		this.#channels.set(id, channel);
+		const socket = this.#ensureSocket();
+		if (socket.readyState === OPEN) queueMicrotask(() => channel.opened());
+		return id;
+	}
+
+	/** @internal */
+	unregister(id: number): void {
+		this.#channels.delete(id);
+	}
+
+	/** @internal */
+	send(frame: MuxFrame): void {
+		const socket = this.#socket;
+		if (!socket || socket.readyState !== OPEN) return;
+		const bytes = encodeMuxFrame(frame);
+		this.bytesSent += bytes.length;
+		socket.send(bytes as Uint8Array<ArrayBuffer>);
+	}
+
+	#ensureSocket(): WebSocket {
+		const current = this.#socket;
+		if (current && (current.readyState === CONNECTING || current.readyState === OPEN)) return current;
+		const socket = new this.#Socket(this.#url);
+		this.socketsOpened++;
+		socket.binaryType = 'arraybuffer';
+		this.#socket = socket;
+		socket.onopen = () => {
+			for (const channel of [...this.#channels.values()]) channel.opened();
+		};
+		socket.onmessage = (event: MessageEvent<ArrayBuffer>) => {
+			const bytes = new Uint8Array(event.data);
+			this.bytesReceived += bytes.length;
+			let frame: MuxFrame;
+			try {
+				frame = decodeMuxFrame(bytes);
+			} catch {
+				return socket.close(4400, 'malformed frame');
+			}
+			const channel = this.#channels.get(frame.channel);
+			if (!channel) return;
+			if (frame.kind === MuxFrameKind.message) channel.receive(frame.message);
+			else if (frame.kind === MuxFrameKind.close) channel.closedByServer(frame.code, frame.reason);
+		};
+		socket.onclose = (event: CloseEvent) => {
+			if (this.#socket === socket) this.#socket = null;
+			// Every channel ends as its own socket would have: with the server's code (a session that ended is 4401 for
+			// each doc), or as an abnormal close; each provider then reconnects, over a new shared socket.
+			for (const channel of [...this.#channels.values()]) channel.closedByServer(event.code || ABNORMAL, event.reason);
+		};
+		socket.onerror = () => {};
+		return socket;
+	}
+}
+
+/** One doc's channel, shaped like a browser WebSocket for y-websocket's provider. */
+class Channel implements ChannelEvents {
+	static readonly CONNECTING = CONNECTING;
+	static readonly OPEN = OPEN;
+	static readonly CLOSED = CLOSED;
+	readonly CONNECTING = CONNECTING;
+	readonly OPEN = OPEN;
+	readonly CLOSED = CLOSED;
+	binaryType = 'arraybuffer';
+	readyState: number = CONNECTING;
+	onopen: ChannelEvents['onopen'] = null;
+	onmessage: ChannelEvents['onmessage'] = null;
+	onclose: ChannelEvents['onclose'] = null;
+	onerror: ChannelEvents['onerror'] = null;
+	readonly #transport: MuxTransport;
+	readonly #docName: string;
+	readonly #id: number;
+
+	constructor(transport: MuxTransport, url: string) {
+		this.#transport = transport;
+		const path = new URL(url).pathname;
+		this.#docName = path.slice(SYNC_PATH_PREFIX.length).split('/').map(decodeURIComponent).join('/');
+		this.#id = transport.register(this);
+	}
+
+	opened(): void {
+		if (this.readyState !== CONNECTING) return;
+		this.#transport.send({ channel: this.#id, kind: MuxFrameKind.open, docName: this.#docName });
+		this.readyState = OPEN;
+		this.onopen?.(new Event('open'));
+	}
+
+	send(data: Uint8Array | ArrayBuffer): void {
+		if (this.readyState !== OPEN) return;
+		this.#transport.send({
+			channel: this.#id,
+			kind: MuxFrameKind.message,
+			message: data instanceof Uint8Array ? data : new Uint8Array(data)
+		});
+	}
+
+	receive(message: Uint8Array): void {
+		if (this.readyState !== OPEN) return;
+		// A copy of its own: the provider keeps the buffer, and the frame's bytes belong to the shared socket.
+		this.onmessage?.({ data: message.slice().buffer });
+	}
+
+	close(code = 1000, reason = ''): void {
+		if (this.readyState === CLOSED) return;
+		if (this.readyState === OPEN) this.#transport.send({ channel: this.#id, kind: MuxFrameKind.close, code, reason });
+		this.#end(code, reason);
+	}
+
+	closedByServer(code: number, reason: string): void {
+		if (this.readyState !== CLOSED) this.#end(code, reason);
+	}
+
+	#end(code: number, reason: string): void {
+		this.readyState = CLOSED;
+		this.#transport.unregister(this.#id);
+		const onclose = this.onclose;
+		// As a browser does: the close is reported after the call that caused it returns.
+		if (onclose) queueMicrotask(() => onclose({ code, reason }));
+	}
+}
