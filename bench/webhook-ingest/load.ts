@@ -6,6 +6,8 @@ export interface LoadResult {
 	seconds: number;
 	/** Latencies in ms, sorted. */
 	latencies: number[];
+	/** Every 200 answer, warm-up and stragglers included: what the server must have stored. */
+	answered: number;
 }
 
 export interface LoadOptions {
@@ -30,6 +32,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
 	const end = start + opts.durationMs;
 	const latencies: number[] = [];
 	let errors = 0;
+	let answered = 0;
 	const post = (i: number) =>
 		new Promise<number>((resolve, reject) => {
 			const { body, headers } = opts.request(i);
@@ -56,6 +59,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
 			if (sentAt >= end) return;
 			const status = await post(next++).catch(() => 0);
 			const doneAt = performance.now();
+			if (status === 200) answered++;
 			if (sentAt < start || doneAt > end) continue;
 			if (status === 200) latencies.push(doneAt - sentAt);
 			else errors++;
@@ -63,7 +67,13 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
 	};
 	await Promise.all(Array.from({ length: opts.concurrency }, worker));
 	agent.destroy();
-	return { requests: latencies.length, errors, seconds: opts.durationMs / 1000, latencies: latencies.sort((a, b) => a - b) };
+	return {
+		requests: latencies.length,
+		errors,
+		seconds: opts.durationMs / 1000,
+		latencies: latencies.sort((a, b) => a - b),
+		answered
+	};
 }
 
 export function percentile(sorted: number[], p: number): number {

@@ -41,10 +41,18 @@ export class AccountTakenError extends Error {
 const tokenAad = (clinicId: string, provider: ChannelProvider, externalId: string) =>
 	`frontdesk:v1:channel-token:${clinicId}:${provider}:${externalId}`;
 
+/**
+ * How long an account's clinic is taken from memory: every webhook event asks, and a disconnect made by another
+ * process (another node) is seen within this; this process's own connects and disconnects are seen at once.
+ */
+const CLINIC_OF_TTL_MS = 5_000;
+
 /** The clinic's channel accounts, tokens sealed with its data key (CHAN-ACCOUNT-1). */
 export class ChannelAccounts {
 	readonly #store: Pick<Store, 'channelAccounts' | 'clinics'>;
 	readonly #keyring: Keyring;
+	/** Connected accounts' clinics as last read; an unknown account is always read again (it may be connected now). */
+	readonly #clinicOf = new Map<string, { clinicId: string; until: number }>();
 
 	constructor(store: Pick<Store, 'channelAccounts' | 'clinics'>, keyring: Keyring) {
 		this.#store = store;
@@ -64,6 +72,7 @@ export class ChannelAccounts {
 				token === null ? null : seal(key, Buffer.from(token, 'utf8'), tokenAad(clinicId, parsed.provider, parsed.externalId)),
 			createdAt: now
 		};
+		this.#clinicOf.clear();
 		if (!(await this.#store.channelAccounts.connect(row)))
 			throw new AccountTakenError('this account is connected to another clinic');
 		const stored = await this.#store.channelAccounts.find(parsed.provider, parsed.externalId);
@@ -74,13 +83,20 @@ export class ChannelAccounts {
 		return (await this.#store.channelAccounts.listForClinic(clinicId)).map(view);
 	}
 
-	disconnect(clinicId: string, provider: ChannelProvider, externalId: string): Promise<boolean> {
+	async disconnect(clinicId: string, provider: ChannelProvider, externalId: string): Promise<boolean> {
+		this.#clinicOf.clear();
 		return this.#store.channelAccounts.disconnect(clinicId, provider, externalId);
 	}
 
 	/** The clinic an incoming event is for, or null for an account nobody connected. */
-	async clinicOf(provider: ChannelProvider, externalId: string): Promise<string | null> {
-		return (await this.#store.channelAccounts.find(provider, externalId))?.clinicId ?? null;
+	async clinicOf(provider: ChannelProvider, externalId: string, now = Date.now()): Promise<string | null> {
+		const key = `${provider}\n${externalId}`;
+		const known = this.#clinicOf.get(key);
+		if (known && known.until > now) return known.clinicId;
+		const clinicId = (await this.#store.channelAccounts.find(provider, externalId))?.clinicId ?? null;
+		if (clinicId === null) this.#clinicOf.delete(key);
+		else this.#clinicOf.set(key, { clinicId, until: now + CLINIC_OF_TTL_MS });
+		return clinicId;
 	}
 
 	/** The account a clinic sends from on this provider (the first connected), with its token. */

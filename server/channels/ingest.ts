@@ -58,7 +58,7 @@ const originOf = (channel: ChannelKind): TransactionOrigin => ({ source: 'channe
  * Writes inbound events into the clinic's contacts, inbox and thread docs, durably and once (CHAN-DEDUPE-*,
  * CHAN-DURABLE-1). A clinic's events of one channel are written by one worker in batches: each batch is one transaction per
  * doc, so a busy webhook pays for one group commit per batch, and two events from one new contact find the
- * contact the first one made. Answering waits for the batch to be stored; the next batch is written meanwhile.
+ * contact the first one made. Answering waits for the batch to be stored; events arriving meanwhile form the next.
  */
 export class Ingest {
 	readonly #deps: IngestDeps;
@@ -132,6 +132,9 @@ export class Ingest {
 						}),
 					(error: unknown) => batch.forEach((p) => p.reject(error))
 				);
+				// The next batch is taken once this one is stored: the docs could not take it sooner (a server write
+				// waits for the doc's last commit), and what arrives meanwhile joins it, so more events share a commit.
+				await stored.catch(() => undefined);
 			} catch (error) {
 				this.#deps.logger.error(
 					{ clinicId: batch[0].item.clinicId, events: batch.length, err: errorMessage(error) },

@@ -28,6 +28,13 @@ class DocIndex {
 	readonly phones = new Map<string, string>();
 	readonly emails = new Map<string, string>();
 	readonly threads = new Map<string, string>();
+	/**
+	 * Lookups the domain already confirmed on their record (a query's contact, a thread's summary): the channels'
+	 * own writes only add to a contact and never change a thread's contact, channel or merge, so a confirmation
+	 * holds until something else writes the doc and drops the index.
+	 */
+	readonly confirmedContacts = new Map<string, string>();
+	readonly confirmedThreads = new Set<string>();
 
 	constructor(doc: Y.Doc) {
 		doc.on('update', (_update: Uint8Array, origin: unknown) => {
@@ -41,6 +48,8 @@ class DocIndex {
 		this.phones.clear();
 		this.emails.clear();
 		this.threads.clear();
+		this.confirmedContacts.clear();
+		this.confirmedThreads.clear();
 	}
 
 	addContact(c: Contact): void {
@@ -64,6 +73,23 @@ function indexOf(doc: Y.Doc): DocIndex {
 
 const isEmail = (value: string) => z.email().safeParse(value).success;
 
+/** Most events come from numbers seen before: their normal form is remembered (libphonenumber's parse is slow). */
+const normalized = new Map<string, string | null>();
+const MAX_NORMALIZED = 10_000;
+
+function normalizePhoneOnce(raw: string): string | null {
+	let phone = normalized.get(raw);
+	if (phone === undefined) {
+		if (normalized.size >= MAX_NORMALIZED) normalized.clear();
+		normalized.set(raw, (phone = normalizePhone(raw)));
+	}
+	return phone;
+}
+
+/** What decides a lookup's answer: the keys it is found by, and whether it brings a name. */
+const queryKey = (q: ContactQuery & { name?: string }) =>
+	JSON.stringify([q.identity?.channel, q.identity?.id, q.phone, q.email, Boolean(q.name?.trim())]);
+
 /** Whether the contact already holds everything the query would add (so `findOrCreateContact` would change nothing). */
 function holdsAll(c: Contact, q: ContactQuery & { name?: string }, phone: string | null, mail: string | null): boolean {
 	if (phone && !c.phones.includes(phone)) return false;
@@ -84,7 +110,10 @@ export function findOrCreateContactFast(doc: Y.Doc, q: ContactQuery & { name?: s
 		for (const c of listContacts(doc)) index.addContact(c);
 		index.complete = true;
 	}
-	const phone = q.phone === undefined ? null : normalizePhone(q.phone);
+	const key = queryKey(q);
+	const confirmed = index.confirmedContacts.get(key);
+	if (confirmed !== undefined) return confirmed;
+	const phone = q.phone === undefined ? null : normalizePhoneOnce(q.phone);
 	const mail = q.email?.trim().toLowerCase() || null;
 	const candidate =
 		(q.identity && index.identities.get(`${q.identity.channel}:${q.identity.id}`)) ||
@@ -93,7 +122,10 @@ export function findOrCreateContactFast(doc: Y.Doc, q: ContactQuery & { name?: s
 		null;
 	const known = candidate ? readContact(doc, candidate) : null;
 	if (known && !known.mergedInto) {
-		if (holdsAll(known, q, phone, mail)) return known.id;
+		if (holdsAll(known, q, phone, mail)) {
+			index.confirmedContacts.set(key, known.id);
+			return known.id;
+		}
 		const completed = findOrCreateContact(doc, q, now).contact;
 		index.addContact(completed);
 		return completed.id;
@@ -133,9 +165,12 @@ export function findOrOpenThread(
 	}
 	const key = `${contactId}:${channel}`;
 	const known = index.threads.get(key);
+	if (known !== undefined && index.confirmedThreads.has(known)) return { threadId: known, newThread: false };
 	const summary = known ? readThreadSummary(doc, known) : null;
-	if (summary && !summary.mergedInto && summary.contactId === contactId && summary.channel === channel)
+	if (summary && !summary.mergedInto && summary.contactId === contactId && summary.channel === channel) {
+		index.confirmedThreads.add(summary.id);
 		return { threadId: summary.id, newThread: false };
+	}
 	if (known) {
 		index.drop();
 		return findOrOpenThread(doc, contactId, channel, at);

@@ -37,6 +37,11 @@ export class SqliteStore implements Store {
 		fs.chmodSync(file, 0o600);
 		this.#db.pragma('journal_mode = WAL');
 		this.#db.pragma('synchronous = FULL');
+		// A checkpoint runs inside the commit that crosses the limit and blocks the event loop while it copies pages
+		// into the database and fsyncs it; ten times SQLite's default (about 40 MB of WAL) copies a page rewritten by
+		// many commits once instead of many times (measured: a fifth off each group commit of the webhook ingest).
+		// Durability is the WAL's fsync per commit, unchanged.
+		this.#db.pragma('wal_autocheckpoint = 10000');
 		this.#db.pragma('foreign_keys = ON');
 		this.#db.pragma('busy_timeout = 5000');
 		migrate(this.#db);
