@@ -155,4 +155,20 @@ describe('INBOX-LIST: the thread list on every device', () => {
 		await a.page.waitForURL(/\/inbox\/[a-z0-9]+$/);
 		expect(await a.page.getAttribute(row('İpek Şahin'), 'aria-current')).toBe('page');
 	});
+
+	it('INBOX-LIST-1: words of a conversation seen on the device are found, also those never shown as its last message', async () => {
+		await a.page.click(row('İpek Şahin'));
+		await a.page.click('[data-testid="mode-comment"]');
+		await a.page.fill('[data-testid="composer-text"]', 'Röntgen sonuçları hazır');
+		await a.page.click('[data-testid="send"]');
+		await a.page.waitForSelector('[data-testid="entry"][data-kind="comment"]:has-text("Röntgen sonuçları hazır")');
+		await search(a.page, 'rontgen');
+		await a.page.waitForFunction(() => {
+			const names = [...document.querySelectorAll('[data-testid="thread-contact"]')].map((n) => n.textContent?.trim());
+			return JSON.stringify(names) === JSON.stringify(['İpek Şahin']);
+		});
+		await search(a.page, '');
+		await a.page.goto(`${server.url}/inbox`);
+		await a.page.waitForSelector(row('Burak Öz'));
+	});
 });

@@ -141,6 +141,9 @@ export class ClinicSync {
 	readonly #wentOffline = () => {
 		this.browserOnline = false;
 		for (const { connection } of this.#docs.attachments()) connection.pause();
+		// The shared socket may outlive the network without knowing it (the OS keeps the TCP connection): back online,
+		// the docs open on a fresh one, as they would each on their own.
+		this.#transport.close();
 	};
 
 	readonly #wentOnline = () => {
