@@ -171,4 +171,53 @@ describe('INBOX-LIST: the thread list on every device', () => {
 		await a.page.goto(`${server.url}/inbox`);
 		await a.page.waitForSelector(row('Burak Öz'));
 	});
+	it('INBOX-READY-1: a recent thread never opened on the device is ready offline, and what was said in it is found', async () => {
+		// Two messages in one delivery: the device only ever sees the second as the thread's last message.
+		const raw = metaJson(
+			whatsappMessages(PHONE_NUMBER_ID, { waId: '905551112233', name: 'Cem Aksoy' }, [
+				{
+					id: `wamid.e2e.${++sequence}`,
+					timestamp: String(Math.floor(Date.now() / 1000) + sequence),
+					type: 'text',
+					text: { body: 'Dolgu randevusu almak istiyorum' }
+				},
+				{
+					id: `wamid.e2e.${++sequence}`,
+					timestamp: String(Math.floor(Date.now() / 1000) + sequence),
+					type: 'text',
+					text: { body: 'Teşekkürler' }
+				}
+			])
+		);
+		expect((await postMeta(server.url, raw, metaSignature(raw, META_SECRET))).status).toBe(200);
+		await b.page.waitForSelector(row('Cem Aksoy'));
+		const threadId = await b.page.getAttribute(row('Cem Aksoy'), 'data-thread');
+		// The device fetches the thread by itself once the inbox settles: its mark in IndexedDB says it has it.
+		await b.page.waitForFunction(
+			(id) =>
+				new Promise<boolean>((resolve) => {
+					const open = indexedDB.open('frontdesk');
+					open.onsuccess = () => {
+						const get = open.result.transaction('indexMarks').objectStore('indexMarks').get(`thread:${id}`);
+						get.onsuccess = () => {
+							open.result.close();
+							resolve(get.result !== undefined);
+						};
+					};
+				}),
+			threadId,
+			{ polling: 200 }
+		);
+		await search(b.page, 'dolgu');
+		await b.page.waitForFunction(() => {
+			const names = [...document.querySelectorAll('[data-testid="thread-contact"]')].map((n) => n.textContent?.trim());
+			return JSON.stringify(names) === JSON.stringify(['Cem Aksoy']);
+		});
+		await b.context.setOffline(true);
+		await b.page.click(row('Cem Aksoy'));
+		await b.page.waitForSelector('[data-testid="entry"][data-kind="message"]:has-text("Dolgu randevusu almak istiyorum")');
+		await b.page.waitForSelector('[data-testid="entry"][data-kind="message"]:has-text("Teşekkürler")');
+		await b.context.setOffline(false);
+		await search(b.page, '');
+	});
 });

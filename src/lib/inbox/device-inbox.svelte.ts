@@ -4,6 +4,7 @@ import { listThreadSummaries, observeThreads, readThreadSummary, type ThreadSumm
 import { InboxIndex, type FrontdeskDatabase } from '$lib/local/index.ts';
 import type { DocHandle } from '$lib/local/DocHandles.ts';
 import { Colleagues } from './colleagues.svelte.ts';
+import { RecentThreads } from './recentThreads.ts';
 import { UnreadTally } from './unreadTally.ts';
 
 /** A new message or a mention, shown briefly on every device of the clinic. */
@@ -24,6 +25,8 @@ function afterPaint(work: () => void): void {
 /** How long an alert stays on screen. */
 const ALERT_MS = 8000;
 const MAX_ALERTS = 3;
+/** Quiet time after the last inbox change before the recent threads are fetched. */
+const REFRESH_AFTER_MS = 2000;
 
 /**
  * The inbox as the whole signed-in app sees it: keeps the inbox and contacts docs and the query table in step,
@@ -49,6 +52,8 @@ export class DeviceInbox {
 	#nextAlert = 1;
 	#timers: ReturnType<typeof setTimeout>[] = [];
 	#destroyed = false;
+	readonly #recent: RecentThreads;
+	#refreshTimer: ReturnType<typeof setTimeout> | undefined;
 
 	/** Bumped on every change of the contacts doc, so names shown from it follow. */
 	#contactsVersion = $state(0);
@@ -61,7 +66,11 @@ export class DeviceInbox {
 
 	constructor(
 		db: FrontdeskDatabase,
-		sync: { acquire(name: string): DocHandle; docState(name: string): string | undefined },
+		sync: {
+			acquire(name: string): DocHandle;
+			docState(name: string): string | undefined;
+			whenSynced(name: string): Promise<void>;
+		},
 		user: { id: string; clinicId: string }
 	) {
 		this.db = db;
@@ -72,6 +81,7 @@ export class DeviceInbox {
 				if (sync.docState(inboxName) === 'synced') this.#caughtUp = true;
 			});
 		});
+		this.#recent = new RecentThreads(db, sync, user.clinicId, (id, texts) => this.indexMessages(id, texts));
 		this.colleagues = new Colleagues(user.clinicId);
 		void this.colleagues.refresh();
 		// The list's first screen comes from the query table; loading the two big docs (and catching up the table)
@@ -133,6 +143,9 @@ export class DeviceInbox {
 		this.#contacts?.doc.off('update', this.#contactsChanged);
 		this.#stopObserving();
 		this.#index?.stop();
+		this.#recent.stop();
+		clearTimeout(this.#refreshTimer);
+		if (typeof window !== 'undefined') window.removeEventListener('online', this.#wentOnline);
 		for (const timer of this.#timers.splice(0)) clearTimeout(timer);
 		this.#inbox?.release();
 		this.#contacts?.release();
@@ -146,10 +159,22 @@ export class DeviceInbox {
 		this.unread = this.#tally.total;
 		this.#stopObserving = observeThreads(inbox.doc, (ids) => this.#changed(ids));
 		await this.#index?.start();
-		if (!this.#destroyed) this.indexed = true;
+		if (this.#destroyed) return;
+		this.indexed = true;
+		void this.#recent.refresh();
+		window.addEventListener('online', this.#wentOnline);
+	}
+
+	readonly #wentOnline = () => void this.#recent.refresh();
+
+	/** New activity: the recent threads are brought up to date once it settles (a burst of messages is one run). */
+	#refreshSoon(): void {
+		clearTimeout(this.#refreshTimer);
+		this.#refreshTimer = setTimeout(() => void this.#recent.refresh(), REFRESH_AFTER_MS);
 	}
 
 	#changed(ids: string[]): void {
+		this.#refreshSoon();
 		for (const id of ids) {
 			const summary = this.#inbox ? readThreadSummary(this.#inbox.doc, id) : null;
 			const news = this.#tally.update(id, summary);

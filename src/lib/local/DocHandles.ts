@@ -87,6 +87,11 @@ export class DocHandles<A extends DocAttachment> {
 		return [...this.#open.keys()];
 	}
 
+	/** The attachment of one open doc (held or kept), if it is open. */
+	attachmentOf(name: string): A | undefined {
+		return this.#open.get(name)?.attachment;
+	}
+
 	/** The attachments of every open doc, e.g. to pause every socket. */
 	attachments(): A[] {
 		return [...this.#open.values()].map((o) => o.attachment);

@@ -88,6 +88,24 @@ export class ClinicSync {
 		return this.#states[docName];
 	}
 
+	/**
+	 * Resolves once the open doc has caught up with the server (its sync step 2 arrived); stays pending while the
+	 * device is offline. Rejects for a doc that is not open.
+	 */
+	whenSynced(docName: string): Promise<void> {
+		const provider = this.#docs.attachmentOf(docName)?.connection.provider;
+		if (!provider) return Promise.reject(new Error(`${docName} is not open`));
+		if (provider.synced) return Promise.resolve();
+		return new Promise((resolve) => {
+			const onSync = (synced: boolean) => {
+				if (!synced) return;
+				provider.off('sync', onSync);
+				resolve();
+			};
+			provider.on('sync', onSync);
+		});
+	}
+
 	/** Names of the docs open now (held by a screen or kept by their policy). */
 	get openDocs(): string[] {
 		return this.#docs.openNames;
