@@ -77,6 +77,7 @@ export function createChannels(deps: ChannelsDeps): Channels {
 			if (!settings.twilioAuthToken) return { ok: false, code: 'twilio_not_configured', message: 'TWILIO_AUTH_TOKEN is not set' };
 			return fetchRecording(job.source, job.accountId, settings.twilioAuthToken);
 		}
+		if (job.provider === 'instagram') return graph.fetchAttachment(job.source, mediaLimit(job.kind));
 		const token = await accounts.tokenOf(job.provider, job.accountId);
 		if (!token) return { ok: false, code: 'channel_not_connected', message: 'the account has no token' };
 		return graph.fetchMedia(job.source, token, mediaLimit(job.kind));

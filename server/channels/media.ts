@@ -12,6 +12,10 @@ import { readEntries, setEntryMedia, type EntryMedia } from '../../src/lib/domai
 export { MEDIA_LIMITS } from './mediaLimits.ts';
 
 const mediaAad = (clinicId: string, mediaId: string) => `frontdesk:v1:media:${clinicId}:${mediaId}`;
+const sourceAad = (job: Pick<MediaJobRow, 'clinicId' | 'docName' | 'entryId'>) =>
+	`frontdesk:v1:media-source:${job.clinicId}:${job.docName}:${job.entryId}`;
+/** Sources written before they were sealed have no prefix and are read as they are. */
+const SEALED = 'sealed:';
 
 export type Fetched = { ok: true; data: Buffer; mime: string } | { ok: false; code: string; message: string };
 
@@ -65,13 +69,23 @@ export class MediaVault {
 	 * so a restart picks up what a crash interrupted (`resume`).
 	 */
 	async fetchLater(job: MediaJobRow): Promise<void> {
-		await this.#store.media.addJob(job);
+		// Where the file is can be a capability (an Instagram CDN URL opens the patient's photo): sealed at rest.
+		const key = await this.#keyring.dataKey(job.clinicId);
+		const source = SEALED + seal(key, Buffer.from(job.source, 'utf8'), sourceAad(job)).toString('base64');
+		await this.#store.media.addJob({ ...job, source });
 		this.#start(job);
 	}
 
 	/** At start: every job an earlier run left. */
 	async resume(): Promise<void> {
-		for (const job of await this.#store.media.jobs()) this.#start(job);
+		for (const job of await this.#store.media.jobs()) {
+			if (!job.source.startsWith(SEALED)) this.#start(job);
+			else {
+				const key = await this.#keyring.dataKey(job.clinicId);
+				const source = open(key, Buffer.from(job.source.slice(SEALED.length), 'base64'), sourceAad(job)).toString('utf8');
+				this.#start({ ...job, source });
+			}
+		}
 	}
 
 	#start(job: MediaJobRow): void {

@@ -39,6 +39,7 @@ export class FakeMeta {
 	readonly #server: http.Server;
 	readonly #failures: GraphFailure[] = [];
 	readonly #media = new Map<string, { data: Buffer; mime: string; token: string; declaredSize?: number }>();
+	readonly #cdn = new Map<string, { data: Buffer; mime: string }>();
 	#sendWaiters: (() => void)[] = [];
 	#holdNext = false;
 	#holdMediaLookup = false;
@@ -60,6 +61,12 @@ export class FakeMeta {
 	/** The next sends answer these errors, in order. */
 	failNext(...failures: GraphFailure[]): void {
 		this.#failures.push(...failures);
+	}
+
+	/** A file on Meta's CDN at `${url}/cdn/<name>`, served to anyone with the URL (as Instagram attachments are). */
+	addCdnFile(name: string, data: Buffer, mime: string): string {
+		this.#cdn.set(name, { data, mime });
+		return `${this.url}/cdn/${name}`;
 	}
 
 	/** A file the Graph API holds for `token` under `mediaId`. */
@@ -105,6 +112,13 @@ export class FakeMeta {
 		this.requests.push(record);
 		const answer = (status: number, body: unknown) =>
 			res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+		const cdn = /^\/cdn\/([^/]+)$/.exec(path);
+		if (cdn) {
+			const file = this.#cdn.get(cdn[1]);
+			if (!file) return void answer(404, { error: { message: 'not found', code: 100 } });
+			res.writeHead(200, { 'content-type': file.mime, 'content-length': file.data.length }).end(file.data);
+			return;
+		}
 		const file = /^\/files\/([^/]+)$/.exec(path);
 		if (file) {
 			const media = this.#media.get(file[1]);

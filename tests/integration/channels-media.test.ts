@@ -11,6 +11,9 @@ import { startClinicServer, type ClinicServer } from '../helpers/clinic.ts';
 import { connectProvider, login, whenDoc, whenSynced, withTimeout } from '../helpers/client.ts';
 import {
 	FakeMeta,
+	IG_ACCOUNT_ID,
+	IG_TOKEN,
+	instagramMessaging,
 	META_SECRET,
 	PHONE_NUMBER_ID,
 	WA_TOKEN,
@@ -130,6 +133,57 @@ describe('CHAN-MEDIA-1..4: media are fetched with the clinic token, bounded, sea
 		const entry = await entryWhen(s, (e) => e.error !== null);
 		expect(entry).toMatchObject({ messageType: 'image', media: null, error: { code: 'media_too_large' } });
 		expect(s.fake.requests.some((r) => r.path === '/files/555')).toBe(false);
+	});
+});
+
+describe('CHAN-MEDIA-5: an Instagram attachment is fetched from its CDN URL, never with the token, never elsewhere', () => {
+	async function instagram(s: ClinicServer & { fake: FakeMeta }, mid: string, url: string): Promise<void> {
+		const connected = await admin(s.env, [
+			'connect-instagram',
+			'--clinic',
+			s.clinic,
+			'--account-id',
+			IG_ACCOUNT_ID,
+			'--access-token',
+			IG_TOKEN
+		]);
+		expect(connected.code, connected.stderr).toBe(0);
+		const raw = metaJson(
+			instagramMessaging(IG_ACCOUNT_ID, [
+				{
+					sender: { id: '6452391124780' },
+					recipient: { id: IG_ACCOUNT_ID },
+					timestamp: Date.now(),
+					message: { mid, attachments: [{ type: 'image', payload: { url } }] }
+				}
+			])
+		);
+		expect((await postMeta(s.server.url, raw, metaSignature(raw, META_SECRET))).status).toBe(200);
+	}
+
+	it('a photo: fetched without any token, sealed, served to the clinic; its URL is nowhere on disk', async () => {
+		const s = await setup();
+		const photo = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), randomBytes(2048)]);
+		const url = s.fake.addCdnFile('ig-photo-4711', photo, 'image/jpeg');
+		await instagram(s, 'aWdfIMG1', url);
+		const entry = await entryWhen(s, (e) => e.media?.mediaId != null);
+		expect(entry).toMatchObject({
+			channel: 'instagram',
+			messageType: 'image',
+			media: { mime: 'image/jpeg', bytes: photo.length }
+		});
+		expect(s.fake.requests.filter((r) => r.path === '/cdn/ig-photo-4711').map((r) => r.authorization)).toEqual([undefined]);
+		const res = await fetch(`${s.server.url}/media/${entry.media!.mediaId}`, { headers: { cookie: s.cookie } });
+		expect(Buffer.from(await res.arrayBuffer()).equals(photo)).toBe(true);
+		const files = fs.readdirSync(s.env.DATA_DIR).filter((f) => f.startsWith('frontdesk.db'));
+		for (const f of files) expect(fs.readFileSync(path.join(s.env.DATA_DIR, f)).includes('ig-photo-4711'), f).toBe(false);
+	});
+
+	it('an address outside Meta is refused: nothing fetched, the entry records why, the message stays', async () => {
+		const s = await setup();
+		await instagram(s, 'aWdfIMG2', 'http://169.254.169.254/latest/meta-data/');
+		const entry = await entryWhen(s, (e) => e.error !== null);
+		expect(entry).toMatchObject({ messageType: 'image', media: null, error: { code: 'media_url_refused' } });
 	});
 });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MalformedPayload, parseMetaPayload } from '../../server/channels/meta/parse.ts';
+import { isMetaFileUrl } from '../../server/channels/meta/graph.ts';
 import { metaPayload } from '../../server/channels/meta/schemas.ts';
 import { metaSignature, validMetaSignature } from '../../server/channels/meta/signature.ts';
 import { twilioSignature, validTwilioSignature } from '../../server/channels/twilio/signature.ts';
@@ -165,5 +166,22 @@ describe('CHAN-META-TYPES-1: payloads normalize into events', () => {
 			entry: [{ id: '1', changes: [{ field: 'account_update', value: { x: 1 } }] }]
 		};
 		expect(parseMetaPayload(metaPayload.parse(otherField))).toEqual([]);
+	});
+});
+
+describe('CHAN-MEDIA-5: which attachment addresses may be fetched', () => {
+	it.each([
+		['https://lookaside.fbsbx.com/ig_messaging_cdn/?asset_id=1', true],
+		['https://scontent-ist1-1.cdninstagram.com/v/t51/abc.jpg', true],
+		['https://video.xx.fbcdn.net/v/a.mp4', true],
+		['https://graph.example/files/1', true],
+		['http://lookaside.fbsbx.com/ig_messaging_cdn/', false],
+		['https://evilfbsbx.com/x', false],
+		['https://fbsbx.com.evil.example/x', false],
+		['https://user:pw@lookaside.fbsbx.com/x', false],
+		['http://169.254.169.254/latest/meta-data/', false],
+		['not a url', false]
+	])('%s → %s', (url, allowed) => {
+		expect(isMetaFileUrl(url, 'https://graph.example')).toBe(allowed);
 	});
 });

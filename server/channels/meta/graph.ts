@@ -107,6 +107,42 @@ export class GraphClient {
 		if (!data) return tooLarge(maxBytes);
 		return { ok: true, data, mime: info.data.mime_type };
 	}
+
+	/** An Instagram attachment: the file at its CDN URL, without any token (the URL itself grants access). */
+	async fetchAttachment(
+		url: string,
+		maxBytes: number
+	): Promise<{ ok: true; data: Buffer; mime: string } | { ok: false; code: string; message: string }> {
+		if (!isMetaFileUrl(url, this.#s.baseUrl)) return { ok: false, code: 'media_url_refused', message: 'not a Meta CDN address' };
+		const res = await fetch(url, { redirect: 'error', signal: AbortSignal.timeout(120_000) });
+		if (!res.ok || !res.body) return { ok: false, code: `cdn_${res.status}`, message: 'the attachment could not be fetched' };
+		const declared = Number(res.headers.get('content-length') ?? NaN);
+		if (declared > maxBytes) return tooLarge(maxBytes);
+		const data = await readBounded(res.body, maxBytes);
+		if (!data) return tooLarge(maxBytes);
+		const mime = (res.headers.get('content-type') ?? '').split(';')[0].trim().slice(0, 100);
+		return { ok: true, data, mime };
+	}
+}
+
+/** Hosts of Meta's CDN an Instagram attachment may be fetched from (besides the Graph API's own origin). */
+const META_CDN_SUFFIXES = ['.fbsbx.com', '.fbcdn.net', '.cdninstagram.com'];
+
+/**
+ * Whether an attachment URL from a (signed) webhook may be fetched: https on Meta's CDN, or the configured Graph
+ * API origin. Anything else — another host, plain http, credentials in the URL — is refused, so a payload can
+ * never point the server at an internal address.
+ */
+export function isMetaFileUrl(raw: string, graphBaseUrl: string): boolean {
+	let url: URL;
+	try {
+		url = new URL(raw);
+	} catch {
+		return false;
+	}
+	if (url.username || url.password) return false;
+	if (url.origin === new URL(graphBaseUrl).origin) return true;
+	return url.protocol === 'https:' && META_CDN_SUFFIXES.some((suffix) => `.${url.hostname}`.endsWith(suffix));
 }
 
 const tooLarge = (maxBytes: number) => ({ ok: false as const, code: 'media_too_large', message: `over ${maxBytes} bytes` });

@@ -5,6 +5,13 @@ import type { z } from 'zod';
 const MEDIA_TYPES = ['image', 'audio', 'video', 'document', 'sticker'] as const;
 const KNOWN_TYPES = new Set<string>(['text', ...MEDIA_TYPES, 'location', 'contacts', 'interactive', 'button', 'reaction']);
 const STATUSES = new Set(['sent', 'delivered', 'read', 'failed']);
+/** Instagram attachment types that carry a file at `payload.url`, and the type to assume until the file says. */
+const IG_FILE_TYPES: Record<string, string> = {
+	image: 'image/jpeg',
+	video: 'video/mp4',
+	audio: 'audio/mp4',
+	file: 'application/octet-stream'
+};
 
 /** Thrown for a signed payload whose shape Meta does not document: the webhook answers 400. */
 export class MalformedPayload extends Error {
@@ -134,7 +141,11 @@ function instagramEvent(e: z.infer<typeof igMessaging>): MetaEvent[] {
 				from,
 				messageType: KNOWN_TYPES.has(type) || type === 'share' || type === 'story_mention' ? type : `unsupported:${type}`,
 				text: e.message.text ?? '',
-				details: attachment ? { attachments: (e.message.attachments ?? []).map((a) => ({ type: a.type })) } : {}
+				details: attachment ? { attachments: (e.message.attachments ?? []).map((a) => ({ type: a.type })) } : {},
+				// The first file is fetched from Meta's CDN like WhatsApp media (CHAN-MEDIA-5); its URL is a capability.
+				...(attachment?.payload?.url && IG_FILE_TYPES[attachment.type]
+					? { media: { providerMediaId: attachment.payload.url, mime: IG_FILE_TYPES[attachment.type], filename: null } }
+					: {})
 			}
 		];
 	}
