@@ -10,7 +10,9 @@ import {
 	setThreadStatus,
 	snoozeThread
 } from '../../src/lib/domain/inbox.ts';
+import Dexie from 'dexie';
 import { FrontdeskDatabase } from '../../src/lib/local/db.ts';
+import { INBOX_TABLES } from '../../src/lib/local/inboxTables.ts';
 import { InboxIndex, queryThreads, threadTags } from '../../src/lib/local/inboxIndex.ts';
 
 let n = 0;
@@ -106,5 +108,33 @@ describe('the inbox query table', () => {
 		await next.start();
 		expect(ids(await queryThreads(db, { search: 'kalaycioglu' }, 50))).toEqual([thread]);
 		next.stop();
+	});
+
+	it('a device upgrading from the table without `recency` lists newest first at once, filters still complete', async () => {
+		const name = `inbox-index-${++n}`;
+		const old = new Dexie(name);
+		old.version(1).stores({ docUpdates: '++id, docName', pendingChanges: '++id, docName' });
+		old.version(2).stores(INBOX_TABLES);
+		const at = (i: number) => new Date(Date.UTC(2026, 10, 1, 9, i)).toISOString();
+		await old.table('threadRows').bulkPut(
+			Array.from({ length: 120 }, (_, i) => ({
+				id: `t${i}`,
+				contactId: `c${i}`,
+				contactLabel: '',
+				channel: 'whatsapp',
+				summary: { status: 'open', snoozedUntil: null, lastMessageAt: at(i) },
+				lastMessageAt: at(i),
+				assigneeId: i === 3 ? 'me' : '',
+				tags: [],
+				words: [],
+				messageWords: []
+			}))
+		);
+		old.close();
+		const db = new FrontdeskDatabase(name);
+		expect(ids(await queryThreads(db, {}, 3))).toEqual(['t119', 't118', 't117']);
+		// One assigned thread, far down the list: found past the first bounded read.
+		expect(ids(await queryThreads(db, { assignee: 'me' }, 50))).toEqual(['t3']);
+		db.close();
 	});
 });

@@ -63,7 +63,7 @@ export class RecentThreads {
 	}
 
 	async #run(): Promise<void> {
-		const rows = await this.#db.threadRows.orderBy('lastMessageAt').reverse().limit(RECENT_THREADS).toArray();
+		const rows = await this.#db.threadRows.orderBy('recency').limit(RECENT_THREADS).toArray();
 		const marks = await this.#db.indexMarks.bulkGet(rows.map((r) => markName(r.id)));
 		const due = rows.filter((row, i) => marks[i]?.state !== row.lastMessageAt);
 		const next = () => due.shift();

@@ -1,5 +1,5 @@
 import Dexie, { type Table } from 'dexie';
-import { INBOX_TABLES, type IndexMark, type ThreadRow } from './inboxTables.ts';
+import { INBOX_TABLES, INBOX_TABLES_V3, recencyOf, type IndexMark, type ThreadRow } from './inboxTables.ts';
 import { PATIENT_TABLES } from './patientTables.ts';
 import type { DeletedRange } from './serverDeletions.ts';
 
@@ -61,5 +61,16 @@ export class FrontdeskDatabase extends Dexie {
 			...INBOX_TABLES,
 			...PATIENT_TABLES
 		});
+		// Version 3: threads ordered newest first by an index of their own (the list's first screen in one read).
+		this.version(3)
+			.stores({ ...INBOX_TABLES_V3, ...PATIENT_TABLES })
+			.upgrade((tx) =>
+				tx
+					.table<ThreadRow, string>('threadRows')
+					.toCollection()
+					.modify((row) => {
+						row.recency = recencyOf(row.lastMessageAt);
+					})
+			);
 	}
 }

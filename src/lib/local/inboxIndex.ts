@@ -11,7 +11,7 @@ import {
 } from '$lib/domain/inbox.ts';
 import { phoneKeys, queryWords, searchWords } from '$lib/domain/textSearch.ts';
 import type { FrontdeskDatabase } from './db.ts';
-import type { ThreadRow } from './inboxTables.ts';
+import { recencyOf, type ThreadRow } from './inboxTables.ts';
 
 /** Message words kept per thread: enough to find a conversation by what was said, bounded per row. */
 const MAX_MESSAGE_WORDS = 400;
@@ -39,6 +39,7 @@ function rowOf(summary: ThreadSummary, contact: Contact | null, previous: Thread
 		channel: summary.channel,
 		summary,
 		lastMessageAt: summary.lastMessageAt,
+		recency: recencyOf(summary.lastMessageAt),
 		assigneeId: summary.assigneeId ?? '',
 		tags: summary.tags,
 		words: [...new Set([...contactWords(contact), ...messageWords, ...summary.tags.flatMap((t) => searchWords(t))])],
@@ -189,9 +190,16 @@ export async function queryThreads(
 ): Promise<ThreadRow[]> {
 	const words = filter.search ? queryWords(filter.search) : [];
 	if (words.length === 0) {
+		// The usual case (open threads, all or mine) is answered by the newest rows: one bounded read, then a
+		// cursor over the rest only when the filter left too few.
+		const newest = await db.threadRows
+			.orderBy('recency')
+			.limit(limit * 2)
+			.toArray();
+		const found = newest.filter((row) => matches(row, filter, now));
+		if (found.length >= limit || newest.length < limit * 2) return found.slice(0, limit);
 		return db.threadRows
-			.orderBy('lastMessageAt')
-			.reverse()
+			.orderBy('recency')
 			.filter((row) => matches(row, filter, now))
 			.limit(limit)
 			.toArray();
