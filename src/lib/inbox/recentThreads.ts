@@ -6,15 +6,9 @@ import type { FrontdeskDatabase } from '$lib/local/index.ts';
 /** Threads kept ready on the device: their messages on disk for offline, their words in the search. */
 export const RECENT_THREADS = 300;
 /** Threads fetched at once: each is a channel of the one socket and a doc the server loads. */
-const AT_ONCE = 2;
-
-/** Background work waits for a moment the page is idle: a person filtering or typing goes first. */
-const whenIdle = () =>
-	new Promise<void>((resolve) =>
-		typeof requestIdleCallback === 'function' ? requestIdleCallback(() => resolve(), { timeout: 2000 }) : setTimeout(resolve, 0)
-	);
+const AT_ONCE = 4;
 /** A thread that does not catch up within this long (the network went) is tried at the next run. */
-const GIVE_UP_MS = 5_000;
+const GIVE_UP_MS = 15_000;
 
 export interface RecentThreadsSync {
 	acquire(name: string): DocHandle;
@@ -74,10 +68,7 @@ export class RecentThreads {
 		const due = rows.filter((row, i) => marks[i]?.state !== row.lastMessageAt);
 		const next = () => due.shift();
 		const worker = async () => {
-			for (let row = next(); row && !this.#stopped; row = next()) {
-				await whenIdle();
-				await this.#fetch(row.id, row.lastMessageAt);
-			}
+			for (let row = next(); row && !this.#stopped; row = next()) await this.#fetch(row.id, row.lastMessageAt);
 		};
 		await Promise.all(Array.from({ length: AT_ONCE }, worker));
 	}
