@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Counter, Gauge } from 'prom-client';
 import type * as Y from 'yjs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Sessions } from '../auth/index.ts';
@@ -18,6 +19,7 @@ import { formLimiter, receiveForm } from './forms/webhook.ts';
 import { HeldDocs } from './heldDocs.ts';
 import { json, rawBody, send, type Answer } from './http.ts';
 import { Ingest } from './ingest.ts';
+import { InboundJournal } from './journal.ts';
 import { MediaVault } from './media.ts';
 import { mediaLimit } from './mediaLimits.ts';
 import { fetchRecording } from './twilio/recording.ts';
@@ -57,7 +59,9 @@ export interface Channels {
 	readonly docs: DocAccess;
 	/** Answers `/webhooks/*`, `/forms/*` and `/media/*`; false for any other path. */
 	handle(req: IncomingMessage, res: ServerResponse, path: string): boolean;
-	/** Picks up what an earlier run left: queued replies to send, media to fetch. */
+	/** Resolves once every journaled inbound event of this process is written into the docs (or refused). */
+	whenInboundWritten(): Promise<void>;
+	/** Picks up what an earlier run left: journaled events to write, queued replies to send, media to fetch. */
 	start(): Promise<void>;
 	close(): Promise<void>;
 }
@@ -70,7 +74,6 @@ export function createChannels(deps: ChannelsDeps): Channels {
 	const docs: DocAccess = { read: (docName, view) => held.read(docName, view), write: (...a) => held.write(...a) };
 	const accounts = new ChannelAccounts(store, deps.keyring);
 	const rows = new ChannelRows();
-	const ingest = new Ingest({ held, rows, store, logger, ...(deps.automation ? { automation: deps.automation } : {}) });
 	const graph = new GraphClient({ baseUrl: settings.metaGraphUrl, version: settings.metaGraphVersion });
 	const media = new MediaVault(store, deps.keyring, docs, logger, async (job) => {
 		if (job.provider === 'phone') {
@@ -82,6 +85,30 @@ export function createChannels(deps: ChannelsDeps): Channels {
 		if (!token) return { ok: false, code: 'channel_not_connected', message: 'the account has no token' };
 		return graph.fetchMedia(job.source, token, mediaLimit(job.kind));
 	});
+	const refused = new Counter({
+		name: 'frontdesk_inbound_refused_total',
+		help: 'Journaled inbound events the domain refused to write (kept in the journal, marked failed)',
+		registers: [deps.metrics.registry]
+	});
+	new Gauge({
+		name: 'frontdesk_inbound_backlog',
+		help: 'Inbound events journaled and not yet written into the docs',
+		registers: [deps.metrics.registry],
+		async collect() {
+			this.set(await store.inboundJournal.backlog());
+		}
+	});
+	const ingest = new Ingest({
+		held,
+		rows,
+		store,
+		keyring: deps.keyring,
+		logger,
+		media,
+		onRefused: () => refused.inc(),
+		...(deps.automation ? { automation: deps.automation } : {})
+	});
+	const journal = new InboundJournal(store, deps.keyring, (events) => ingest.enqueue(events));
 	const statuses = new StatusUpdates(docs, store, logger);
 	const dispatcher = new Dispatcher({ sync: docs, store, accounts, graph, logger, bootId: randomUUID() });
 	const limiter = formLimiter(settings.formsPerMinute);
@@ -89,9 +116,8 @@ export function createChannels(deps: ChannelsDeps): Channels {
 		appSecret: settings.metaAppSecret,
 		verifyToken: settings.metaVerifyToken,
 		accounts,
-		ingest,
+		journal,
 		statuses,
-		media,
 		logger
 	};
 
@@ -127,14 +153,13 @@ export function createChannels(deps: ChannelsDeps): Channels {
 				publicOrigin: settings.publicOrigin,
 				apiUrl: settings.twilioApiUrl,
 				accounts,
-				ingest,
-				media,
+				journal,
 				logger
 			});
 		// A clinic id is plain letters and digits: nothing to decode (a stray % is just a wrong id, 404).
 		return receiveForm(raw, req, formMatch![1], clientAddress(req, deps.trustProxy), {
 			store,
-			ingest,
+			journal,
 			logger,
 			redirects: settings.formRedirects,
 			limiter
@@ -160,9 +185,11 @@ export function createChannels(deps: ChannelsDeps): Channels {
 			return true;
 		},
 		async start() {
-			await Promise.all([dispatcher.start(), media.resume()]);
+			await Promise.all([dispatcher.start(), media.resume(), ingest.resume()]);
 		},
+		whenInboundWritten: () => ingest.whenIdle(),
 		async close() {
+			ingest.close();
 			dispatcher.stop();
 			await media.settled();
 			held.releaseAll();

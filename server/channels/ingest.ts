@@ -1,157 +1,259 @@
-import type * as Y from 'yjs';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { errorMessage } from '../errors.ts';
+import type { Keyring } from '../crypto/index.ts';
 import type { Logger } from '../log.ts';
-import type { SideRow, Store } from '../store/index.ts';
+import type { MediaJobRow, SideRow, Store } from '../store/index.ts';
 import type { DocHandle } from '../sync/index.ts';
-import type { ChannelKind, ContactQuery } from '../../src/lib/domain/contacts.ts';
+import type { ChannelKind } from '../../src/lib/domain/contacts.ts';
 import { docNames } from '../../src/lib/domain/docName.ts';
 import { previewOf, recordActivity } from '../../src/lib/domain/inbox.ts';
 import type { TransactionOrigin } from '../../src/lib/domain/origin.ts';
 import type { ChannelRows } from './channelRows.ts';
 import type { HeldDocs } from './heldDocs.ts';
+import { appendEntry, checkEntry } from './inboundItem.ts';
+import { openJournalRow, type Journaled } from './journal.ts';
 import { findOrCreateContactFast, findOrOpenThread } from './lookup.ts';
 import type { InboundAutomation } from './types.ts';
 
-/** One inbound event of any channel, ready to be written: who it is from, and how it enters the thread. */
-export interface InboundItem {
-	clinicId: string;
-	channel: ChannelKind;
-	/** The dedupe key's namespace and value: the provider's id of the message, call or submission. */
-	provider: string;
-	messageId: string;
-	at: string;
-	contact: ContactQuery & { name?: string };
-	preview: string;
-	missedCall?: boolean;
-	/** The domain write of the entry (appendInbound, appendCall, appendForm); returns the entry's id. */
-	append(doc: Y.Doc): string;
+export interface IngestDeps {
+	held: HeldDocs;
+	rows: ChannelRows;
+	store: Pick<Store, 'inboundJournal'>;
+	keyring: Keyring;
+	logger: Logger;
+	/** Fetches an entry's file once the entry is stored. */
+	media: { fetchLater(job: MediaJobRow): Promise<void> };
+	automation?: InboundAutomation;
+	/** Called for an event the domain refused (kept in the journal, marked failed). */
+	onRefused?: () => void;
 }
 
-export interface IngestResult {
-	duplicate: boolean;
+/** Events written per batch: one transaction per doc for all of them. */
+const MAX_BATCH = 64;
+/**
+ * The batch while webhooks keep arriving (an event journaled in the last BUSY_MS): small, so a burst's answers
+ * wait for little doc work and the burst is journaled first; once it passes, the batches grow again.
+ */
+const BUSY_BATCH = 8;
+const BUSY_MS = 50;
+/** Journaled events held in memory; past it the rest wait in the store and are read back in turn. */
+const MAX_IN_MEMORY = 4000;
+/** Rows read back from the store at once (a backlog, a replay after a restart). */
+const READ_BACK = 500;
+/** First wait before a batch whose storage failed is tried again; doubles up to the maximum. */
+const RETRY_MS = 1000;
+const MAX_RETRY_MS = 60_000;
+
+const originOf = (channel: ChannelKind): TransactionOrigin => ({ source: 'channel', provider: channel });
+
+interface Written {
 	threadId: string;
 	contactId: string;
 	entryId: string;
 	newThread: boolean;
 }
 
-export interface IngestDeps {
-	held: HeldDocs;
-	rows: ChannelRows;
-	store: Pick<Store, 'inboundMessages'>;
-	logger: Logger;
-	automation?: InboundAutomation;
-}
-
-interface Pending {
-	item: InboundItem;
-	resolve(result: IngestResult): void;
-	reject(error: unknown): void;
-}
-
-/** Events written per batch: one transaction per doc for all of them. */
-const MAX_BATCH = 200;
-
-const originOf = (channel: ChannelKind): TransactionOrigin => ({ source: 'channel', provider: channel });
-
 /**
- * Writes inbound events into the clinic's contacts, inbox and thread docs, durably and once (CHAN-DEDUPE-*,
- * CHAN-DURABLE-1). A clinic's events of one channel are written by one worker in batches: each batch is one transaction per
- * doc, so a busy webhook pays for one group commit per batch, and two events from one new contact find the
- * contact the first one made. Answering waits for the batch to be stored; events arriving meanwhile form the next.
+ * Writes journaled events into the clinic's contacts, inbox and thread docs, once each (CHAN-JOURNAL-*,
+ * CHAN-DEDUPE-*). A clinic's events of one channel are written by one worker in batches: each batch is one
+ * transaction per doc and shares a group commit, and two events from one new contact find the contact the first
+ * one made. The webhooks' answers never wait for this: they wait for the journal. Between batches the worker
+ * yields, so a burst of webhooks is answered first and the docs catch up right after. An event leaves the
+ * journal with the thread update that wrote it; an event the domain refuses stays there, marked failed.
  */
 export class Ingest {
 	readonly #deps: IngestDeps;
-	readonly #queues = new Map<string, Pending[]>();
-	readonly #inFlight = new Map<string, Promise<IngestResult>>();
+	readonly #queues = new Map<string, Journaled[]>();
+	/** Sequences in memory: queued, or being written. */
+	readonly #inMemory = new Set<number>();
+	/** Some journaled events are only in the store: they are read back once memory has room. */
+	#behind = false;
+	/** Bumped whenever an event is left in the store, so a read back knows whether it saw everything. */
+	#leftInStore = 0;
+	#readingBack: Promise<void> | null = null;
+	#retryMs = RETRY_MS;
+	#retryTimer: NodeJS.Timeout | null = null;
+	readonly #idle = new Set<() => void>();
+	#closed = false;
+	#lastArrival = -Infinity;
 
 	constructor(deps: IngestDeps) {
 		this.#deps = deps;
 	}
 
-	/**
-	 * Resolves once the event is durable (or was before: `duplicate`). A delivery of an id being written waits for
-	 * that write instead of writing again; an id already stored is not written again.
-	 */
-	ingest(item: InboundItem): Promise<IngestResult> {
-		const key = `${item.provider}\n${item.messageId}`;
-		const running = this.#inFlight.get(key);
-		if (running) return running.then((r) => ({ ...r, duplicate: true }));
-		const work = this.#ingestOnce(item).finally(() => this.#inFlight.delete(key));
-		this.#inFlight.set(key, work);
-		return work;
+	/** Newly journaled events (the journal's commit hands them over, in sequence order). */
+	enqueue(events: readonly Journaled[]): void {
+		if (this.#closed) return;
+		this.#lastArrival = performance.now();
+		if (this.#behind || this.#inMemory.size + events.length > MAX_IN_MEMORY) {
+			this.#leftInStore++;
+			this.#behind = true;
+			this.#readBackSoon();
+			return;
+		}
+		for (const event of events) this.#push(event);
 	}
 
-	async #ingestOnce(item: InboundItem): Promise<IngestResult> {
-		if (await this.#deps.store.inboundMessages.seen(item.provider, item.messageId))
-			return { duplicate: true, threadId: '', contactId: '', entryId: '', newThread: false };
-		const result = await new Promise<IngestResult>((resolve, reject) => {
-			const queueKey = `${item.clinicId}\n${item.channel}`;
-			let queue = this.#queues.get(queueKey);
-			const start = !queue;
-			if (!queue) this.#queues.set(queueKey, (queue = []));
-			queue.push({ item, resolve, reject });
-			if (start) void this.#drain(queueKey);
-		});
-		const automation = this.#deps.automation;
-		if (automation && !result.duplicate) {
-			// Never holds up the webhook's answer, and a failure there is the automation's to report.
-			setImmediate(() => {
-				Promise.resolve(
-					automation.onInbound({
-						clinicId: item.clinicId,
-						threadId: result.threadId,
-						contactId: result.contactId,
-						channel: item.channel,
-						newThread: result.newThread,
-						at: item.at
-					})
-				).catch((error: unknown) =>
-					this.#deps.logger.error(
-						{ clinicId: item.clinicId, threadId: result.threadId, err: errorMessage(error) },
-						'automation failed'
-					)
-				);
+	/** At start: what an earlier run journaled and did not write (CHAN-JOURNAL-3). */
+	async resume(): Promise<void> {
+		this.#behind = true;
+		this.#readBackSoon();
+		await this.#readingBack;
+	}
+
+	/** Resolves once nothing journaled is waiting in this process (nothing in memory, nothing left in the store). */
+	whenIdle(): Promise<void> {
+		if (this.#isIdle()) return Promise.resolve();
+		return new Promise((resolve) => this.#idle.add(resolve));
+	}
+
+	close(): void {
+		this.#closed = true;
+		if (this.#retryTimer) clearTimeout(this.#retryTimer);
+	}
+
+	#isIdle(): boolean {
+		return this.#inMemory.size === 0 && !this.#behind;
+	}
+
+	#checkIdle(): void {
+		if (!this.#isIdle()) return;
+		for (const resolve of this.#idle) resolve();
+		this.#idle.clear();
+	}
+
+	#push(event: Journaled): void {
+		if (this.#inMemory.has(event.seq)) return;
+		this.#inMemory.add(event.seq);
+		const queueKey = `${event.item.clinicId}\n${event.item.channel}`;
+		let queue = this.#queues.get(queueKey);
+		const start = !queue;
+		if (!queue) this.#queues.set(queueKey, (queue = []));
+		queue.push(event);
+		if (start) void this.#drain(queueKey);
+	}
+
+	#readBackSoon(): void {
+		if (this.#readingBack || this.#retryTimer || this.#closed) return;
+		if (this.#inMemory.size > MAX_IN_MEMORY - READ_BACK) return; // a drain calls again once there is room
+		this.#readingBack = this.#readBack()
+			.catch((error: unknown) => {
+				this.#deps.logger.error({ err: errorMessage(error) }, 'reading the inbound journal failed');
+				this.#retryLater();
+			})
+			.finally(() => {
+				this.#readingBack = null;
+				if (this.#behind) this.#readBackSoon();
+				this.#checkIdle();
 			});
+	}
+
+	async #readBack(): Promise<void> {
+		const leftBefore = this.#leftInStore;
+		// The oldest rows first; those in memory are among them (being written), so read past them.
+		const limit = READ_BACK + this.#inMemory.size;
+		const rows = await this.#deps.store.inboundJournal.pending(0, limit);
+		const fresh = rows.filter((r) => !this.#inMemory.has(r.seq));
+		for (const row of fresh.slice(0, READ_BACK)) {
+			if (this.#closed) return;
+			this.#push(await openJournalRow(row, this.#deps.keyring));
 		}
-		return result;
+		// The store held no more than was read, all of it is in memory now, and nothing was left there since: caught up.
+		if (rows.length < limit && fresh.length <= READ_BACK && this.#leftInStore === leftBefore) this.#behind = false;
+	}
+
+	#retryLater(): void {
+		if (this.#retryTimer || this.#closed) return;
+		this.#behind = true;
+		this.#retryTimer = setTimeout(() => {
+			this.#retryTimer = null;
+			this.#readBackSoon();
+		}, this.#retryMs);
+		this.#retryTimer.unref();
+		this.#retryMs = Math.min(this.#retryMs * 2, MAX_RETRY_MS);
 	}
 
 	async #drain(queueKey: string): Promise<void> {
 		const queue = this.#queues.get(queueKey)!;
-		while (queue.length > 0) {
-			const batch = queue.splice(0, MAX_BATCH);
+		while (queue.length > 0 && !this.#closed) {
+			const busy = performance.now() - this.#lastArrival < BUSY_MS;
+			const batch = queue.splice(0, busy ? BUSY_BATCH : MAX_BATCH);
 			try {
-				const { stored } = await this.#write(batch);
-				void stored.then(
-					(results) =>
-						batch.forEach((p, i) => {
-							const result = results[i];
-							if (result instanceof Error) p.reject(result);
-							else p.resolve(result);
-						}),
-					(error: unknown) => batch.forEach((p) => p.reject(error))
-				);
-				// The next batch is taken once this one is stored: the docs could not take it sooner (a server write
-				// waits for the doc's last commit), and what arrives meanwhile joins it, so more events share a commit.
-				await stored.catch(() => undefined);
+				const written = await this.#write(batch);
+				this.#retryMs = RETRY_MS;
+				batch.forEach((event, i) => this.#done(event, written[i]));
 			} catch (error) {
+				// The docs could not store the batch: it stays in the journal and is read back later.
 				this.#deps.logger.error(
 					{ clinicId: batch[0].item.clinicId, events: batch.length, err: errorMessage(error) },
 					'inbound write failed'
 				);
-				for (const p of batch) p.reject(error);
+				for (const event of batch) this.#inMemory.delete(event.seq);
+				this.#retryLater();
 			}
+			// Webhooks waiting to be answered go first: a burst is journaled at once and written right after.
+			await nextTurn();
 		}
 		this.#queues.delete(queueKey);
+		if (this.#behind) this.#readBackSoon();
+		this.#checkIdle();
+	}
+
+	#done(event: Journaled, written: Written | Error): void {
+		this.#inMemory.delete(event.seq);
+		const { item } = event;
+		const { logger, automation } = this.#deps;
+		if (written instanceof Error) {
+			// The domain refused it: kept for a person to look at, never retried. No content in the log.
+			logger.error(
+				{ clinicId: item.clinicId, provider: item.provider, seq: event.seq, err: written.name },
+				'inbound event refused'
+			);
+			this.#deps.onRefused?.();
+			void this.#deps.store.inboundJournal
+				.fail(event.seq, Date.now())
+				.catch((error: unknown) =>
+					logger.error({ seq: event.seq, err: errorMessage(error) }, 'marking an inbound event failed did not work')
+				);
+			return;
+		}
+		if (item.media) {
+			const job: MediaJobRow = {
+				...item.media,
+				docName: docNames.thread(item.clinicId, written.threadId),
+				entryId: written.entryId,
+				clinicId: item.clinicId,
+				// A file's name can name the patient: it stays in the (sealed) doc only, never in a plaintext column.
+				filename: null,
+				createdAt: Date.now()
+			};
+			void this.#deps.media
+				.fetchLater(job)
+				.catch((error: unknown) => logger.error({ clinicId: item.clinicId, err: errorMessage(error) }, 'media job not recorded'));
+		}
+		if (!automation) return;
+		// A failure there is the automation's to report; it never holds up the next batch.
+		Promise.resolve(
+			automation.onInbound({
+				clinicId: item.clinicId,
+				threadId: written.threadId,
+				contactId: written.contactId,
+				channel: item.channel,
+				newThread: written.newThread,
+				at: item.at
+			})
+		).catch((error: unknown) =>
+			logger.error({ clinicId: item.clinicId, threadId: written.threadId, err: errorMessage(error) }, 'automation failed')
+		);
 	}
 
 	/**
-	 * Applies a batch to the docs (all of one clinic and channel); `stored` resolves once it is durable, with each
-	 * event's result or the error that kept that event out (an input the domain refuses changes nothing). A doc
-	 * whose storage failed closes: its held handle is dropped, so the provider's retry opens the doc anew.
+	 * Writes a batch (all of one clinic and channel) into the docs and resolves once that is durable, with each
+	 * event's outcome or the error the domain refused it with. An event a replay finds already counted by the inbox
+	 * (its thread known) skips contacts and inbox. A doc whose storage failed closes: its held handle is dropped,
+	 * so the retry opens the doc anew.
 	 */
-	async #write(batch: Pending[]): Promise<{ stored: Promise<(IngestResult | Error)[]> }> {
+	async #write(batch: Journaled[]): Promise<(Written | Error)[]> {
 		const { held, rows } = this.#deps;
 		const { clinicId, channel } = batch[0].item;
 		const origin = originOf(channel);
@@ -174,56 +276,69 @@ export class Ingest {
 				failed.set(i, error instanceof Error ? error : new Error(String(error)));
 			}
 		};
-		const contactIds: string[] = [];
-		const threads: { threadId: string; newThread: boolean }[] = [];
+		const contactIds = batch.map((e) => e.contactId);
+		const threads = batch.map((e) => (e.threadId ? { threadId: e.threadId, newThread: false } : null));
 		const entryIds: string[] = [];
+		const fresh = batch.flatMap((e, i) => (e.threadId ? [] : [i]));
+		// What the domain refuses is found before anything is counted for it.
+		batch.forEach((e, i) => attempt(i, () => checkEntry(e.item.entry)));
 		try {
-			const contacts = await open(docNames.contacts(clinicId));
-			const inbox = await open(docNames.inbox(clinicId));
-			await contacts.transact((doc) => {
-				batch.forEach(({ item }, i) =>
-					attempt(i, () => (contactIds[i] = findOrCreateContactFast(doc, item.contact, new Date(item.at))))
-				);
-			});
-			await inbox.transact((doc) => {
-				batch.forEach(({ item }, i) =>
-					attempt(i, () => {
-						threads[i] = findOrOpenThread(doc, contactIds[i], item.channel, item.at);
-						recordActivity(doc, threads[i].threadId, {
-							at: item.at,
-							preview: previewOf(item.preview),
-							direction: 'in',
-							...(item.missedCall ? { missedCall: true } : {})
+			if (fresh.length > 0) {
+				const contacts = await open(docNames.contacts(clinicId));
+				const inbox = await open(docNames.inbox(clinicId));
+				await contacts.transact((doc) => {
+					for (const i of fresh)
+						attempt(i, () => (contactIds[i] = findOrCreateContactFast(doc, batch[i].item.contact, new Date(batch[i].item.at))));
+				});
+				const counted: SideRow[] = [];
+				await rows.transact(inbox, counted, (doc) => {
+					for (const i of fresh)
+						attempt(i, () => {
+							const { item } = batch[i];
+							const thread = findOrOpenThread(doc, contactIds[i]!, item.channel, item.at);
+							recordActivity(doc, thread.threadId, {
+								at: item.at,
+								preview: previewOf(item.preview),
+								direction: 'in',
+								...(item.missedCall ? { missedCall: true } : {})
+							});
+							threads[i] = thread;
+							counted.push({ kind: 'journal-thread', seq: batch[i].seq, threadId: thread.threadId, contactId: contactIds[i]! });
 						});
-					})
-				);
-			});
+				});
+			}
 			const byThread = new Map<string, number[]>();
 			threads.forEach((t, i) => {
 				if (t && !failed.has(i)) byThread.set(t.threadId, [...(byThread.get(t.threadId) ?? []), i]);
 			});
 			for (const [threadId, indexes] of byThread) {
 				const thread = await open(docNames.thread(clinicId, threadId));
-				const sideRows: SideRow[] = indexes.map((i) => ({
-					kind: 'inbound',
-					provider: batch[i].item.provider,
-					messageId: batch[i].item.messageId
-				}));
+				// Filled as each entry is written: an entry the domain refuses leaves no side rows.
+				const sideRows: SideRow[] = [];
 				await rows.transact(thread, sideRows, (doc) => {
-					for (const i of indexes) attempt(i, () => (entryIds[i] = batch[i].item.append(doc)));
+					for (const i of indexes)
+						attempt(i, () => {
+							const { seq, item } = batch[i];
+							entryIds[i] = appendEntry(doc, item.entry);
+							sideRows.push(
+								{ kind: 'inbound', provider: item.provider, messageId: item.messageId },
+								{ kind: 'journal-done', seq }
+							);
+						});
 				});
 			}
+			await Promise.all(handles.map((h) => h.whenDurable()));
 		} catch (error) {
 			forgetAll(error);
 		}
-		const stored = Promise.all(handles.map((h) => h.whenDurable())).then(
-			() =>
-				batch.map(
-					(_, i): IngestResult | Error =>
-						failed.get(i) ?? { duplicate: false, contactId: contactIds[i], entryId: entryIds[i], ...threads[i] }
-				),
-			forgetAll
+		return batch.map(
+			(_, i): Written | Error =>
+				failed.get(i) ?? {
+					contactId: contactIds[i]!,
+					entryId: entryIds[i],
+					threadId: threads[i]!.threadId,
+					newThread: threads[i]!.newThread
+				}
 		);
-		return { stored };
 	}
 }

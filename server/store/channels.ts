@@ -40,6 +40,58 @@ export interface OutboxMarkRow {
 	readonly kind: 'outbox';
 }
 
+/** An inbound event's journal row leaves with the thread update that wrote its event (CHAN-JOURNAL-1). */
+export interface JournalDoneRow {
+	readonly kind: 'journal-done';
+	readonly seq: number;
+}
+
+/**
+ * The inbox update that counted a journaled event records where it went (CHAN-JOURNAL-2): a replay finds the
+ * thread here and does not count the event again.
+ */
+export interface JournalThreadRow {
+	readonly kind: 'journal-thread';
+	readonly seq: number;
+	readonly threadId: string;
+	readonly contactId: string;
+}
+
+/** One event to journal: its dedupe key, its clinic and the event itself, sealed with the clinic's data key. */
+export interface JournalAppend {
+	provider: string;
+	messageId: string;
+	clinicId: string;
+	data: Buffer;
+	receivedAt: number;
+}
+
+/** A journaled event not yet written into the docs. */
+export interface JournalRow extends JournalAppend {
+	seq: number;
+	/** Set once the inbox counted it (a replay goes straight to the thread). */
+	threadId: string | null;
+	contactId: string | null;
+}
+
+/**
+ * Webhook events made durable before they are written into the docs (CHAN-JOURNAL-*): the webhook answers once
+ * its events are here, and the ingest writes them into the docs after, also after a restart.
+ */
+export interface InboundJournalRepository {
+	/**
+	 * Journals events in one transaction (one fsync). Each one's sequence, or null when its provider id is journaled
+	 * already or was written into a thread before (a duplicate: nothing is added).
+	 */
+	append(events: readonly JournalAppend[]): Promise<(number | null)[]>;
+	/** Events neither written nor failed, in sequence order, after `afterSeq`; at most `limit`. */
+	pending(afterSeq: number, limit: number): Promise<JournalRow[]>;
+	/** Marks an event the domain refused: kept for a person to look at, never retried. */
+	fail(seq: number, at: number): Promise<void>;
+	/** How many events wait to be written (failed ones excluded). */
+	backlog(): Promise<number>;
+}
+
 export interface InboundMessageRepository {
 	/** True once an update carrying this provider message id is durable. */
 	seen(provider: string, messageId: string): Promise<boolean>;

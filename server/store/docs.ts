@@ -1,5 +1,5 @@
 import type { OriginSource } from '../../src/lib/domain/origin.ts';
-import type { InboundMessageRow, OutboxMarkRow } from './channels.ts';
+import type { InboundMessageRow, JournalDoneRow, JournalThreadRow, OutboxMarkRow } from './channels.ts';
 
 export type DocRecordKind = 'update' | 'snapshot';
 
@@ -26,7 +26,7 @@ export interface UpdateWriterRow {
  * kept on the record itself). One member per kind the store knows; an outbox claim, an audit row or a projection
  * joins this union with its migration.
  */
-export type SideRow = UpdateWriterRow | InboundMessageRow | OutboxMarkRow;
+export type SideRow = UpdateWriterRow | InboundMessageRow | OutboxMarkRow | JournalDoneRow | JournalThreadRow;
 
 export interface UpdateToAppend {
 	/** The plain Yjs update; only what `seal` returns is stored. */

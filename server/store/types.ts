@@ -1,4 +1,10 @@
-import type { ChannelAccountRepository, InboundMessageRepository, MediaRepository, OutboxRepository } from './channels.ts';
+import type {
+	ChannelAccountRepository,
+	InboundJournalRepository,
+	InboundMessageRepository,
+	MediaRepository,
+	OutboxRepository
+} from './channels.ts';
 import type { ClinicRepository } from './clinics.ts';
 import type { DocRepository } from './docs.ts';
 import type { InvitationRepository } from './invitations.ts';
@@ -32,6 +38,7 @@ export interface Store {
 	readonly docs: DocRepository;
 	readonly channelAccounts: ChannelAccountRepository;
 	readonly inboundMessages: InboundMessageRepository;
+	readonly inboundJournal: InboundJournalRepository;
 	readonly outbox: OutboxRepository;
 	readonly media: MediaRepository;
 	close(): Promise<void>;

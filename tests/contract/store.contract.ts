@@ -446,6 +446,66 @@ export function storeContract(engine: string, fresh: () => Promise<Store>, sameD
 				expect(await store.inboundMessages.seen('whatsapp', 'wamid.1')).toBe(true);
 			});
 
+			it('CHAN-JOURNAL-1: events are journaled once; an id journaled or already written is a duplicate', async () => {
+				const store = await seeded();
+				const event = (messageId: string) => ({
+					provider: 'whatsapp',
+					messageId,
+					clinicId: 'c1',
+					data: Buffer.from(`sealed ${messageId}`),
+					receivedAt: 1000
+				});
+				await store.docs.append([append('c1/thread/t1', [{ update: Buffer.from('a'), rows: [inbound('wamid.written')] }])]);
+				const seqs = await store.inboundJournal.append([
+					event('wamid.1'),
+					event('wamid.1'),
+					event('wamid.written'),
+					event('wamid.2')
+				]);
+				expect(seqs.map((s) => s === null)).toEqual([false, true, true, false]);
+				expect(seqs[3]!).toBeGreaterThan(seqs[0]!);
+				expect(await store.inboundJournal.append([event('wamid.2')])).toEqual([null]);
+				const pending = await store.inboundJournal.pending(0, 10);
+				expect(pending.map((r) => [r.messageId, r.data.toString(), r.threadId])).toEqual([
+					['wamid.1', 'sealed wamid.1', null],
+					['wamid.2', 'sealed wamid.2', null]
+				]);
+				expect((await store.inboundJournal.pending(pending[0].seq, 10)).map((r) => r.messageId)).toEqual(['wamid.2']);
+				expect(await store.inboundJournal.backlog()).toBe(2);
+			});
+
+			it('CHAN-JOURNAL-2: the inbox update records the thread, the thread update takes the event out, in their savepoints', async () => {
+				const store = await seeded();
+				const [seq1, seq2] = (await store.inboundJournal.append(
+					['wamid.1', 'wamid.2'].map((messageId) => ({
+						provider: 'whatsapp',
+						messageId,
+						clinicId: 'c1',
+						data: Buffer.from('x'),
+						receivedAt: 1
+					}))
+				)) as number[];
+				const counted: SideRow = { kind: 'journal-thread', seq: seq1, threadId: 't1', contactId: 'k1' };
+				await store.docs.append([append('c1/inbox', [{ update: Buffer.from('count'), rows: [counted] }])]);
+				expect((await store.inboundJournal.pending(0, 10)).map((r) => [r.messageId, r.threadId, r.contactId])).toEqual([
+					['wamid.1', 't1', 'k1'],
+					['wamid.2', null, null]
+				]);
+				// A thread update that fails (its id was written before) keeps its event in the journal.
+				await store.docs.append([append('c1/thread/t0', [{ update: Buffer.from('a'), rows: [inbound('wamid.2')] }])]);
+				const results = await store.docs.append([
+					append('c1/thread/t1', [
+						{ update: Buffer.from('m1'), rows: [inbound('wamid.1'), { kind: 'journal-done', seq: seq1 }] }
+					]),
+					append('c1/thread/t2', [{ update: Buffer.from('m2'), rows: [inbound('wamid.2'), { kind: 'journal-done', seq: seq2 }] }])
+				]);
+				expect(results.map((r) => r.ok)).toEqual([true, false]);
+				expect((await store.inboundJournal.pending(0, 10)).map((r) => r.messageId)).toEqual(['wamid.2']);
+				await store.inboundJournal.fail(seq2, 2000);
+				expect(await store.inboundJournal.pending(0, 10)).toEqual([]);
+				expect(await store.inboundJournal.backlog()).toBe(0);
+			});
+
 			it('CHAN-DISPATCH-3: an outbox mark comes with its update and is cleared only if no later update marked it', async () => {
 				const store = await seeded();
 				const mark = { kind: 'outbox' } as const;

@@ -44,6 +44,7 @@ async function setup(role: 'reception' | 'admin' = 'reception', firstMessage = t
 	if (!firstMessage) return s;
 	await deliver(s, 'wamid.first', 'Merhaba');
 	const inbox = await openDoc(s, `${s.clinic}/inbox`);
+	await until(inbox, 'the first message written', (d) => listThreadSummaries(d).length > 0);
 	s.threadDoc = `${s.clinic}/thread/${listThreadSummaries(inbox)[0].id}`;
 	return s;
 }
@@ -224,8 +225,9 @@ describe('CHAN-DEDUPE-2: a delivery around a SIGKILL makes exactly one message',
 		await s.server.stop('SIGKILL');
 		s.server = await ServerProcess.start(s.env, s.server.port);
 		expect((await postMeta(s.server.url, raw, metaSignature(raw, META_SECRET))).status).toBe(200);
-		const entries = readEntries(await openDoc(s, s.threadDoc));
-		expect(entries.filter((e) => e.providerMessageId === 'wamid.crash')).toHaveLength(1);
+		const thread = await openDoc(s, s.threadDoc);
+		await until(thread, 'the message written', (d) => readEntries(d).some((e) => e.providerMessageId === 'wamid.crash'));
+		expect(readEntries(thread).filter((e) => e.providerMessageId === 'wamid.crash')).toHaveLength(1);
 		const [summary] = listThreadSummaries(await openDoc(s, `${s.clinic}/inbox`));
 		expect(summary.inboundCount).toBe(2);
 	});

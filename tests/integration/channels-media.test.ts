@@ -62,7 +62,14 @@ async function deliver(s: ClinicServer, message: Record<string, unknown>): Promi
 
 /** The first entry of the only thread, once `ready` holds for it. */
 async function entryWhen(s: ClinicServer, ready: (e: ThreadEntry) => boolean): Promise<ThreadEntry> {
-	const [summary] = listThreadSummaries(await openDoc(s, `${s.clinic}/inbox`));
+	// The server writes a journaled message just after answering: wait for its thread as a device would.
+	const inbox = await openDoc(s, `${s.clinic}/inbox`);
+	await withTimeout(
+		whenDoc(inbox, (d) => listThreadSummaries(d).length > 0),
+		10_000,
+		'a thread'
+	);
+	const [summary] = listThreadSummaries(inbox);
 	const doc = await openDoc(s, `${s.clinic}/thread/${summary.id}`);
 	await withTimeout(
 		whenDoc(doc, (d) => readEntries(d).some(ready)),

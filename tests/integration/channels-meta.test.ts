@@ -7,7 +7,7 @@ import { listContacts } from '../../src/lib/domain/contacts.ts';
 import { listThreadSummaries } from '../../src/lib/domain/inbox.ts';
 import { readEntries, type ThreadEntry } from '../../src/lib/domain/thread.ts';
 import { startClinicServer, type ClinicServer } from '../helpers/clinic.ts';
-import { connectProvider, whenSynced, withTimeout } from '../helpers/client.ts';
+import { connectProvider, whenDoc, whenSynced, withTimeout } from '../helpers/client.ts';
 import {
 	FakeMeta,
 	IG_ACCOUNT_ID,
@@ -61,12 +61,23 @@ async function openDoc(s: ClinicServer, docName: string): Promise<Y.Doc> {
 	return provider.doc;
 }
 
+/** A doc as a device sees it once `ready` holds (the server writes journaled events just after answering). */
+async function docWhen(s: ClinicServer, docName: string, ready: (doc: Y.Doc) => boolean, what: string): Promise<Y.Doc> {
+	const doc = await openDoc(s, docName);
+	await withTimeout(whenDoc(doc, ready), 5000, what);
+	return doc;
+}
+
 /** Counts rows of the server's store, read-only beside the running server (WAL). */
-function storeCounts(s: ClinicServer): { records: number; inbound: number } {
+function storeCounts(s: ClinicServer): { records: number; inbound: number; journaled: number } {
 	const db = new Database(path.join(s.env.DATA_DIR, 'frontdesk.db'), { readonly: true, fileMustExist: true });
 	try {
 		const one = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
-		return { records: one('SELECT count(*) AS n FROM doc_records'), inbound: one('SELECT count(*) AS n FROM channel_inbound') };
+		return {
+			records: one('SELECT count(*) AS n FROM doc_records'),
+			inbound: one('SELECT count(*) AS n FROM channel_inbound'),
+			journaled: one('SELECT count(*) AS n FROM inbound_journal')
+		};
 	} finally {
 		db.close();
 	}
@@ -74,11 +85,12 @@ function storeCounts(s: ClinicServer): { records: number; inbound: number } {
 
 const sign = (raw: string) => metaSignature(raw, META_SECRET);
 
-async function threadEntries(s: ClinicServer): Promise<ThreadEntry[]> {
-	const inbox = await openDoc(s, `${s.clinic}/inbox`);
+/** The only thread's entries, once it holds `count` of them. */
+async function threadEntries(s: ClinicServer, count: number): Promise<ThreadEntry[]> {
+	const inbox = await docWhen(s, `${s.clinic}/inbox`, (d) => listThreadSummaries(d).length > 0, 'a thread');
 	const [summary] = listThreadSummaries(inbox);
-	if (!summary) return [];
-	return readEntries(await openDoc(s, `${s.clinic}/thread/${summary.id}`));
+	const thread = await docWhen(s, `${s.clinic}/thread/${summary.id}`, (d) => readEntries(d).length >= count, `${count} entries`);
+	return readEntries(thread);
 }
 
 describe('CHAN-META-VERIFY-1: the subscription handshake', () => {
@@ -189,7 +201,7 @@ describe('CHAN-META-TYPES-1: every documented inbound type becomes an entry', ()
 		const raw = metaJson(whatsappMessages(PHONE_NUMBER_ID, { waId: '905321234567', name: 'Şule Güneş' }, messages));
 		expect(raw).toContain('\\u0131');
 		expect((await postMeta(s.server.url, raw, sign(raw))).status).toBe(200);
-		const entries = await threadEntries(s);
+		const entries = await threadEntries(s, 10);
 		const byId = new Map(entries.map((e) => [e.providerMessageId, e]));
 		expect(byId.get('wamid.t1')).toMatchObject({
 			messageType: 'text',
@@ -249,7 +261,7 @@ describe('CHAN-META-TYPES-1: every documented inbound type becomes an entry', ()
 			])
 		);
 		expect((await postMeta(s.server.url, raw, sign(raw))).status).toBe(200);
-		const entries = await threadEntries(s);
+		const entries = await threadEntries(s, 2);
 		expect(entries.map((e) => [e.providerMessageId, e.messageType, e.text, e.channel])).toEqual([
 			['aWdfZAG1', 'text', 'Fiyatlar nedir? 🙏', 'instagram'],
 			['aWdfZAG2', 'image', '', 'instagram']
@@ -274,15 +286,15 @@ describe('CHAN-DEDUPE-1: one provider message id makes one message', () => {
 		);
 		const answers = await Promise.all(Array.from({ length: 8 }, () => postMeta(s.server.url, concurrent, sign(concurrent))));
 		expect(answers.map((a) => a.status)).toEqual(Array(8).fill(200));
-		const inbox = await openDoc(s, `${s.clinic}/inbox`);
+		// Once both are written (each id was journaled once: nothing more can come), each counts once.
+		const inbox = await docWhen(s, `${s.clinic}/inbox`, (d) => listThreadSummaries(d).length === 2, 'two threads');
 		const summaries = listThreadSummaries(inbox);
-		expect(summaries).toHaveLength(2);
 		for (const summary of summaries) {
-			expect(summary.inboundCount).toBe(1);
-			const entries = readEntries(await openDoc(s, `${s.clinic}/thread/${summary.id}`));
-			expect(entries).toHaveLength(1);
+			const thread = await docWhen(s, `${s.clinic}/thread/${summary.id}`, (d) => readEntries(d).length > 0, 'the entry');
+			expect(readEntries(thread)).toHaveLength(1);
+			expect(listThreadSummaries(inbox).find((t) => t.id === summary.id)?.inboundCount).toBe(1);
 		}
 		expect(listContacts(await openDoc(s, `${s.clinic}/contacts`))).toHaveLength(2);
-		expect(storeCounts(s).inbound).toBe(2);
+		expect(storeCounts(s)).toMatchObject({ inbound: 2, journaled: 0 });
 	});
 });

@@ -39,10 +39,20 @@ async function openDoc(s: ClinicServer, docName: string): Promise<Y.Doc> {
 	return provider.doc;
 }
 
-async function onlyThread(s: ClinicServer) {
-	const summaries = listThreadSummaries(await openDoc(s, `${s.clinic}/inbox`));
+/** A doc as a device sees it once `ready` holds (the server writes journaled events just after answering). */
+async function docWhen(s: ClinicServer, docName: string, ready: (doc: Y.Doc) => boolean, what: string): Promise<Y.Doc> {
+	const doc = await openDoc(s, docName);
+	await withTimeout(whenDoc(doc, ready), 5000, what);
+	return doc;
+}
+
+/** The only thread, once it holds `count` entries and the inbox counted them. */
+async function onlyThread(s: ClinicServer, count: number) {
+	const inbox = await docWhen(s, `${s.clinic}/inbox`, (d) => (listThreadSummaries(d)[0]?.inboundCount ?? 0) >= count, 'counted');
+	const summaries = listThreadSummaries(inbox);
 	expect(summaries).toHaveLength(1);
-	return { summary: summaries[0], doc: await openDoc(s, `${s.clinic}/thread/${summaries[0].id}`) };
+	const doc = await docWhen(s, `${s.clinic}/thread/${summaries[0].id}`, (d) => readEntries(d).length >= count, 'entries');
+	return { summary: summaries[0], doc };
 }
 
 const callSid = () => 'CA' + randomBytes(16).toString('hex');
@@ -71,7 +81,7 @@ describe("CHAN-TWILIO-CALL-1: calls become entries of the caller's thread", () =
 		const missed = voiceCallback(callSid(), { CallStatus: 'no-answer', From: '0532 123 45 67' });
 		expect((await postVoice(s.server.url, PUBLIC_ORIGIN, missed)).status).toBe(200);
 		expect((await postVoice(s.server.url, PUBLIC_ORIGIN, missed)).status).toBe(200);
-		const { summary, doc } = await onlyThread(s);
+		const { summary, doc } = await onlyThread(s, 2);
 		expect(summary).toMatchObject({ channel: 'phone', missedCall: true, inboundCount: 2 });
 		expect(readEntries(doc).map((e) => [e.kind, e.details.call, e.callbackDone])).toEqual([
 			['call', { outcome: 'answered', durationSeconds: 125, from: '+905321234567' }, false],
@@ -91,7 +101,7 @@ describe("CHAN-TWILIO-CALL-1: calls become entries of the caller's thread", () =
 			RecordingSid: 'RE1'
 		});
 		expect((await postVoice(s.server.url, PUBLIC_ORIGIN, params)).status).toBe(200);
-		const { doc } = await onlyThread(s);
+		const { doc } = await onlyThread(s, 1);
 		await withTimeout(
 			whenDoc(doc, (d) => readEntries(d)[0]?.media?.mediaId != null),
 			10_000,
@@ -156,13 +166,16 @@ describe("CHAN-FORM-1: website forms join or create the contact's thread", () =>
 			'application/json'
 		);
 		expect(elsewhere.status).toBe(200);
-		const summaries = listThreadSummaries(await openDoc(s, `${s.clinic}/inbox`));
+		const counted = (d: Y.Doc) => listThreadSummaries(d).reduce((n, t) => n + t.inboundCount, 0) === 3;
+		const summaries = listThreadSummaries(await docWhen(s, `${s.clinic}/inbox`, counted, 'three forms'));
 		expect(summaries).toHaveLength(2);
 		const zeynep = listContacts(await openDoc(s, `${s.clinic}/contacts`)).find((c) => c.phones.includes('+905321112233'))!;
 		expect(zeynep).toMatchObject({ name: 'Zeynep Kaya', emails: ['zeynep@example.com'] });
 		const thread = summaries.find((t) => t.contactId === zeynep.id)!;
 		expect(thread).toMatchObject({ channel: 'web', inboundCount: 2 });
-		const entries = readEntries(await openDoc(s, `${s.clinic}/thread/${thread.id}`));
+		const entries = readEntries(
+			await docWhen(s, `${s.clinic}/thread/${thread.id}`, (d) => readEntries(d).length === 2, 'two forms')
+		);
 		expect(entries.map((e) => [e.kind, e.text, e.details.fields])).toEqual([
 			[
 				'form',

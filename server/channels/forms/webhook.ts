@@ -6,13 +6,12 @@ import type { Store } from '../../store/index.ts';
 import { normalizePhone } from '../../../src/lib/domain/contacts.ts';
 import { isId } from '../../../src/lib/domain/docName.ts';
 import { newId } from '../../../src/lib/domain/ids.ts';
-import { appendForm } from '../../../src/lib/domain/thread.ts';
 import { json, type Answer } from '../http.ts';
-import type { Ingest } from '../ingest.ts';
+import type { InboundJournal } from '../journal.ts';
 
 export interface FormDeps {
 	store: Pick<Store, 'clinics'>;
-	ingest: Ingest;
+	journal: InboundJournal;
 	logger: Logger;
 	/** Allowed `redirect` targets (origin + path). */
 	redirects: readonly string[];
@@ -108,7 +107,7 @@ export async function receiveForm(
 	if (form.phone) fields.phone = form.phone;
 	if (form.email) fields.email = form.email;
 	if (form.preferredTime) fields.preferredTime = form.preferredTime;
-	await deps.ingest.ingest({
+	await deps.journal.record({
 		clinicId,
 		channel: 'web',
 		provider: 'web',
@@ -120,7 +119,7 @@ export async function receiveForm(
 			...(form.email ? { email: form.email } : {})
 		},
 		preview: form.message,
-		append: (doc) => appendForm(doc, { at, providerFormId: formId, fields, text: form.message })
+		entry: { kind: 'form', input: { at, providerFormId: formId, fields, text: form.message } }
 	});
 	deps.logger.info({ clinicId, kind: form.kind }, 'form stored');
 	return answer;

@@ -1,11 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import type { Logger } from '../../log.ts';
-import { MAX_DETAILS_BYTES, MAX_TEXT_LENGTH, appendInbound } from '../../../src/lib/domain/thread.ts';
+import { MAX_DETAILS_BYTES, MAX_TEXT_LENGTH } from '../../../src/lib/domain/thread.ts';
 import type { ChannelAccounts } from '../accounts.ts';
 import { json, text, type Answer } from '../http.ts';
-import type { Ingest } from '../ingest.ts';
-import type { MediaVault } from '../media.ts';
+import type { InboundJournal } from '../journal.ts';
 import type { StatusUpdates } from '../statuses.ts';
 import type { InboundMessage } from '../types.ts';
 import { MalformedPayload, parseMetaPayload } from './parse.ts';
@@ -16,9 +15,8 @@ export interface MetaWebhookDeps {
 	appSecret: string | null;
 	verifyToken: string | null;
 	accounts: ChannelAccounts;
-	ingest: Ingest;
+	journal: InboundJournal;
 	statuses: StatusUpdates;
-	media: MediaVault;
 	logger: Logger;
 }
 
@@ -40,7 +38,8 @@ function sameText(a: string, b: string): boolean {
 
 /**
  * `POST /webhooks/meta`: signature over the raw bytes first (401), then Meta's documented shapes (400), then each
- * event to its clinic (an unknown account: 200, a warning, nothing stored); 200 once every event is durable.
+ * event to its clinic (an unknown account: 200, a warning, nothing stored); 200 once every event is durable: a
+ * message in the inbound journal (CHAN-JOURNAL-1), a status in its thread.
  */
 export async function receiveMeta(raw: Buffer, req: IncomingMessage, deps: MetaWebhookDeps): Promise<Answer> {
 	const header = req.headers['x-hub-signature-256'];
@@ -69,20 +68,21 @@ export async function receiveMeta(raw: Buffer, req: IncomingMessage, deps: MetaW
 			continue;
 		}
 		if (event.type === 'status') work.push(deps.statuses.apply(clinicId, event));
-		else work.push(ingestMessage(clinicId, event, deps));
+		else work.push(journalMessage(clinicId, event, deps));
 	}
 	await Promise.all(work);
 	deps.logger.info({ events: events.length }, 'meta webhook stored');
 	return json(200, { ok: true });
 }
 
-async function ingestMessage(clinicId: string, m: InboundMessage, deps: MetaWebhookDeps): Promise<void> {
+/** Journals one message; its file (if any) is fetched once the message is written into its thread. */
+async function journalMessage(clinicId: string, m: InboundMessage, deps: MetaWebhookDeps): Promise<void> {
 	const media = m.media ? { mediaId: null, mime: m.media.mime, bytes: 0, filename: m.media.filename } : null;
 	const text = m.text.slice(0, MAX_TEXT_LENGTH);
 	// What the domain would refuse is cut here, so a retry of the same payload cannot fail forever.
 	const details = JSON.stringify(m.details).length <= MAX_DETAILS_BYTES ? m.details : { truncated: true };
 	const messageType = m.messageType.slice(0, 64);
-	const result = await deps.ingest.ingest({
+	await deps.journal.record({
 		clinicId,
 		channel: m.provider,
 		provider: m.provider,
@@ -94,30 +94,21 @@ async function ingestMessage(clinicId: string, m: InboundMessage, deps: MetaWebh
 			...(m.from.name ? { name: m.from.name } : {})
 		},
 		preview: text,
-		append: (doc) =>
-			appendInbound(doc, {
-				channel: m.provider,
-				at: m.at,
-				text,
-				messageType,
-				providerMessageId: m.messageId,
-				media,
-				details
-			})
+		entry: {
+			kind: 'message',
+			input: { channel: m.provider, at: m.at, text, messageType, providerMessageId: m.messageId, media, details }
+		},
+		...(m.media
+			? {
+					media: {
+						provider: m.provider,
+						accountId: m.accountId,
+						source: m.media.providerMediaId,
+						kind: messageType,
+						mime: m.media.mime,
+						filename: null
+					}
+				}
+			: {})
 	});
-	if (m.media && !result.duplicate) {
-		await deps.media.fetchLater({
-			docName: `${clinicId}/thread/${result.threadId}`,
-			entryId: result.entryId,
-			clinicId,
-			provider: m.provider,
-			accountId: m.accountId,
-			source: m.media.providerMediaId,
-			kind: messageType,
-			mime: m.media.mime,
-			// A file's name can name the patient: it stays in the (sealed) doc only, never in a plaintext column.
-			filename: null,
-			createdAt: Date.now()
-		});
-	}
 }

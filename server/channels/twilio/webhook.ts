@@ -2,11 +2,9 @@ import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
 import type { Logger } from '../../log.ts';
 import { normalizePhone } from '../../../src/lib/domain/contacts.ts';
-import { appendCall } from '../../../src/lib/domain/thread.ts';
 import type { ChannelAccounts } from '../accounts.ts';
 import type { Answer } from '../http.ts';
-import type { Ingest } from '../ingest.ts';
-import type { MediaVault } from '../media.ts';
+import type { InboundJournal } from '../journal.ts';
 import { validTwilioSignature } from './signature.ts';
 
 export interface TwilioWebhookDeps {
@@ -14,8 +12,7 @@ export interface TwilioWebhookDeps {
 	publicOrigin: string | null;
 	apiUrl: string;
 	accounts: ChannelAccounts;
-	ingest: Ingest;
-	media: MediaVault;
+	journal: InboundJournal;
 	logger: Logger;
 }
 
@@ -66,7 +63,7 @@ export async function receiveVoice(raw: Buffer, req: IncomingMessage, url: URL, 
 		call.Timestamp && !Number.isNaN(Date.parse(call.Timestamp))
 			? new Date(call.Timestamp).toISOString()
 			: new Date().toISOString();
-	const result = await deps.ingest.ingest({
+	const { duplicate } = await deps.journal.record({
 		clinicId,
 		channel: 'phone',
 		provider: 'phone',
@@ -75,29 +72,23 @@ export async function receiveVoice(raw: Buffer, req: IncomingMessage, url: URL, 
 		contact: from ? { phone: from } : {},
 		preview: '',
 		missedCall: outcome !== 'answered',
-		append: (doc) =>
-			appendCall(doc, {
-				at,
-				outcome,
-				durationSeconds: call.CallDuration ?? 0,
-				providerCallId: call.CallSid,
-				...(from ? { from } : {})
-			})
+		entry: {
+			kind: 'call',
+			input: { at, outcome, durationSeconds: call.CallDuration ?? 0, providerCallId: call.CallSid, ...(from ? { from } : {}) }
+		},
+		...(recording
+			? {
+					media: {
+						provider: 'phone' as const,
+						accountId: call.AccountSid,
+						source: recording,
+						kind: 'audio',
+						mime: 'audio/mpeg',
+						filename: null
+					}
+				}
+			: {})
 	});
-	if (recording && !result.duplicate) {
-		await deps.media.fetchLater({
-			docName: `${clinicId}/thread/${result.threadId}`,
-			entryId: result.entryId,
-			clinicId,
-			provider: 'phone',
-			accountId: call.AccountSid,
-			source: recording,
-			kind: 'audio',
-			mime: 'audio/mpeg',
-			filename: null,
-			createdAt: Date.now()
-		});
-	}
-	deps.logger.info({ clinicId, outcome, duplicate: result.duplicate }, 'call stored');
+	deps.logger.info({ clinicId, outcome, duplicate }, 'call stored');
 	return EMPTY_TWIML;
 }

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Store } from '../types.ts';
-import { SqliteChannelAccounts, SqliteInboundMessages, SqliteMedia, SqliteOutbox } from './channels.ts';
+import { SqliteChannelAccounts, SqliteInboundJournal, SqliteInboundMessages, SqliteMedia, SqliteOutbox } from './channels.ts';
 import { SqliteClinics } from './clinics.ts';
 import { SqliteDocs } from './docs.ts';
 import { SqliteInvitations } from './invitations.ts';
@@ -26,6 +26,7 @@ export class SqliteStore implements Store {
 	readonly docs;
 	readonly channelAccounts;
 	readonly inboundMessages;
+	readonly inboundJournal;
 	readonly outbox;
 	readonly media;
 	readonly #db: Database.Database;
@@ -54,6 +55,7 @@ export class SqliteStore implements Store {
 		this.docs = new SqliteDocs(this.#db);
 		this.channelAccounts = new SqliteChannelAccounts(this.#db);
 		this.inboundMessages = new SqliteInboundMessages(this.#db);
+		this.inboundJournal = new SqliteInboundJournal(this.#db);
 		this.outbox = new SqliteOutbox(this.#db);
 		this.media = new SqliteMedia(this.#db);
 	}

@@ -6,7 +6,10 @@ import type {
 	ClaimKey,
 	ClaimOutcome,
 	ClaimRow,
+	InboundJournalRepository,
 	InboundMessageRepository,
+	JournalAppend,
+	JournalRow,
 	MediaJobRow,
 	MediaRepository,
 	MediaRow,
@@ -82,6 +85,71 @@ export class SqliteInboundMessages implements InboundMessageRepository {
 
 	async seen(provider: string, messageId: string) {
 		return this.#seen.get(provider, messageId) !== undefined;
+	}
+}
+
+interface JournalTableRow {
+	seq: number;
+	provider: string;
+	message_id: string;
+	clinic_id: string;
+	data: Buffer;
+	received_at: number;
+	thread_id: string | null;
+	contact_id: string | null;
+}
+
+export class SqliteInboundJournal implements InboundJournalRepository {
+	readonly #append;
+	readonly #pending;
+	readonly #fail;
+	readonly #backlog;
+
+	constructor(db: Database.Database) {
+		// A provider id already journaled (the unique key) or already written into a thread is a duplicate: no row.
+		const insert = db.prepare<[string, string, string, Buffer, number, string, string]>(
+			`INSERT INTO inbound_journal (provider, message_id, clinic_id, data, received_at)
+			SELECT ?, ?, ?, ?, ?
+			WHERE NOT EXISTS (SELECT 1 FROM channel_inbound WHERE provider = ? AND message_id = ?)
+			ON CONFLICT (provider, message_id) DO NOTHING`
+		);
+		this.#append = db.transaction((events: readonly JournalAppend[]) =>
+			events.map((e) => {
+				const r = insert.run(e.provider, e.messageId, e.clinicId, e.data, e.receivedAt, e.provider, e.messageId);
+				return r.changes > 0 ? Number(r.lastInsertRowid) : null;
+			})
+		);
+		this.#pending = db.prepare<[number, number], JournalTableRow>(
+			'SELECT * FROM inbound_journal WHERE seq > ? AND failed_at IS NULL ORDER BY seq LIMIT ?'
+		);
+		this.#fail = db.prepare<[number, number]>('UPDATE inbound_journal SET failed_at = ? WHERE seq = ?');
+		this.#backlog = db.prepare<[], number>('SELECT count(*) FROM inbound_journal WHERE failed_at IS NULL').pluck();
+	}
+
+	async append(events: readonly JournalAppend[]) {
+		if (events.length === 0) return [];
+		return this.#append.immediate(events);
+	}
+
+	async pending(afterSeq: number, limit: number) {
+		return this.#pending.all(afterSeq, limit).map((r): JournalRow => ({
+			seq: r.seq,
+			provider: r.provider,
+			messageId: r.message_id,
+			clinicId: r.clinic_id,
+			data: r.data,
+			receivedAt: r.received_at,
+			threadId: r.thread_id,
+			contactId: r.contact_id
+		}));
+	}
+
+	async fail(seq: number, at: number) {
+		this.#fail.run(at, seq);
+	}
+
+	async backlog() {
+		return this.#backlog.get() ?? 0;
 	}
 }
 

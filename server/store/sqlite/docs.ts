@@ -67,6 +67,8 @@ export class SqliteDocs implements DocRepository {
 	readonly #compact;
 	readonly #inbound;
 	readonly #outboxMark;
+	readonly #journalDone;
+	readonly #journalThread;
 
 	constructor(db: Database.Database) {
 		// A provider message id already stored fails the insert, and with it the doc's savepoint (CHAN-DEDUPE-1).
@@ -76,6 +78,12 @@ export class SqliteDocs implements DocRepository {
 		this.#outboxMark = db.prepare<[string, string]>(
 			`INSERT INTO outbox_pending (doc_name, clinic_id, mark) VALUES (?, ?, 1)
 			ON CONFLICT (doc_name) DO UPDATE SET mark = mark + 1`
+		);
+		// The journal's row of an event leaves with the thread update that wrote it, and learns its thread with the
+		// inbox update that counted it (CHAN-JOURNAL-1, -2).
+		this.#journalDone = db.prepare<[number]>('DELETE FROM inbound_journal WHERE seq = ?');
+		this.#journalThread = db.prepare<[string, string, number]>(
+			'UPDATE inbound_journal SET thread_id = ?, contact_id = ? WHERE seq = ?'
 		);
 		this.#load = db.prepare<[string], RecordRow>('SELECT * FROM doc_records WHERE doc_name = ? ORDER BY seq');
 		this.#lastSeq = db.prepare<[string], { last: number }>(
@@ -147,6 +155,8 @@ export class SqliteDocs implements DocRepository {
 		for (const row of rows) {
 			if (row.kind === 'inbound') this.#inbound.run(row.provider, row.messageId, doc.docName, seq);
 			else if (row.kind === 'outbox') this.#outboxMark.run(doc.docName, doc.clinicId);
+			else if (row.kind === 'journal-done') this.#journalDone.run(row.seq);
+			else if (row.kind === 'journal-thread') this.#journalThread.run(row.threadId, row.contactId, row.seq);
 		}
 	}
 

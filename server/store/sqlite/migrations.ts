@@ -183,5 +183,27 @@ CREATE TABLE media (
 	created_at INTEGER NOT NULL
 );
 `
+	},
+	{
+		version: 7,
+		name: 'inbound journal: webhook events durable before they are written into docs',
+		// A row leaves the journal in the savepoint of the thread update that wrote its event (a side row), so an
+		// event is always in exactly one of the journal and channel_inbound. thread_id and contact_id are set in the
+		// savepoint of the inbox update: a replay after a crash between the two writes does not count it twice.
+		// data is the event sealed with the clinic's data key; failed_at marks one the domain refused (kept, not retried).
+		sql: `
+CREATE TABLE inbound_journal (
+	seq INTEGER PRIMARY KEY AUTOINCREMENT,
+	provider TEXT NOT NULL,
+	message_id TEXT NOT NULL,
+	clinic_id TEXT NOT NULL REFERENCES clinics(id),
+	data BLOB NOT NULL,
+	received_at INTEGER NOT NULL,
+	thread_id TEXT,
+	contact_id TEXT,
+	failed_at INTEGER,
+	UNIQUE (provider, message_id)
+);
+`
 	}
 ];

@@ -173,8 +173,10 @@ const inboundInput = z.object({
 	details: details.default({})
 });
 
+export type InboundInput = z.input<typeof inboundInput>;
+
 /** A message from the patient; delivering the same provider message again returns the entry already there. */
-export function appendInbound(doc: Y.Doc, input: z.input<typeof inboundInput>): string {
+export function appendInbound(doc: Y.Doc, input: InboundInput): string {
 	const parsed = inboundInput.parse(input);
 	const existing = findByProviderId(doc, parsed.providerMessageId);
 	if (existing) return existing.id;
@@ -250,8 +252,10 @@ const callInput = z.object({
 	recordingMediaId: docId.optional()
 });
 
+export type CallInput = z.input<typeof callInput>;
+
 /** A phone call; the same call reported again updates nothing and returns the entry already there. */
-export function appendCall(doc: Y.Doc, input: z.input<typeof callInput>): string {
+export function appendCall(doc: Y.Doc, input: CallInput): string {
 	const { at, outcome, durationSeconds, providerCallId, from, recordingMediaId } = callInput.parse(input);
 	const existing = findByProviderId(doc, providerCallId);
 	if (existing) return existing.id;
@@ -275,8 +279,10 @@ const formInput = z.object({
 	text: z.string().max(MAX_TEXT_LENGTH).default('')
 });
 
+export type FormInput = z.input<typeof formInput>;
+
 /** A website form's submission; idempotent on the submission's id. */
-export function appendForm(doc: Y.Doc, input: z.input<typeof formInput>): string {
+export function appendForm(doc: Y.Doc, input: FormInput): string {
 	const { at, providerFormId, fields, text } = formInput.parse(input);
 	const existing = findByProviderId(doc, providerFormId);
 	if (existing) return existing.id;
@@ -291,6 +297,11 @@ export function appendForm(doc: Y.Doc, input: z.input<typeof formInput>): string
 		status: 'received',
 		details: { fields }
 	});
+}
+
+/** Whether an inbound entry's input would be accepted, without writing it (a batch checks before counting it). */
+export function checkInboundInput(kind: 'message' | 'call' | 'form', input: InboundInput | CallInput | FormInput): void {
+	({ message: inboundInput, call: callInput, form: formInput })[kind].parse(input);
 }
 
 const eventInput = z.object({ at: isoTime, text: z.string().max(1000), details: details.default({}) });
