@@ -215,6 +215,19 @@ function entryOf(doc: Y.Doc, id: string): Y.Map<unknown> {
 	return entry;
 }
 
+/**
+ * A contact's own Y.Map, for `patients.ts` only: the patient's fields (birth date, consents, tags) live on the
+ * same entry, so a contact and its patient record are one thing that merges and erases as one.
+ */
+export function contactEntry(doc: Y.Doc, id: string): Y.Map<unknown> {
+	return entryOf(doc, id);
+}
+
+/** The raw entry of a contact, or undefined (for readers in `patients.ts`). */
+export function contactEntryOrNone(doc: Y.Doc, id: string): unknown {
+	return contactsMap(doc).get(id);
+}
+
 function addValue<T>(list: Y.Array<T>, value: T, same: (a: T, b: T) => boolean): void {
 	if (list.toArray().some((v) => same(v, value))) return;
 	if (list.length >= MAX_VALUES_PER_LIST) throw new Error('too many values on one contact');

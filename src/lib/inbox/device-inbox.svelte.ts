@@ -1,7 +1,8 @@
+import type * as Y from 'yjs';
 import { contactLabel, readContact } from '$lib/domain/contacts.ts';
 import { docNames } from '$lib/domain/docName.ts';
 import { listThreadSummaries, observeThreads, readThreadSummary, type ThreadSummary } from '$lib/domain/inbox.ts';
-import { InboxIndex, type FrontdeskDatabase } from '$lib/local/index.ts';
+import { InboxIndex, PatientIndex, type FrontdeskDatabase } from '$lib/local/index.ts';
 import type { DocHandle } from '$lib/local/DocHandles.ts';
 import { Colleagues } from './colleagues.svelte.ts';
 import { RecentThreads } from './recentThreads.ts';
@@ -40,9 +41,12 @@ export class DeviceInbox {
 	opened = $state(false);
 	/** True once the query table was rebuilt from the docs at start. */
 	indexed = $state(false);
+	/** True once the patients' query table is current (kept here: it comes from the same contacts doc). */
+	patientsIndexed = $state(false);
 	readonly colleagues: Colleagues;
 	readonly db: FrontdeskDatabase;
 	#index: InboxIndex | null = null;
+	#patients: PatientIndex | null = null;
 	/** The thread on screen (set from the URL): its messages need no alert. */
 	viewing: string | null = null;
 	#inbox: DocHandle | null = null;
@@ -93,6 +97,7 @@ export class DeviceInbox {
 			const contacts = (this.#contacts = sync.acquire(docNames.contacts(user.clinicId)));
 			contacts.doc.on('update', this.#contactsChanged);
 			this.#index = new InboxIndex(db, inbox.doc, contacts.doc);
+			this.#patients = new PatientIndex(db, contacts.doc);
 			this.opened = true;
 			void Promise.all([inbox.loaded, contacts.loaded]).then(() => this.#start());
 		};
@@ -126,6 +131,12 @@ export class DeviceInbox {
 		this.alerts = this.alerts.filter((a) => a.id !== id);
 	}
 
+	/** The contacts doc, once opened (the patient screens read and write patients through it). */
+	get contactsDoc(): Y.Doc | null {
+		void this.#contactsVersion;
+		return this.#contacts?.doc ?? null;
+	}
+
 	/** What to call the contact of an alert; follows the contacts doc. */
 	contactLabel(contactId: string): string {
 		void this.#contactsVersion;
@@ -143,6 +154,7 @@ export class DeviceInbox {
 		this.#contacts?.doc.off('update', this.#contactsChanged);
 		this.#stopObserving();
 		this.#index?.stop();
+		this.#patients?.stop();
 		this.#recent.stop();
 		clearTimeout(this.#refreshTimer);
 		if (typeof window !== 'undefined') window.removeEventListener('online', this.#wentOnline);
@@ -158,6 +170,7 @@ export class DeviceInbox {
 		for (const s of listThreadSummaries(inbox.doc)) this.#tally.update(s.id, s);
 		this.unread = this.#tally.total;
 		this.#stopObserving = observeThreads(inbox.doc, (ids) => this.#changed(ids));
+		void this.#patients?.start().then(() => (this.patientsIndexed = true));
 		await this.#index?.start();
 		if (this.#destroyed) return;
 		this.indexed = true;

@@ -1,6 +1,6 @@
 import Dexie, { type Table } from 'dexie';
 import { INBOX_TABLES, INBOX_TABLES_V3, recencyOf, type IndexMark, type ThreadRow } from './inboxTables.ts';
-import { PATIENT_TABLES } from './patientTables.ts';
+import { PATIENT_TABLES, PATIENT_TABLES_V4, type PatientRow } from './patientTables.ts';
 import type { DeletedRange } from './serverDeletions.ts';
 
 /** One stored Yjs update of a synced doc. Compaction replaces a doc's rows by one merged update. */
@@ -48,6 +48,7 @@ export class FrontdeskDatabase extends Dexie {
 	pendingChanges!: Table<PendingChange, number>;
 	threadRows!: Table<ThreadRow, string>;
 	indexMarks!: Table<IndexMark, string>;
+	patientRows!: Table<PatientRow, string>;
 
 	constructor(name = DATABASE_NAME) {
 		super(name);
@@ -72,5 +73,7 @@ export class FrontdeskDatabase extends Dexie {
 						row.recency = recencyOf(row.lastMessageAt);
 					})
 			);
+		// Version 4: the patients' table. Built from the contacts doc at the next start, so no data migration.
+		this.version(4).stores({ ...INBOX_TABLES_V3, ...PATIENT_TABLES_V4 });
 	}
 }

@@ -1,5 +1,23 @@
+import type { Patient } from '$lib/domain/patients.ts';
+
 /**
- * The patients' query tables (Dexie store definitions, version 2 of the device database): kept from the contacts
- * doc by the patients' indexer, read by the patient list and search. Owned by the patients area.
+ * The patients' query tables: one row per patient, kept from the contacts doc by `PatientIndex`, read by the
+ * patient list and search, offline and fast with tens of thousands of patients.
  */
+export interface PatientRow {
+	id: string;
+	/** The patient as the doc holds it, for the list's lines. */
+	patient: Patient;
+	/** The folded name (then the id), so the list reads in name order from an index. */
+	sortKey: string;
+	/** Folded name words, phone digits in every usual spelling, email words, folded tags: the search index. */
+	words: string[];
+	tags: string[];
+}
+
+/** Version 2 defined no patient tables (a placeholder); version 4 adds them. */
 export const PATIENT_TABLES: Record<string, string> = {};
+
+export const PATIENT_TABLES_V4: Record<string, string> = {
+	patientRows: 'id, sortKey, *words, *tags'
+};

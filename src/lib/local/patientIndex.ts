@@ -1,0 +1,138 @@
+import * as Y from 'yjs';
+import { contactLabel, observeContacts } from '$lib/domain/contacts.ts';
+import { listPatients, readPatient, type Patient } from '$lib/domain/patients.ts';
+import { foldText, phoneKeys, queryWords, searchWords } from '$lib/domain/textSearch.ts';
+import type { FrontdeskDatabase } from './db.ts';
+import type { PatientRow } from './patientTables.ts';
+
+const MARK = 'patients';
+/** Rows written per IndexedDB transaction while rebuilding, so the screen stays responsive. */
+const CHUNK = 500;
+
+function rowOf(patient: Patient): PatientRow {
+	return {
+		id: patient.id,
+		patient,
+		sortKey: `${foldText(contactLabel(patient))}\u0000${patient.id}`,
+		words: [
+			...new Set([
+				...searchWords(patient.name),
+				...patient.phones.flatMap(phoneKeys),
+				...patient.emails.flatMap((e) => searchWords(e.replace('@', ' '))),
+				...patient.tags.flatMap((t) => searchWords(t))
+			])
+		],
+		tags: patient.tags
+	};
+}
+
+/**
+ * Keeps the `patientRows` query table from the contacts doc: rebuilt when started unless it was built from the
+ * doc's present state, then row by row as patients change, also from other devices.
+ */
+export class PatientIndex {
+	readonly #db: FrontdeskDatabase;
+	readonly #contacts: Y.Doc;
+	#stop: () => void = () => {};
+	#queue: Promise<void> = Promise.resolve();
+	#stopped = false;
+
+	constructor(db: FrontdeskDatabase, contacts: Y.Doc) {
+		this.#db = db;
+		this.#contacts = contacts;
+	}
+
+	/** Resolves once the table is current. */
+	start(): Promise<void> {
+		// Each change is indexed with the doc's state right after it, so the mark never claims a change whose rows
+		// still wait in the queue.
+		this.#stop = observeContacts(this.#contacts, (ids) => {
+			const state = this.#state();
+			void this.#enqueue(() => this.#reindex(ids, state));
+		});
+		return this.#enqueue(async () => {
+			const mark = await this.#db.indexMarks.get(MARK);
+			if (mark?.state !== this.#state()) await this.#rebuild();
+		});
+	}
+
+	stop(): void {
+		this.#stopped = true;
+		this.#stop();
+	}
+
+	/** Resolves once every change observed so far is in the table. */
+	current(): Promise<void> {
+		return this.#enqueue(async () => {});
+	}
+
+	#state(): string {
+		return btoa(String.fromCharCode(...Y.encodeStateVector(this.#contacts)));
+	}
+
+	#enqueue(work: () => Promise<void>): Promise<void> {
+		const next = this.#queue.then(() => (this.#stopped ? undefined : work()));
+		this.#queue = next.catch(() => undefined);
+		return next;
+	}
+
+	async #rebuild(): Promise<void> {
+		const state = this.#state();
+		const rows = listPatients(this.#contacts).map(rowOf);
+		const keep = new Set(rows.map((r) => r.id));
+		for (let i = 0; i < rows.length && !this.#stopped; i += CHUNK) await this.#db.patientRows.bulkPut(rows.slice(i, i + CHUNK));
+		if (this.#stopped) return;
+		const gone = (await this.#db.patientRows.toCollection().primaryKeys()).filter((id) => !keep.has(id));
+		if (gone.length > 0) await this.#db.patientRows.bulkDelete(gone);
+		await this.#db.indexMarks.put({ name: MARK, state });
+	}
+
+	async #reindex(ids: readonly string[], state: string): Promise<void> {
+		const put: PatientRow[] = [];
+		const remove: string[] = [];
+		for (const id of ids) {
+			const patient = readPatient(this.#contacts, id);
+			if (!patient || patient.mergedInto) remove.push(id);
+			else put.push(rowOf(patient));
+		}
+		await this.#db.transaction('rw', this.#db.patientRows, this.#db.indexMarks, async () => {
+			if (put.length > 0) await this.#db.patientRows.bulkPut(put);
+			if (remove.length > 0) await this.#db.patientRows.bulkDelete(remove);
+			await this.#db.indexMarks.put({ name: MARK, state });
+		});
+	}
+}
+
+export interface PatientFilter {
+	search?: string;
+	tag?: string;
+}
+
+/**
+ * Patients in name order, at most `limit`. A search finds rows having a word starting with each typed word: a
+ * name as typed without Turkish letters (`ipek` finds `İpek`), a number in any spelling (`0532 123 45 67`,
+ * `05321234567`, `+90 532…`), a tag.
+ */
+export async function queryPatients(db: FrontdeskDatabase, filter: PatientFilter, limit: number): Promise<PatientRow[]> {
+	const words = filter.search ? queryWords(filter.search) : [];
+	if (words.length === 0) {
+		const rows = db.patientRows.orderBy('sortKey');
+		return (filter.tag ? rows.filter((r) => r.tags.includes(filter.tag!)) : rows).limit(limit).toArray();
+	}
+	let ids: string[] | null = null;
+	for (const word of words) {
+		const found = new Set<string>(await db.patientRows.where('words').startsWith(word).primaryKeys());
+		ids = ids === null ? [...found] : ids.filter((id) => found.has(id));
+		if (ids.length === 0) return [];
+	}
+	const rows = (await db.patientRows.bulkGet(ids ?? [])).filter((r): r is PatientRow => r !== undefined);
+	return rows
+		.filter((r) => !filter.tag || r.tags.includes(filter.tag))
+		.sort((a, b) => a.sortKey.localeCompare(b.sortKey))
+		.slice(0, limit);
+}
+
+/** Every tag in use on a patient, for the tag filter. */
+export async function patientTags(db: FrontdeskDatabase): Promise<string[]> {
+	return ((await db.patientRows.orderBy('tags').uniqueKeys()) as string[]).sort((a, b) => a.localeCompare(b));
+}

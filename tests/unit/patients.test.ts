@@ -1,0 +1,215 @@
+import 'fake-indexeddb/auto';
+import { describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { createContact, findContact, resolveContact } from '../../src/lib/domain/contacts.ts';
+import { openThread, recordActivity, readThreadSummary } from '../../src/lib/domain/inbox.ts';
+import { patientTimeline } from '../../src/lib/domain/patientTimeline.ts';
+import {
+	addTag,
+	consentStatus,
+	createPatient,
+	mergePatients,
+	readPatient,
+	recordConsent,
+	recordIds,
+	removeTag,
+	updatePatient
+} from '../../src/lib/domain/patients.ts';
+import { FrontdeskDatabase } from '../../src/lib/local/db.ts';
+import { PatientIndex, patientTags, queryPatients } from '../../src/lib/local/patientIndex.ts';
+
+/** Two devices' copies of one contacts doc, synced by hand (as the server would). */
+function twoDevices(): [Y.Doc, Y.Doc, () => void] {
+	const a = new Y.Doc();
+	const b = new Y.Doc();
+	const sync = () => {
+		Y.applyUpdate(b, Y.encodeStateAsUpdate(a, Y.encodeStateVector(b)));
+		Y.applyUpdate(a, Y.encodeStateAsUpdate(b, Y.encodeStateVector(a)));
+	};
+	return [a, b, sync];
+}
+
+const USER = 'user1';
+
+describe('PATIENT-RECORD-1: a patient is a contact with a record; each field merges on its own', () => {
+	it('creates with every field; an edit writes only what changed, so two devices editing different fields keep both', () => {
+		const [a, b, sync] = twoDevices();
+		const id = createPatient(a, {
+			name: 'İpek Şahin',
+			phones: ['0532 123 45 67'],
+			emails: ['ipek@example.com'],
+			dateOfBirth: '1988-03-14',
+			language: 'tr',
+			source: 'desk',
+			tags: ['implant']
+		});
+		sync();
+		expect(readPatient(b, id)).toMatchObject({
+			name: 'İpek Şahin',
+			phones: ['+905321234567'],
+			dateOfBirth: '1988-03-14',
+			language: 'tr',
+			source: 'desk',
+			tags: ['implant'],
+			consents: []
+		});
+		// Offline on both: A fixes the birth date, B the name and the language.
+		updatePatient(a, id, { dateOfBirth: '1988-04-14', name: 'İpek Şahin', language: 'tr' });
+		updatePatient(b, id, { name: 'İpek Şahin Yılmaz', language: 'en' });
+		sync();
+		for (const doc of [a, b])
+			expect(readPatient(doc, id)).toMatchObject({ name: 'İpek Şahin Yılmaz', dateOfBirth: '1988-04-14', language: 'en' });
+		updatePatient(a, id, { source: null });
+		expect(readPatient(a, id)?.source).toBeNull();
+	});
+
+	it('refuses bad input and changes nothing', () => {
+		const doc = new Y.Doc();
+		const id = createPatient(doc, { name: 'Ali Can' });
+		const before = Y.encodeStateVector(doc);
+		expect(() => updatePatient(doc, id, { dateOfBirth: '1988-02-30' })).toThrow();
+		expect(() => updatePatient(doc, id, { dateOfBirth: '2999-01-01' })).toThrow();
+		expect(() => updatePatient(doc, id, { language: 'xx' as never })).toThrow();
+		expect(() => addTag(doc, id, ' '.repeat(3))).toThrow();
+		expect(() => addTag(doc, id, 'x'.repeat(41))).toThrow();
+		expect(() => createPatient(doc, { name: 'X', phones: ['12'] })).toThrow();
+		expect(Y.encodeStateVector(doc)).toEqual(before);
+	});
+
+	it('tags: added once, removed, bounded', () => {
+		const doc = new Y.Doc();
+		const id = createPatient(doc, { name: 'Ali Can' });
+		addTag(doc, id, 'ortodonti');
+		addTag(doc, id, 'ortodonti');
+		addTag(doc, id, 'VIP');
+		removeTag(doc, id, 'ortodonti');
+		expect(readPatient(doc, id)?.tags).toEqual(['VIP']);
+		for (let i = 0; i < 19; i++) addTag(doc, id, `t${i}`);
+		expect(() => addTag(doc, id, 'one too many')).toThrow(/too many tags/);
+	});
+});
+
+describe('PATIENT-CONSENT-1: consents are a history of who recorded what, when and how', () => {
+	it('keeps every change; the latest stands; changes made offline on two devices both land', () => {
+		const [a, b, sync] = twoDevices();
+		const id = createPatient(a, { name: 'Zeynep Kaya' });
+		sync();
+		recordConsent(a, id, { kind: 'reminders', given: true, at: '2026-11-20T09:00:00Z', how: 'desk', by: USER });
+		recordConsent(a, id, { kind: 'marketing', given: true, at: '2026-11-20T09:01:00Z', how: 'paper', by: USER });
+		recordConsent(b, id, { kind: 'marketing', given: false, at: '2026-11-25T14:00:00Z', how: 'whatsapp', by: null });
+		sync();
+		const patient = readPatient(a, id)!;
+		expect(patient.consents.map((c) => [c.kind, c.given, c.how])).toEqual([
+			['reminders', true, 'desk'],
+			['marketing', true, 'paper'],
+			['marketing', false, 'whatsapp']
+		]);
+		const status = consentStatus(patient);
+		expect(status.reminders?.given).toBe(true);
+		expect(status.marketing).toMatchObject({ given: false, how: 'whatsapp', by: null });
+		expect(status.dataProcessing).toBeNull();
+		expect(readPatient(b, id)?.consents).toEqual(patient.consents);
+	});
+
+	it('refuses an unknown kind or way and a time that is not one', () => {
+		const doc = new Y.Doc();
+		const id = createPatient(doc, { name: 'Zeynep Kaya' });
+		expect(() =>
+			recordConsent(doc, id, { kind: 'spam' as never, given: true, at: '2026-11-20T09:00:00Z', how: 'desk', by: USER })
+		).toThrow();
+		expect(() => recordConsent(doc, id, { kind: 'marketing', given: true, at: 'yesterday', how: 'desk', by: USER })).toThrow();
+		expect(() =>
+			recordConsent(doc, id, { kind: 'marketing', given: true, at: '2026-11-20T09:00:00Z', how: 'fax' as never, by: USER })
+		).toThrow();
+		expect(readPatient(doc, id)?.consents).toEqual([]);
+	});
+});
+
+describe('PATIENT-MERGE-1: merging two patients loses nothing', () => {
+	it('numbers, tags, consents, threads and the record fields follow; the merge shows in the timeline', () => {
+		const contacts = new Y.Doc();
+		const inbox = new Y.Doc();
+		const created = new Date('2026-09-01T08:00:00Z');
+		const keep = createPatient(contacts, { name: 'Ayşe Yılmaz', phones: ['05321112233'], tags: ['implant'] }, created);
+		const gone = createContact(contacts, {
+			name: '',
+			phones: ['+90 544 999 88 77'],
+			identities: [{ channel: 'instagram', id: '6452391124780' }]
+		});
+		updatePatient(contacts, gone, { dateOfBirth: '1979-06-01', language: 'de' });
+		addTag(contacts, gone, 'yurt dışı');
+		recordConsent(contacts, gone, { kind: 'reminders', given: true, at: '2026-10-01T10:00:00Z', how: 'instagram', by: null });
+		const older = openThread(inbox, { contactId: keep, channel: 'whatsapp', at: '2026-11-01T09:00:00Z' });
+		recordActivity(inbox, older, { at: '2026-11-01T09:00:00Z', preview: 'Merhaba', direction: 'in' });
+		const dm = openThread(inbox, { contactId: gone, channel: 'instagram', at: '2026-11-10T09:00:00Z' });
+		recordActivity(inbox, dm, { at: '2026-11-10T09:00:00Z', preview: 'Fiyat?', direction: 'in' });
+
+		mergePatients(contacts, keep, gone, { at: new Date('2026-11-26T12:00:00Z'), userId: USER });
+		const patient = readPatient(contacts, keep)!;
+		expect(patient).toMatchObject({
+			name: 'Ayşe Yılmaz',
+			phones: ['+905321112233', '+905449998877'],
+			identities: [{ channel: 'instagram', id: '6452391124780' }],
+			dateOfBirth: '1979-06-01',
+			language: 'de',
+			tags: ['implant', 'yurt dışı']
+		});
+		expect(consentStatus(patient).reminders?.how).toBe('instagram');
+		// The merged record stays, pointing at the kept one: its thread resolves to the kept patient.
+		expect(readPatient(contacts, gone)?.mergedInto).toBe(keep);
+		expect(resolveContact(contacts, readThreadSummary(inbox, dm)!.contactId)?.id).toBe(keep);
+		expect(findContact(contacts, { phone: '0544 999 88 77' })?.id).toBe(keep);
+		expect(recordIds(patient)).toEqual([keep, gone]);
+
+		const threads = [older, dm].map((t) => readThreadSummary(inbox, t)!).filter((t) => recordIds(patient).includes(t.contactId));
+		const timeline = patientTimeline(patient, threads);
+		expect(timeline.map((i) => i.kind)).toEqual(['merge', 'thread', 'thread', 'consent', 'created']);
+		expect(timeline[0]).toMatchObject({ merge: { goneId: gone, by: USER } });
+	});
+
+	it('a record merged into one that is merged again: the last one holds every record id', () => {
+		const doc = new Y.Doc();
+		const a = createPatient(doc, { name: 'A' });
+		const b = createPatient(doc, { name: 'B' });
+		const c = createPatient(doc, { name: 'C' });
+		mergePatients(doc, b, a, { at: new Date('2026-11-01T00:00:00Z'), userId: USER });
+		mergePatients(doc, c, b, { at: new Date('2026-11-02T00:00:00Z'), userId: USER });
+		expect(recordIds(readPatient(doc, c)!)).toEqual([c, a, b]);
+		expect(() => mergePatients(doc, c, c, { at: new Date(), userId: USER })).toThrow();
+	});
+});
+
+let n = 0;
+
+describe('PATIENT-SEARCH-1: the patient list searches the device table as people type', () => {
+	it('finds names without Turkish letters, every phone spelling and tags; follows edits and merges', async () => {
+		const db = new FrontdeskDatabase(`patients-${++n}`);
+		const contacts = new Y.Doc();
+		const ipek = createPatient(contacts, { name: 'İpek Şahin', phones: ['+90 532 123 45 67'], tags: ['implant'] });
+		const sukru = createPatient(contacts, { name: 'Şükrü Işık', phones: ['05441112233'] });
+		const burak = createPatient(contacts, { name: 'Burak Öz', emails: ['burak@example.com'], tags: ['ortodonti'] });
+		const index = new PatientIndex(db, contacts);
+		await index.start();
+		const names = async (search: string, tag?: string) =>
+			(await queryPatients(db, { search, ...(tag ? { tag } : {}) }, 50)).map((r) => r.patient.name);
+		expect(await names('')).toEqual(['Burak Öz', 'İpek Şahin', 'Şükrü Işık']);
+		expect(await names('ipek')).toEqual(['İpek Şahin']);
+		expect(await names('IPEK')).toEqual(['İpek Şahin']);
+		expect(await names('sukru isik')).toEqual(['Şükrü Işık']);
+		expect(await names('ış')).toEqual(['Şükrü Işık']);
+		for (const spelling of ['05321234567', '+90 532 123 45 67', '905321234567', '532 123 45', '0532 123'])
+			expect(await names(spelling), spelling).toEqual(['İpek Şahin']);
+		expect(await names('implant')).toEqual(['İpek Şahin']);
+		expect(await names('', 'ortodonti')).toEqual(['Burak Öz']);
+		expect(await patientTags(db)).toEqual(['implant', 'ortodonti']);
+		expect(await names('nobody')).toEqual([]);
+
+		updatePatient(contacts, ipek, { name: 'İpek Yıldız' });
+		mergePatients(contacts, burak, sukru, { at: new Date(), userId: USER });
+		await index.current();
+		expect(await names('yildiz')).toEqual(['İpek Yıldız']);
+		expect(await names('05441112233')).toEqual(['Burak Öz']);
+		expect(await names('')).toEqual(['Burak Öz', 'İpek Yıldız']);
+		index.stop();
+	});
+});
