@@ -6,7 +6,7 @@ import { createContact } from '../../src/lib/domain/contacts.ts';
 import { docNames } from '../../src/lib/domain/docName.ts';
 import { assignThread, listThreadSummaries, openThread, recordActivity } from '../../src/lib/domain/inbox.ts';
 import { appendInbound } from '../../src/lib/domain/thread.ts';
-import { launchChromium } from '../../tests/helpers/browser.ts';
+import { launchChromium, signIn } from '../../tests/helpers/browser.ts';
 import { connectProvider, login, whenDoc, whenSynced } from '../../tests/helpers/client.ts';
 import { createClinic, createUser, ROOT, ServerProcess, testEnv } from '../../tests/helpers/server.ts';
 
@@ -47,13 +47,7 @@ export async function runDeviceInbox(): Promise<void> {
 		console.log(`seeded ${THREADS} threads and contacts in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
 		browser = await launchChromium();
-		const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-		const page = await context.newPage();
-		await page.goto(`${server.url}/login`);
-		await page.fill('input[name="email"]', user.email);
-		await page.fill('input[name="password"]', user.password);
-		await page.click('button[type="submit"]');
-		await page.waitForURL(/\/schedule/);
+		const { page } = await signIn(browser, server.url, user);
 
 		// Reference: an empty device; the first screen needs the docs from the network and the table built.
 		const empty: number[] = [];

@@ -1,6 +1,6 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../helpers/browser.ts';
+import { launchChromium, signIn } from '../helpers/browser.ts';
 import { login as apiLogin } from '../helpers/client.ts';
 import { seedPractitioners } from '../helpers/seed.ts';
 import { createClinic, createUser, ServerProcess, testEnv, type TestUser } from '../helpers/server.ts';
@@ -29,14 +29,6 @@ async function device(width: number, height: number, userAgent?: string): Promis
 	return { context, page: await context.newPage() };
 }
 
-async function signIn(page: Page, email: string, password: string): Promise<void> {
-	await page.goto(`${server.url}/login`);
-	await page.fill('input[name="email"]', email);
-	await page.fill('input[name="password"]', password);
-	await page.click('button[type="submit"]');
-	await page.waitForSelector(DAY_READY);
-}
-
 beforeAll(async () => {
 	const env = testEnv();
 	const clinic = await createClinic(env, 'Kadıköy Diş');
@@ -48,7 +40,7 @@ beforeAll(async () => {
 	adminTablet = await device(1280, 800);
 	herTablet = await device(800, 1280, IPAD_AGENT);
 	herDesk = await device(1366, 768);
-	await signIn(adminTablet.page, admin.email, admin.password);
+	await signIn(adminTablet.page, server.url, admin, { ready: [DAY_READY] });
 });
 
 afterAll(async () => {
@@ -108,7 +100,7 @@ describe('ADMIN-INVITE, ADMIN-DEVICES: staff administration from the app', () =>
 	});
 
 	it('she signs in on a second device; the admin sees both under her name and signs the tablet out', async () => {
-		await signIn(herDesk.page, RECEPTIONIST.email, RECEPTIONIST.password);
+		await signIn(herDesk.page, server.url, RECEPTIONIST, { ready: [DAY_READY] });
 		await herDesk.page.waitForSelector(ONLINE);
 
 		const page = adminTablet.page;
@@ -168,7 +160,7 @@ describe('ADMIN-INVITE, ADMIN-DEVICES: staff administration from the app', () =>
 		await page.waitForSelector(`${form} [role="alert"]`);
 
 		// Signed in again on the tablet: that device ends when the password changes; the desk stays.
-		await signIn(herTablet.page, RECEPTIONIST.email, RECEPTIONIST.password);
+		await signIn(herTablet.page, server.url, RECEPTIONIST, { ready: [DAY_READY] });
 		await herTablet.page.waitForSelector(ONLINE);
 		await page.fill(`${form} input[name="current"]`, RECEPTIONIST.password);
 		await page.click(`${form} button[type="submit"]`);
@@ -176,6 +168,6 @@ describe('ADMIN-INVITE, ADMIN-DEVICES: staff administration from the app', () =>
 		await herTablet.page.waitForURL(/\/login$/, { timeout: 5000 });
 		await page.waitForFunction(() => document.querySelectorAll('[data-testid="session"]').length === 1);
 		expect(await page.getAttribute('[data-testid="session"]', 'data-current')).toBe('true');
-		await signIn(herTablet.page, RECEPTIONIST.email, next);
+		await signIn(herTablet.page, server.url, { email: RECEPTIONIST.email, password: next }, { ready: [DAY_READY] });
 	});
 });

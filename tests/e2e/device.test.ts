@@ -1,6 +1,6 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../helpers/browser.ts';
+import { launchChromium, signIn } from '../helpers/browser.ts';
 import { login as apiLogin } from '../helpers/client.ts';
 import { CuttableProxy } from '../helpers/proxy.ts';
 import { seedPractitioners } from '../helpers/seed.ts';
@@ -18,12 +18,8 @@ let b: { context: BrowserContext; page: Page };
 const DAY_READY = '[data-testid="day-view"][data-ready="true"]';
 const appointment = (patient: string) => `[data-testid="appointment"]:has-text("${patient}")`;
 
-async function signIn(page: Page, baseUrl: string): Promise<void> {
-	await page.goto(`${baseUrl}/login`);
-	await page.fill('input[name="email"]', user.email);
-	await page.fill('input[name="password"]', user.password);
-	await page.click('button[type="submit"]');
-	await page.waitForSelector(DAY_READY);
+async function signInWithWorker(page: Page, baseUrl: string): Promise<void> {
+	await signIn(page, baseUrl, user, { ready: [DAY_READY] });
 	// The offline tests reload without a network: the service worker must be in charge first.
 	await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
 }
@@ -67,8 +63,8 @@ beforeAll(async () => {
 	const contextB = await browser.newContext({ viewport: { width: 1024, height: 768 } });
 	a = { context: contextA, page: await contextA.newPage() };
 	b = { context: contextB, page: await contextB.newPage() };
-	await signIn(a.page, server.url);
-	await signIn(b.page, proxy.url);
+	await signInWithWorker(a.page, server.url);
+	await signInWithWorker(b.page, proxy.url);
 });
 
 afterAll(async () => {
@@ -152,7 +148,7 @@ describe('DEVICE-SYNC-4, DEVICE-SESSION-2, DEVICE-STORE-2: two devices on one ap
 	});
 
 	it('a session revoked from another device is cut off and wiped at once', async () => {
-		await signIn(b.page, proxy.url);
+		await signInWithWorker(b.page, proxy.url);
 		expect(await localDatabases(b.page)).toContain('frontdesk');
 		await a.page.goto(`${server.url}/settings`);
 		await a.page.waitForSelector('[data-testid="session"][data-current="false"]');

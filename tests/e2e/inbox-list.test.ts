@@ -1,7 +1,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { metaSignature } from '../../server/channels/meta/signature.ts';
-import { launchChromium } from '../helpers/browser.ts';
+import { launchChromium, signIn } from '../helpers/browser.ts';
 import {
 	FakeMeta,
 	META_SECRET,
@@ -27,16 +27,6 @@ let b: { context: BrowserContext; page: Page };
 
 const LIST_READY = '[data-testid="thread-list"][data-ready="true"]';
 const row = (text: string) => `[data-testid="thread-row"]:has-text("${text}")`;
-
-async function signIn(page: Page, user: TestUser): Promise<void> {
-	await page.goto(`${server.url}/login`);
-	await page.fill('input[name="email"]', user.email);
-	await page.fill('input[name="password"]', user.password);
-	await page.click('button[type="submit"]');
-	await page.waitForURL(/\/schedule/);
-	await page.goto(`${server.url}/inbox`);
-	await page.waitForSelector(LIST_READY);
-}
 
 let sequence = 0;
 async function whatsapp(from: { waId: string; name: string }, text: string): Promise<void> {
@@ -73,14 +63,8 @@ beforeAll(async () => {
 	expect(connected.code, connected.stderr).toBe(0);
 	server = await ServerProcess.start(env);
 	browser = await launchChromium();
-	const make = async (user: TestUser) => {
-		const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-		const page = await context.newPage();
-		await signIn(page, user);
-		return { context, page };
-	};
-	a = await make(reception);
-	b = await make(adminUser);
+	a = await signIn(browser, server.url, reception, { path: '/inbox', ready: [LIST_READY] });
+	b = await signIn(browser, server.url, adminUser, { path: '/inbox', ready: [LIST_READY] });
 });
 
 afterAll(async () => {

@@ -8,7 +8,7 @@ import { createContact, listContacts } from '../../src/lib/domain/contacts.ts';
 import { docNames } from '../../src/lib/domain/docName.ts';
 import { listThreadSummaries, openThread, readThreadSummary, recordActivity } from '../../src/lib/domain/inbox.ts';
 import { appendCall, appendEvent, appendForm, appendInbound, readEntries } from '../../src/lib/domain/thread.ts';
-import { launchChromium } from '../helpers/browser.ts';
+import { launchChromium, signIn } from '../helpers/browser.ts';
 import { login as apiLogin, connectProvider, whenDoc, whenSynced, withTimeout } from '../helpers/client.ts';
 import {
 	FakeMeta,
@@ -48,16 +48,6 @@ async function held(name: string): Promise<Y.Doc> {
 	providers.push(provider);
 	await withTimeout(whenSynced(provider), 15_000, name);
 	return provider.doc;
-}
-
-async function signIn(page: Page, base: string, user: TestUser, thread: string): Promise<void> {
-	await page.goto(`${base}/login`);
-	await page.fill('input[name="email"]', user.email);
-	await page.fill('input[name="password"]', user.password);
-	await page.click('button[type="submit"]');
-	await page.waitForURL(/\/schedule/);
-	await page.goto(`${base}/inbox/${thread}`);
-	await page.waitForSelector('[data-testid="thread-header"]');
 }
 
 async function seed(): Promise<void> {
@@ -156,12 +146,12 @@ beforeAll(async () => {
 	await seed();
 	browser = await launchChromium();
 	// A 10-inch tablet in portrait, and a desk.
-	const tabletContext = await browser.newContext({ viewport: { width: 800, height: 1280 }, hasTouch: true });
-	tablet = { context: tabletContext, page: await tabletContext.newPage() };
-	const deskContext = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-	desk = { context: deskContext, page: await deskContext.newPage() };
-	await signIn(tablet.page, proxy.url, reception, threadId);
-	await signIn(desk.page, server.url, adminUser, threadId);
+	const toTheThread = { path: `/inbox/${threadId}`, ready: ['[data-testid="thread-header"]'] };
+	tablet = await signIn(browser, proxy.url, reception, {
+		...toTheThread,
+		context: { viewport: { width: 800, height: 1280 }, hasTouch: true }
+	});
+	desk = await signIn(browser, server.url, adminUser, { ...toTheThread, context: { viewport: { width: 1440, height: 900 } } });
 });
 
 afterAll(async () => {

@@ -1,6 +1,6 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../helpers/browser.ts';
+import { launchChromium, signIn } from '../helpers/browser.ts';
 import { login as apiLogin } from '../helpers/client.ts';
 import { CuttableProxy } from '../helpers/proxy.ts';
 import { seedPractitioners } from '../helpers/seed.ts';
@@ -19,15 +19,6 @@ let b: { context: BrowserContext; page: Page };
 const DAY_READY = '[data-testid="day-view"][data-ready="true"]';
 const FORM = '[data-testid="appointment-form"]';
 const appointment = (patient: string) => `[data-testid="appointment"]:has-text("${patient}")`;
-
-async function signIn(page: Page, baseUrl: string): Promise<void> {
-	await page.goto(`${baseUrl}/login`);
-	await page.fill('input[name="email"]', user.email);
-	await page.fill('input[name="password"]', user.password);
-	await page.click('button[type="submit"]');
-	await page.waitForSelector(DAY_READY);
-	await page.waitForSelector('[data-testid="sync-status"][data-status="online"]');
-}
 
 async function book(page: Page, patient: string, time: string, minutes = 30): Promise<void> {
 	await page.click('[data-testid="new-appointment"]');
@@ -54,16 +45,9 @@ beforeAll(async () => {
 	await seedPractitioners(server.wsUrl, server.url, adminCookie, clinic, ['Dr. Ayşe Yılmaz']);
 	proxy = await CuttableProxy.start(server.port);
 	browser = await launchChromium();
-	for (const [key, url] of [
-		['a', server.url],
-		['b', proxy.url]
-	] as const) {
-		const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-		const device = { context, page: await context.newPage() };
-		await signIn(device.page, url);
-		if (key === 'a') a = device;
-		else b = device;
-	}
+	const ready = [DAY_READY, '[data-testid="sync-status"][data-status="online"]'];
+	a = await signIn(browser, server.url, user, { ready });
+	b = await signIn(browser, proxy.url, user, { ready });
 });
 
 afterAll(async () => {

@@ -1,7 +1,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { metaSignature } from '../../server/channels/meta/signature.ts';
-import { launchChromium } from '../helpers/browser.ts';
+import { launchChromium, signIn } from '../helpers/browser.ts';
 import {
 	FakeMeta,
 	META_SECRET,
@@ -26,17 +26,6 @@ let admin: { context: BrowserContext; page: Page };
 
 const FORM = '[data-testid="connect-channel-form"]';
 
-async function signIn(user: TestUser): Promise<{ context: BrowserContext; page: Page }> {
-	const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-	const page = await context.newPage();
-	await page.goto(`${server.url}/login`);
-	await page.fill('input[name="email"]', user.email);
-	await page.fill('input[name="password"]', user.password);
-	await page.click('button[type="submit"]');
-	await page.waitForURL(/\/schedule/);
-	return { context, page };
-}
-
 beforeAll(async () => {
 	fake = await FakeMeta.start();
 	const env = testEnv(metaEnv(fake));
@@ -45,9 +34,7 @@ beforeAll(async () => {
 	reception = await createUser(env, clinic, 'reception');
 	server = await ServerProcess.start(env);
 	browser = await launchChromium();
-	admin = await signIn(adminUser);
-	await admin.page.goto(`${server.url}/settings/channels`);
-	await admin.page.waitForSelector('[data-testid="no-channels"]');
+	admin = await signIn(browser, server.url, adminUser, { path: '/settings/channels', ready: ['[data-testid="no-channels"]'] });
 });
 
 afterAll(async () => {
@@ -102,7 +89,7 @@ describe('Settings → Channels', () => {
 	});
 
 	it('a receptionist is told channels are for admins, with no form', async () => {
-		const { page, context } = await signIn(reception);
+		const { page, context } = await signIn(browser, server.url, reception);
 		await page.goto(`${server.url}/settings/channels`);
 		await page.waitForSelector('[data-testid="admins-only"]');
 		expect(await page.$(FORM)).toBeNull();

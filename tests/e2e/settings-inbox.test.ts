@@ -1,7 +1,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { metaSignature } from '../../server/channels/meta/signature.ts';
-import { launchChromium } from '../helpers/browser.ts';
+import { launchChromium, signIn } from '../helpers/browser.ts';
 import {
 	FakeMeta,
 	META_SECRET,
@@ -27,16 +27,9 @@ let reception: TestUser;
 
 const RULES = '[data-testid="inbox-rules"][data-ready="true"]';
 
-async function signIn(user: TestUser, path: string): Promise<Page> {
-	const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+async function open(user: TestUser, path: string): Promise<Page> {
+	const { context, page } = await signIn(browser, server.url, user, { path });
 	contexts.push(context);
-	const page = await context.newPage();
-	await page.goto(`${server.url}/login`);
-	await page.fill('input[name="email"]', user.email);
-	await page.fill('input[name="password"]', user.password);
-	await page.click('button[type="submit"]');
-	await page.waitForURL(/\/schedule/);
-	await page.goto(`${server.url}${path}`);
 	return page;
 }
 
@@ -50,9 +43,9 @@ beforeAll(async () => {
 	expect(connected.code, connected.stderr).toBe(0);
 	server = await ServerProcess.start(env);
 	browser = await launchChromium();
-	first = await signIn(adminA, '/settings/inbox');
-	second = await signIn(adminB, '/settings/inbox');
-	desk = await signIn(reception, '/inbox');
+	first = await open(adminA, '/settings/inbox');
+	second = await open(adminB, '/settings/inbox');
+	desk = await open(reception, '/inbox');
 	await Promise.all([first.waitForSelector(RULES), second.waitForSelector(RULES)]);
 });
 

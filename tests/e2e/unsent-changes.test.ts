@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as Y from 'yjs';
 import { docNames } from '../../src/lib/domain/docName.ts';
 import { listAppointments } from '../../src/lib/domain/schedule.ts';
-import { launchChromium } from '../helpers/browser.ts';
+import { launchChromium, signIn } from '../helpers/browser.ts';
 import { login as apiLogin, connectProvider, trpc, whenDoc, whenSynced, withTimeout } from '../helpers/client.ts';
 import { CuttableProxy } from '../helpers/proxy.ts';
 import { seedPractitioners } from '../helpers/seed.ts';
@@ -24,14 +24,8 @@ const statusIs = (status: string) => `[data-testid="sync-status"][data-status="$
 const pending = async (page: Page) => Number(await page.getAttribute('[data-testid="sync-status"]', 'data-pending'));
 const localDatabases = (page: Page) => page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name));
 
-async function signIn(page: Page): Promise<void> {
-	await page.goto(`${proxy.url}/login`);
-	await page.fill('input[name="email"]', user.email);
-	await page.fill('input[name="password"]', user.password);
-	await page.click('button[type="submit"]');
-	await page.waitForSelector(DAY_READY);
-	await page.waitForSelector(statusIs('online'));
-}
+/** What a signed-in tablet waits for: the day drawn and the connection up. */
+const SIGNED_IN = [DAY_READY, statusIs('online')];
 
 /** Books on the day shown and returns the appointment's start (`YYYY-MM-DDTHH:mm`). */
 async function book(page: Page, patient: string, time: string): Promise<string> {
@@ -83,9 +77,10 @@ beforeAll(async () => {
 	proxy = await CuttableProxy.start(server.port);
 	browser = await launchChromium();
 	// A 10-inch tablet in landscape.
-	const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, hasTouch: true });
-	tablet = { context, page: await context.newPage() };
-	await signIn(tablet.page);
+	tablet = await signIn(browser, proxy.url, user, {
+		context: { viewport: { width: 1280, height: 800 }, hasTouch: true },
+		ready: SIGNED_IN
+	});
 });
 
 afterAll(async () => {
@@ -168,7 +163,7 @@ describe('never lose what is not yet sent', () => {
 
 	it('a device whose session is revoked elsewhere shows the unsent booking by name and time, and wipes on acknowledgement', async () => {
 		const { page } = tablet;
-		await signIn(page);
+		await signIn(page, proxy.url, user, { ready: SIGNED_IN });
 		await goOffline(page);
 		const start = await book(page, 'Selin Aydın', '14:30');
 
@@ -202,7 +197,7 @@ describe('never lose what is not yet sent', () => {
 
 	it('after a reload on Inbox or Patients while online, the status says online, never offline', async () => {
 		const { page } = tablet;
-		await signIn(page);
+		await signIn(page, proxy.url, user, { ready: SIGNED_IN });
 		await page.setViewportSize({ width: 800, height: 1280 }); // the tablet turned to portrait
 		for (const path of ['/inbox', '/patients']) {
 			await page.goto(`${proxy.url}${path}`);
