@@ -5,9 +5,10 @@ import { describe, expect, it } from 'vitest';
 /**
  * DOC-READ-2, as a tripwire: the expressions Svelte components put into `style=`, `style:…=`, `href` and `src`
  * read only these fields. Each is a validated value from `src/lib/domain` (a `HexColor`, a wall time passed to
- * `minuteOfDay`, a bounded duration) or not from a doc at all. A new field here needs its read validated first.
+ * `minuteOfDay`, a bounded duration, an `id` every read checks with `docId` and `resolve()` puts into a path
+ * segment) or not from a doc at all. A new field here needs its read validated first.
  */
-const ALLOWED_FIELDS = new Set(['color', 'start', 'durationMinutes', 'length', 'href', 'max']);
+const ALLOWED_FIELDS = new Set(['color', 'start', 'durationMinutes', 'length', 'href', 'max', 'id']);
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 

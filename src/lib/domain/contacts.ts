@@ -74,6 +74,11 @@ export function normalizePhone(raw: string, region: CountryCode = 'TR'): string 
 	return null;
 }
 
+/** A stored number as people read it (`+90 532 123 45 67`); the E.164 text when it cannot be parsed. */
+export function formatPhone(e164: string): string {
+	return parsePhoneNumberFromString(e164)?.formatInternational() ?? e164;
+}
+
 function contactsMap(doc: Y.Doc): Y.Map<Y.Map<unknown>> {
 	return doc.getMap(CONTACTS);
 }

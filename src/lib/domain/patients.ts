@@ -116,8 +116,9 @@ function valuesOf<T>(entry: Y.Map<unknown>, prefix: string, schema: z.ZodType<T>
 }
 
 function readTags(entry: Y.Map<unknown>): string[] {
-	const tags = valuesOf(entry, TAG, patientTag).sort((x, y) => x.key.localeCompare(y.key));
-	return [...new Set(tags.map((t) => t.value))].slice(0, MAX_TAGS);
+	// In the order people read them (the keys are random): alphabetical, the Turkish way.
+	const tags = [...new Set(valuesOf(entry, TAG, patientTag).map((t) => t.value))];
+	return tags.sort((x, y) => x.localeCompare(y, 'tr')).slice(0, MAX_TAGS);
 }
 
 const count = (entry: Y.Map<unknown>, prefix: string) => [...entry.keys()].filter((k) => k.startsWith(prefix)).length;

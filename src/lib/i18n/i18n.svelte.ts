@@ -6,6 +6,7 @@ import enInbox from './messages/en.inbox.json';
 import enThread from './messages/en.thread.json';
 import enChannels from './messages/en.channels.json';
 import enAutomation from './messages/en.automation.json';
+import enPatients from './messages/en.patients.json';
 import trCore from './messages/tr.json';
 import trAdmin from './messages/tr.admin.json';
 import trClinic from './messages/tr.clinic.json';
@@ -14,13 +15,34 @@ import trInbox from './messages/tr.inbox.json';
 import trThread from './messages/tr.thread.json';
 import trChannels from './messages/tr.channels.json';
 import trAutomation from './messages/tr.automation.json';
+import trPatients from './messages/tr.patients.json';
 
 // One file per area of the app (core, staff administration, clinic settings, the device's sync and sign-out,
-// the inbox's list, a thread, the channels' settings, the inbox's automation),
+// the inbox's list, a thread, the channels' settings, the inbox's automation, patients),
 // so each area's texts change without touching the others'. English defines the keys; Turkish has the same ones
 // (tests/unit/i18n-catalogs.test.ts).
-const en = { ...enCore, ...enAdmin, ...enClinic, ...enDevice, ...enInbox, ...enThread, ...enChannels, ...enAutomation };
-const tr = { ...trCore, ...trAdmin, ...trClinic, ...trDevice, ...trInbox, ...trThread, ...trChannels, ...trAutomation };
+const en = {
+	...enCore,
+	...enAdmin,
+	...enClinic,
+	...enDevice,
+	...enInbox,
+	...enThread,
+	...enChannels,
+	...enAutomation,
+	...enPatients
+};
+const tr = {
+	...trCore,
+	...trAdmin,
+	...trClinic,
+	...trDevice,
+	...trInbox,
+	...trThread,
+	...trChannels,
+	...trAutomation,
+	...trPatients
+};
 
 export type MessageKey = keyof typeof en;
 export const LOCALES = ['tr', 'en'] as const;

@@ -2,7 +2,8 @@ import { ZodError } from 'zod';
 import type * as Y from 'yjs';
 import { listCannedReplies, listTemplates, type CannedReply, type WhatsAppTemplate } from '$lib/domain/cannedReplies.ts';
 import { clinicProfile } from '$lib/domain/clinicSettings.ts';
-import { contactLabel, mergeContacts, resolveContact, type Contact } from '$lib/domain/contacts.ts';
+import { contactLabel, resolveContact, type Contact } from '$lib/domain/contacts.ts';
+import { mergePatients } from '$lib/domain/patients.ts';
 import { docNames } from '$lib/domain/docName.ts';
 import {
 	assignThread,
@@ -224,7 +225,8 @@ export class ThreadView {
 				const keepContact = resolveContact(this.#contacts.doc, keep.contactId);
 				const goneContact = resolveContact(this.#contacts.doc, gone.contactId);
 				if (keepContact && goneContact && keepContact.id !== goneContact.id)
-					mergeContacts(this.#contacts.doc, keepContact.id, goneContact.id);
+					// As a patient merge: the record (consents, tags, birth date) follows too.
+					mergePatients(this.#contacts.doc, keepContact.id, goneContact.id, { at: currentTime(), userId: this.#userId });
 			});
 		} finally {
 			target.release();

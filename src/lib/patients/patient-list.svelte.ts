@@ -1,0 +1,56 @@
+import { liveQuery, type Subscription } from 'dexie';
+import { patientTags, queryPatients, type FrontdeskDatabase, type PatientRow } from '$lib/local/index.ts';
+
+const PAGE = 50;
+
+/**
+ * The patient list's state: the search a person typed, the tag they picked and the rows that match, from the
+ * device's query table, kept live (a patient renamed on another device shows at once). Paged as they scroll.
+ */
+export class PatientList {
+	search = $state('');
+	tag = $state('');
+	limit = $state(PAGE);
+	rows = $state<PatientRow[]>([]);
+	tags = $state<string[]>([]);
+	/** True once the first answer for the current search is in. */
+	loaded = $state(false);
+	readonly #db: FrontdeskDatabase;
+	#rows: Subscription | null = null;
+	readonly #tags: Subscription;
+
+	constructor(db: FrontdeskDatabase) {
+		this.#db = db;
+		this.#tags = liveQuery(() => patientTags(db)).subscribe({ next: (tags) => (this.tags = tags) });
+	}
+
+	/** Reads again for the current search (the screen calls it whenever the search, tag or page changes). */
+	query(): void {
+		const filter = { ...(this.search.trim() ? { search: this.search } : {}), ...(this.tag ? { tag: this.tag } : {}) };
+		const limit = this.limit;
+		this.#rows?.unsubscribe();
+		this.#rows = liveQuery(() => queryPatients(this.#db, filter, limit)).subscribe({
+			next: (rows) => {
+				this.rows = rows;
+				this.loaded = true;
+			},
+			error: () => {
+				this.rows = [];
+				this.loaded = true;
+			}
+		});
+	}
+
+	more(): void {
+		if (this.rows.length >= this.limit) this.limit += PAGE;
+	}
+
+	resetPaging(): void {
+		this.limit = PAGE;
+	}
+
+	destroy(): void {
+		this.#rows?.unsubscribe();
+		this.#tags.unsubscribe();
+	}
+}
