@@ -1,0 +1,138 @@
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, signIn } from '../helpers/browser.ts';
+import { createClinic, createUser, ServerProcess, testEnv } from '../helpers/server.ts';
+
+// Live notes (docs/spec/notes.md) as two practitioners write one patient's clinical note at once, one of them on a
+// tablet that loses the network: both end with the same text holding everything both typed, each sees the other's
+// caret, and the offline paragraph arrives when the tablet is back. Reception sees no clinical notes.
+let server: ServerProcess;
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+let desk: Page;
+let tablet: Page;
+let tabletContext: BrowserContext;
+let reception: Page;
+let patientUrl = '';
+
+const PAGE = '[data-testid="patient-page"][data-ready="true"]';
+const CLINICAL = '[data-testid="notes-clinical"]';
+const BODY = `${CLINICAL} [data-testid="note-body"]`;
+
+/** The note's paragraphs as the person reads them: the other people's caret labels are not part of the text. */
+function text(page: Page): Promise<string> {
+	return page.evaluate((selector) => {
+		const body = document.querySelector(selector)?.cloneNode(true) as HTMLElement | undefined;
+		body?.querySelectorAll('.collaboration-carets__caret').forEach((caret) => caret.remove());
+		return [...(body?.querySelectorAll('p, h2, li') ?? [])].map((block) => block.textContent ?? '').join('\n');
+	}, BODY);
+}
+
+/** Waits until the note's text (without caret labels) contains `wanted`. */
+async function untilText(page: Page, wanted: string): Promise<void> {
+	await page.waitForFunction(
+		([selector, want]) => {
+			const body = document.querySelector(selector)?.cloneNode(true) as HTMLElement | undefined;
+			body?.querySelectorAll('.collaboration-carets__caret').forEach((caret) => caret.remove());
+			return (body?.textContent ?? '').includes(want);
+		},
+		[BODY, wanted] as const
+	);
+}
+
+beforeAll(async () => {
+	const env = testEnv();
+	const clinic = await createClinic(env, 'Not Klinik');
+	const [drA, drB, desk1] = [
+		await createUser(env, clinic, 'practitioner'),
+		await createUser(env, clinic, 'practitioner'),
+		await createUser(env, clinic, 'reception')
+	];
+	server = await ServerProcess.start(env);
+	browser = await launchChromium();
+	const a = await signIn(browser, server.url, drA, {
+		path: '/patients',
+		ready: ['[data-testid="patient-list"][data-ready="true"]']
+	});
+	const b = await signIn(browser, server.url, drB, {
+		path: '/patients',
+		ready: ['[data-testid="patient-list"][data-ready="true"]']
+	});
+	const r = await signIn(browser, server.url, desk1, { path: '/patients' });
+	contexts.push(a.context, b.context, r.context);
+	desk = a.page;
+	tablet = b.page;
+	tabletContext = b.context;
+	reception = r.page;
+	await desk.click('button[aria-expanded]');
+	await desk.fill('[data-testid="new-patient"] input[name="name"]', 'Elif Demir');
+	await desk.click('[data-testid="new-patient"] button[type="submit"]');
+	await desk.waitForSelector(`${PAGE} [data-testid="patient-title"]:has-text("Elif Demir")`);
+	patientUrl = desk.url();
+	await tablet.goto(patientUrl);
+	await tablet.waitForSelector(`${PAGE} ${CLINICAL}`);
+});
+
+afterAll(async () => {
+	for (const context of contexts) await context.close();
+	await browser?.close();
+	await server?.stop();
+});
+
+describe('Live notes', () => {
+	it('NOTES-LIVE-1: two practitioners type into one note at the same time and end with the same text, each seeing the other’s caret', async () => {
+		await desk.click(`${CLINICAL} [data-testid="new-note"]`);
+		await desk.click(BODY);
+		await desk.keyboard.type('Muayene notu');
+		await desk.keyboard.press('Enter');
+		await tablet.click(`${CLINICAL} [data-testid="note-item"]`);
+		await untilText(tablet, 'Muayene notu');
+		await tablet.click(BODY);
+		await tablet.keyboard.press('Control+End');
+		await tablet.keyboard.press('Enter');
+		// Both at once, at a person's pace.
+		await Promise.all([
+			desk.keyboard.type('Alt çene 36 numara implant planlandı.', { delay: 15 }),
+			tablet.keyboard.type('Penisilin alerjisi bildirdi.', { delay: 15 })
+		]);
+		for (const page of [desk, tablet]) {
+			await untilText(page, 'Alt çene 36 numara implant planlandı.');
+			await untilText(page, 'Penisilin alerjisi bildirdi.');
+		}
+		expect(await text(desk)).toBe(await text(tablet));
+		// Each sees the other's caret, named.
+		await desk.waitForSelector(`${CLINICAL} .collaboration-carets__label`);
+		await tablet.waitForSelector(`${CLINICAL} .collaboration-carets__label`);
+		const deskSees = await desk.locator(`${CLINICAL} .collaboration-carets__label`).allTextContents();
+		const tabletSees = await tablet.locator(`${CLINICAL} .collaboration-carets__label`).allTextContents();
+		expect(deskSees).toHaveLength(1);
+		expect(tabletSees).toHaveLength(1);
+		expect(deskSees[0]).not.toBe(tabletSees[0]);
+		await desk.waitForSelector(`${CLINICAL} [data-testid="note-editor"][data-on-server="true"]`);
+	});
+
+	it('NOTES-OFFLINE-1: a paragraph typed offline says it is not on the server, then merges with what was typed meanwhile', async () => {
+		await tabletContext.setOffline(true);
+		await tablet.waitForSelector(`${CLINICAL} [data-testid="note-editor"][data-on-server="false"]`);
+		await tablet.click(BODY);
+		await tablet.keyboard.press('Control+End');
+		await tablet.keyboard.press('Enter');
+		await tablet.keyboard.type('Çevrimdışı yazılan paragraf.');
+		await desk.click(BODY);
+		await desk.keyboard.press('Control+Home');
+		await desk.keyboard.type('Kontrol: ');
+		await desk.waitForSelector(`${CLINICAL} [data-testid="note-editor"][data-on-server="true"]`);
+		expect(await text(desk)).not.toContain('Çevrimdışı');
+		await tabletContext.setOffline(false);
+		await untilText(desk, 'Çevrimdışı yazılan paragraf.');
+		await untilText(tablet, 'Kontrol: Muayene notu');
+		await tablet.waitForSelector(`${CLINICAL} [data-testid="note-editor"][data-on-server="true"]`);
+		expect(await text(desk)).toBe(await text(tablet));
+	});
+
+	it('NOTES-ACCESS-1: reception sees the patient and administrative notes, never the clinical ones', async () => {
+		await reception.goto(patientUrl);
+		await reception.waitForSelector(`${PAGE} [data-testid="notes-administrative"]`);
+		expect(await reception.locator(CLINICAL).count()).toBe(0);
+	});
+});
