@@ -12,6 +12,7 @@ import { parseDocName, type DocName } from '../../src/lib/domain/docName.ts';
 import type { TransactionOrigin } from '../../src/lib/domain/origin.ts';
 import { errorMessage } from '../errors.ts';
 import type { SyncHooks } from './hooks.ts';
+import { noteRules } from './noteRules.ts';
 import { scheduleRules } from './scheduleRules.ts';
 import { CloseCode } from '../../src/lib/domain/syncProtocol.ts';
 import { mayWriteDoc } from '../../src/lib/domain/roles.ts';
@@ -80,7 +81,7 @@ export class SyncServer {
 		const log = new DocLog(opts.store, opts.keyring);
 		// Who wrote each update is always kept (SYNC-STORE-6) and the schedule's write rules always hold (SYNC-RULE-1);
 		// features add their hooks after them.
-		const hooks = [updateWriters, scheduleRules, ...(opts.hooks ?? [])];
+		const hooks = [updateWriters, scheduleRules, noteRules, ...(opts.hooks ?? [])];
 		this.#commit = new GroupCommit<Room>(log, opts.logger, hooks);
 		this.#roomDeps = {
 			log,

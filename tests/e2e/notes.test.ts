@@ -130,6 +130,24 @@ describe('Live notes', () => {
 		expect(await text(desk)).toBe(await text(tablet));
 	});
 
+	it('NOTES-SIGN-1: the practitioner signs; on every device the note is locked and what comes later is an addendum', async () => {
+		await desk.click(`${CLINICAL} [data-testid="note-sign"]`);
+		await desk.click('[data-testid="confirm-dialog"] [data-testid="confirm"]');
+		for (const page of [desk, tablet]) {
+			await page.waitForSelector(`${CLINICAL} [data-testid="note-signature"]`);
+			await page.waitForSelector(`${BODY}[contenteditable="false"]`);
+		}
+		await tablet.click(`${CLINICAL} [data-testid="note-addendum"]`);
+		await tablet.waitForSelector(`${BODY}[contenteditable="true"]`);
+		await tablet.click(BODY);
+		await tablet.keyboard.type('Kontrol röntgeni istendi.');
+		await desk.waitForFunction(
+			(selector) => document.querySelectorAll(`${selector} [data-testid="note-item"]`).length === 2,
+			CLINICAL
+		);
+		expect(await desk.locator(`${CLINICAL} [data-testid="note-signed"]`).count()).toBe(1);
+	});
+
 	it('NOTES-ACCESS-1: reception sees the patient and administrative notes, never the clinical ones', async () => {
 		await reception.goto(patientUrl);
 		await reception.waitForSelector(`${PAGE} [data-testid="notes-administrative"]`);

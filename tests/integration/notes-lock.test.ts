@@ -1,0 +1,84 @@
+import * as Y from 'yjs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CloseCode } from '../../src/lib/domain/syncProtocol.ts';
+import { createNote, noteBody, noteText, readNote, signNote } from '../../src/lib/domain/notes.ts';
+import { startClinicServer, type ClinicServer } from '../helpers/clinic.ts';
+import { closedEvent, connectProvider, login, upgradeStatus, whenDoc, whenSynced, withTimeout } from '../helpers/client.ts';
+import { createUser } from '../helpers/server.ts';
+
+const cleanup: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+	for (const undo of cleanup.splice(0).reverse()) await undo();
+});
+
+function open(s: ClinicServer, docName: string, cookie: string) {
+	const provider = connectProvider(s.server.wsUrl, docName, { cookie, origin: s.server.url });
+	cleanup.push(async () => provider.destroy());
+	return provider;
+}
+
+function write(doc: Y.Doc, noteId: string, text: string): void {
+	const paragraph = new Y.XmlElement('paragraph');
+	paragraph.insert(0, [new Y.XmlText(text)]);
+	noteBody(doc, noteId).push([paragraph]);
+}
+
+describe('NOTES-DOC-1: clinical notes are for practitioners and admins', () => {
+	it("a practitioner's socket for a note doc is accepted; reception's is refused", async () => {
+		const s = await startClinicServer('practitioner');
+		cleanup.push(() => s.server.stop());
+		const desk = await createUser(s.env, s.clinic, 'reception');
+		const deskCookie = await login(s.server.url, desk.email, desk.password);
+		const url = `${s.server.wsUrl}/sync/${s.clinic}/note/patient1`;
+		expect(await upgradeStatus(url, { cookie: s.cookie, origin: s.server.url })).toBe(101);
+		expect(await upgradeStatus(url, { cookie: deskCookie, origin: s.server.url })).toBe(403);
+		// Administrative notes are every staff member's.
+		expect(
+			await upgradeStatus(`${s.server.wsUrl}/sync/${s.clinic}/memo/patient1`, { cookie: deskCookie, origin: s.server.url })
+		).toBe(101);
+	});
+});
+
+describe('NOTES-SIGN-1: a locked note refuses edits from everyone', () => {
+	it('after the practitioner signs, an edit by any practitioner or admin closes its socket and is never stored', async () => {
+		const s = await startClinicServer('practitioner');
+		cleanup.push(() => s.server.stop());
+		const other = await createUser(s.env, s.clinic, 'practitioner');
+		const admin = await createUser(s.env, s.clinic, 'admin');
+		const docName = `${s.clinic}/note/patient1`;
+
+		const author = open(s, docName, s.cookie);
+		await withTimeout(whenSynced(author), 5000, 'author synced');
+		const noteId = createNote(author.doc, { title: 'Muayene', authorId: s.user.id });
+		write(author.doc, noteId, 'Bulgular normal.');
+		signNote(author.doc, noteId, { userId: s.user.id, at: new Date() });
+
+		for (const user of [other, admin]) {
+			const cookie = await login(s.server.url, user.email, user.password);
+			const provider = open(s, docName, cookie);
+			await withTimeout(whenSynced(provider), 5000, 'synced');
+			await withTimeout(
+				whenDoc(provider.doc, (d) => readNote(d, noteId)?.signedAt != null),
+				5000,
+				'the signature arrives'
+			);
+			const closed = closedEvent(provider);
+			write(provider.doc, noteId, 'Sonradan eklenen satır.');
+			expect(await withTimeout(closed, 5000, 'refused')).toMatchObject({
+				code: CloseCode.writeRefused,
+				reason: 'a signed note is locked'
+			});
+			provider.destroy();
+		}
+		// The author too.
+		const closed = closedEvent(author);
+		write(author.doc, noteId, 'Yazarın sonradan eklediği.');
+		expect((await withTimeout(closed, 5000, 'refused')).code).toBe(CloseCode.writeRefused);
+		author.destroy();
+
+		// What the server holds: the signed note as it was signed.
+		const reader = open(s, docName, s.cookie);
+		await withTimeout(whenSynced(reader), 5000, 'reader synced');
+		expect(noteText(reader.doc, noteId)).toBe('Bulgular normal.');
+	});
+});
