@@ -130,6 +130,31 @@ describe('Live notes', () => {
 		expect(await text(desk)).toBe(await text(tablet));
 	});
 
+	it('NOTES-HISTORY-1: a saved version is shown as it was and restored as a new edit on every device', async () => {
+		await desk.click(`${CLINICAL} [data-testid="toggle-history"]`);
+		const saved = await desk.locator(`${CLINICAL} [data-testid="version-item"]`).count();
+		await desk.click(`${CLINICAL} [data-testid="save-version"]`);
+		await desk.waitForFunction(
+			([selector, count]) => document.querySelectorAll(`${selector} [data-testid="version-item"]`).length === count,
+			[CLINICAL, saved + 1] as const
+		);
+		const before = await text(desk);
+		await desk.click(BODY);
+		await desk.keyboard.press('Control+End');
+		await desk.keyboard.press('Enter');
+		await desk.keyboard.type('Yanlışlıkla eklenen satır.');
+		await untilText(tablet, 'Yanlışlıkla eklenen satır.');
+		// The newest version is first.
+		await desk.locator(`${CLINICAL} [data-testid="version-item"]`).first().click();
+		await desk.waitForSelector(`${CLINICAL} [data-testid="version-body"]`);
+		expect(await desk.locator(`${CLINICAL} [data-testid="version-body"]`).textContent()).not.toContain('Yanlışlıkla');
+		await desk.click(`${CLINICAL} [data-testid="restore-version"]`);
+		await desk.click('[data-testid="confirm-dialog"] [data-testid="confirm"]');
+		await tablet.waitForFunction((selector) => !document.querySelector(selector)?.textContent?.includes('Yanlışlıkla'), BODY);
+		expect(await text(tablet)).toBe(before);
+		expect(await text(desk)).toBe(before);
+	});
+
 	it('NOTES-SIGN-1: the practitioner signs; on every device the note is locked and what comes later is an addendum', async () => {
 		await desk.click(`${CLINICAL} [data-testid="note-sign"]`);
 		await desk.click('[data-testid="confirm-dialog"] [data-testid="confirm"]');

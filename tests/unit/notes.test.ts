@@ -1,6 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { createNote, listNotes, noteBody, noteText, readNote, renameNote, signNote } from '../../src/lib/domain/notes.ts';
+import {
+	bodyAt,
+	createNote,
+	listNotes,
+	listVersions,
+	noteBody,
+	noteText,
+	readNote,
+	renameNote,
+	restoreVersion,
+	saveVersion,
+	signNote,
+	versionDue,
+	VERSION_EVERY_MS
+} from '../../src/lib/domain/notes.ts';
 import { checkNoteWrite, NoteRuleError, type NoteWriter } from '../../src/lib/domain/noteWriteRules.ts';
 
 const DR: NoteWriter = { userId: 'dr1', role: 'practitioner' };
@@ -138,5 +152,50 @@ describe('NOTES-SIGN-1: a signed note is locked for everyone; later words are ad
 		type(tablet, id, 'İmzadan sonra, çevrimdışı.');
 		expect(() => server.receive(tablet, DR2)).toThrow(/locked/);
 		expect(noteText(server.doc, id)).not.toContain('İmzadan sonra');
+	});
+});
+
+describe('NOTES-HISTORY-1: earlier versions can be viewed and restored as a new edit', () => {
+	it('saves on demand and on a schedule, shows a version as it was, restores it on every device', () => {
+		const desk = new Y.Doc({ gc: false });
+		const tablet = new Y.Doc({ gc: false });
+		const id = createNote(desk, { title: 'Muayene', authorId: DR.userId });
+		expect(versionDue(desk, id, new Date())).toBe(false); // nothing written yet
+		type(desk, id, 'İlk hali.');
+		const t0 = new Date('2026-11-26T10:00:00Z');
+		expect(versionDue(desk, id, t0)).toBe(true);
+		const first = saveVersion(desk, id, { userId: DR.userId, at: t0 });
+		expect(versionDue(desk, id, new Date(t0.getTime() + VERSION_EVERY_MS - 1))).toBe(false);
+		expect(versionDue(desk, id, new Date(t0.getTime() + VERSION_EVERY_MS))).toBe(true);
+		// Later the text is rewritten entirely (deleted and typed anew).
+		noteBody(desk, id).delete(0, noteBody(desk, id).length);
+		type(desk, id, 'Yeni hali.');
+		saveVersion(desk, id, { userId: DR.userId, at: new Date('2026-11-26T11:00:00Z') });
+		Y.applyUpdate(tablet, Y.encodeStateAsUpdate(desk));
+		expect(listVersions(tablet, id).map((v) => v.at)).toEqual(['2026-11-26T11:00:00.000Z', '2026-11-26T10:00:00.000Z']);
+		const [, older] = listVersions(tablet, id);
+		expect(older.id).toBe(first);
+		expect(bodyAt(tablet, older).toString()).toContain('İlk hali.');
+		expect(noteText(tablet, id)).toBe('Yeni hali.');
+
+		restoreVersion(tablet, older);
+		expect(noteText(tablet, id)).toBe('İlk hali.');
+		Y.applyUpdate(desk, Y.encodeStateAsUpdate(tablet, Y.encodeStateVector(desk)));
+		expect(noteText(desk, id)).toBe('İlk hali.');
+		// The restore is itself history: the version before it can be restored again.
+		restoreVersion(desk, listVersions(desk, id)[0]);
+		expect(noteText(desk, id)).toBe('Yeni hali.');
+	});
+
+	it('a signed note is not restored; a doc that garbage-collects cannot keep versions', () => {
+		const doc = new Y.Doc({ gc: false });
+		const id = createNote(doc, { title: 'Muayene', authorId: DR.userId });
+		type(doc, id, 'Metin.');
+		saveVersion(doc, id, { userId: DR.userId, at: new Date() });
+		signNote(doc, id, { userId: DR.userId, at: new Date() });
+		expect(() => restoreVersion(doc, listVersions(doc, id)[0])).toThrow(/locked/);
+		const collected = new Y.Doc();
+		const other = createNote(collected, { title: 'x', authorId: DR.userId });
+		expect(() => saveVersion(collected, other, { userId: DR.userId, at: new Date() })).toThrow(/keeps its history/);
 	});
 });

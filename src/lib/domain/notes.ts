@@ -43,6 +43,11 @@ const meta = z.object({
 
 const NOTES = 'notes';
 const BODY = 'body:';
+const VERSIONS = 'versions';
+/** Saved versions kept per note: the oldest go first past it (the content stays in the doc's history). */
+export const MAX_VERSIONS_PER_NOTE = 100;
+/** While a note is being written, a version is saved at most this often. */
+export const VERSION_EVERY_MS = 10 * 60 * 1000;
 
 function notesMap(doc: Y.Doc): Y.Map<Y.Map<unknown>> {
 	return doc.getMap(NOTES);
@@ -151,4 +156,83 @@ export function noteText(doc: Y.Doc, noteId: string): string {
 		.map((l) => l.trim())
 		.filter((l) => l.length > 0)
 		.join('\n');
+}
+
+/** A saved state of a note: the whole doc's Yjs snapshot (state vector and deletions) at that moment. */
+export interface NoteVersion {
+	id: string;
+	noteId: string;
+	at: string;
+	by: string;
+	/** `Y.encodeSnapshot`: shows the note as it was, in a doc that keeps its history (no garbage collection). */
+	snapshot: Uint8Array;
+}
+
+const version = z.object({ noteId: docId, at: isoTime, by: docId, snapshot: z.instanceof(Uint8Array) });
+
+function versionsMap(doc: Y.Doc): Y.Map<unknown> {
+	return doc.getMap(VERSIONS);
+}
+
+/** A note's saved versions, newest first. */
+export function listVersions(doc: Y.Doc, noteId: string): NoteVersion[] {
+	const out: NoteVersion[] = [];
+	for (const [id, value] of versionsMap(doc).entries()) {
+		const parsed = version.safeParse(value);
+		if (parsed.success && parsed.data.noteId === noteId && docId.safeParse(id).success) out.push({ id, ...parsed.data });
+	}
+	return out.sort((a, b) => b.at.localeCompare(a.at) || a.id.localeCompare(b.id));
+}
+
+/**
+ * Saves the note as it is now (on demand, and on a schedule while it is written). Needs a doc that keeps its
+ * history (`keepHistory` kinds: no garbage collection on server or device), or the snapshot could not be shown.
+ */
+export function saveVersion(doc: Y.Doc, noteId: string, by: { userId: string; at: Date }): string {
+	if (doc.gc) throw new Error('versions need a doc that keeps its history');
+	if (!readNote(doc, noteId)) throw new Error(`no note ${noteId}`);
+	const id = newId();
+	const versions = listVersions(doc, noteId);
+	doc.transact(() => {
+		for (const old of versions.slice(MAX_VERSIONS_PER_NOTE - 1)) versionsMap(doc).delete(old.id);
+		versionsMap(doc).set(id, {
+			noteId,
+			at: by.at.toISOString(),
+			by: docId.parse(by.userId),
+			snapshot: Y.encodeSnapshot(Y.snapshot(doc))
+		});
+	});
+	return id;
+}
+
+/** Whether the schedule calls for a version now: the note has content and its last version is old enough. */
+export function versionDue(doc: Y.Doc, noteId: string, now: Date): boolean {
+	if (noteBody(doc, noteId).length === 0) return false;
+	const last = listVersions(doc, noteId)[0];
+	return !last || now.getTime() - Date.parse(last.at) >= VERSION_EVERY_MS;
+}
+
+/** The note's body as it was at a version: a fragment of a doc built from the snapshot (read it, do not edit it). */
+export function bodyAt(doc: Y.Doc, noteVersion: NoteVersion): Y.XmlFragment {
+	const past = Y.createDocFromSnapshot(doc, Y.decodeSnapshot(noteVersion.snapshot));
+	return past.getXmlFragment(noteBodyField(noteVersion.noteId));
+}
+
+/**
+ * Restores a version as a new edit: the body's present content is replaced by the version's, so the restore is
+ * itself in the history (and can be undone by restoring again). A signed note is locked.
+ */
+export function restoreVersion(doc: Y.Doc, noteVersion: NoteVersion): void {
+	const note = readNote(doc, noteVersion.noteId);
+	if (!note) throw new Error(`no note ${noteVersion.noteId}`);
+	if (note.signedAt) throw new Error('a signed note is locked');
+	const past = bodyAt(doc, noteVersion)
+		.toArray()
+		.map((node) => (node instanceof Y.XmlElement || node instanceof Y.XmlText ? node.clone() : null))
+		.filter((node) => node !== null);
+	const body = noteBody(doc, noteVersion.noteId);
+	doc.transact(() => {
+		body.delete(0, body.length);
+		body.insert(0, past);
+	});
 }

@@ -112,7 +112,9 @@ export class DocHandles<A extends DocAttachment> {
 	#openDoc(name: string): OpenDoc<A> {
 		const parsed = parseDocName(name);
 		if (!parsed) throw new Error(`not a valid doc name: ${name}`);
-		const doc = new Y.Doc();
+		// Kinds that keep their history (notes) are not garbage-collected here either: a saved version is shown
+		// from a snapshot, which needs the deleted content.
+		const doc = new Y.Doc({ gc: !kindSpec(parsed.kind).keepHistory });
 		const persistence = new DocPersistence(this.#db, name, doc, this.#closing.get(name));
 		const open: OpenDoc<A> = {
 			doc,
