@@ -83,8 +83,11 @@ const schema = z.object({
 	SYNC_MAX_SOCKETS_PER_SESSION_DOC: count(16),
 	/** Docs one multiplexed socket (`/sync`) may carry at once; each also counts as a socket of its session. */
 	SYNC_MAX_DOCS_PER_MUX: count(400),
-	/** Ping interval; a socket that has not answered the previous ping is cut. */
-	SYNC_PING_INTERVAL_MS: count(30_000, 100),
+	/**
+	 * Ping interval; a socket that has not answered the previous ping is cut. Short, because a device whose network
+	 * is gone cannot close its socket: this is how soon its colleagues stop seeing it on their pages.
+	 */
+	SYNC_PING_INTERVAL_MS: count(5_000, 100),
 	/** Docs one clinic may store; past it new docs are refused (4507). */
 	CLINIC_MAX_DOCS: count(200_000),
 	/** Stored bytes one clinic may use; past it writes are refused (4507). */

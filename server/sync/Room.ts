@@ -180,6 +180,9 @@ export class Room implements CommitTarget {
 			for (const id of ids) if (this.#awarenessOwners.get(id) === conn) this.#awarenessOwners.delete(id);
 			conn.awarenessClients.clear();
 			awarenessProtocol.removeAwarenessStates(this.awareness, ids, null);
+			// Forget their clocks too: the device that comes back announces itself under the clock it had, which the
+			// kept clock would make look old, and it would stay invisible until its next renewal (PRESENCE-RECONNECT-1).
+			for (const id of ids) this.awareness.meta.delete(id);
 		}
 	}
 

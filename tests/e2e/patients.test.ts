@@ -30,11 +30,11 @@ const PAGE = '[data-testid="patient-page"][data-ready="true"]';
 
 async function search(page: Page, text: string): Promise<string[]> {
 	await page.fill('#patient-search', text);
-	// The list answers each keystroke from the device table; wait for the answer to this text.
-	await page.waitForFunction((typed) => {
-		const input = document.querySelector<HTMLInputElement>('#patient-search');
-		return input?.value === typed && document.querySelector('[data-testid="patient-row"], [data-testid="patient-list-empty"]');
-	}, text);
+	// The list says which search its rows answer: wait for the answer to this one, not the last one's rows.
+	await page.waitForFunction(
+		(typed) => document.querySelector<HTMLElement>('[data-testid="patient-list"]')?.dataset.answered === typed.trim(),
+		text
+	);
 	return page.locator('[data-testid="patient-name"]').allTextContents();
 }
 
@@ -131,6 +131,32 @@ describe('Patients', () => {
 		await a.press('input[name="newPhone"]', 'Enter');
 		await a.waitForSelector('[data-testid="patient-problem"]');
 		expect(await a.locator('[data-testid="patient-phones"] li').allTextContents()).toEqual(phones);
+	});
+
+	it('PRESENCE-PAGE-1: each desk sees who else is on the page; leaving or closing the tab takes the avatar away', async () => {
+		// Both are on İpek's page (the previous test left them there, B just back online): seen within seconds, not
+		// after the 15–30 s presence renewal (PRESENCE-RECONNECT-1).
+		await a.waitForSelector('[data-testid="page-visitor"]', { timeout: 5000 });
+		await b.waitForSelector('[data-testid="page-visitor"]', { timeout: 5000 });
+		expect(await a.locator('[data-testid="page-visitor"]').count()).toBe(1);
+		const patientUrl = b.url();
+		await b.goto(`${server.url}/patients`);
+		await a.waitForSelector('[data-testid="page-visitor"]', { state: 'detached' });
+		await b.goto(patientUrl);
+		await b.waitForSelector(PAGE);
+		await a.waitForSelector('[data-testid="page-visitor"]');
+		// A tab closed: gone within seconds, not after a timeout of minutes.
+		const third = await bContext.newPage();
+		await third.goto(patientUrl);
+		await third.waitForSelector(PAGE);
+		await third.close();
+		await b.close();
+		const closedAt = Date.now();
+		await a.waitForSelector('[data-testid="page-visitor"]', { state: 'detached', timeout: 10_000 });
+		expect(Date.now() - closedAt).toBeLessThan(10_000);
+		b = await bContext.newPage();
+		await b.goto(patientUrl);
+		await b.waitForSelector(PAGE);
 	});
 
 	it('PATIENT-CONSENT-1: a consent is recorded with how and by whom, and the other desk sees it', async () => {

@@ -15,6 +15,8 @@ export class PatientList {
 	tags = $state<string[]>([]);
 	/** True once the first answer for the current search is in. */
 	loaded = $state(false);
+	/** The search the rows answer (trimmed): the screen says so, so nobody mistakes the last answer for this one. */
+	answered = $state<string | null>(null);
 	readonly #db: FrontdeskDatabase;
 	#rows: Subscription | null = null;
 	readonly #tags: Subscription;
@@ -26,13 +28,15 @@ export class PatientList {
 
 	/** Reads again for the current search (the screen calls it whenever the search, tag or page changes). */
 	query(): void {
-		const filter = { ...(this.search.trim() ? { search: this.search } : {}), ...(this.tag ? { tag: this.tag } : {}) };
+		const search = this.search.trim();
+		const filter = { ...(search ? { search } : {}), ...(this.tag ? { tag: this.tag } : {}) };
 		const limit = this.limit;
 		this.#rows?.unsubscribe();
 		this.#rows = liveQuery(() => queryPatients(this.#db, filter, limit)).subscribe({
 			next: (rows) => {
 				this.rows = rows;
 				this.loaded = true;
+				this.answered = search;
 			},
 			error: () => {
 				this.rows = [];

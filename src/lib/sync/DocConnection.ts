@@ -74,6 +74,15 @@ export class DocConnection {
 			if (status === 'connected') {
 				this.#opened = true;
 				this.#set('syncing');
+				// Presence after a reconnect (PRESENCE-RECONNECT-1). The others saw this device's presence removed under
+				// its last clock: announced again under that clock it would look old to them until the next renewal,
+				// 15–30 s later, so the state is set anew (a later clock) and the provider sends it. And this device
+				// dropped the others' states when the socket closed but kept their clocks: the states the server now
+				// sends carry the same clocks and would be ignored, so those clocks are forgotten.
+				const awareness = this.provider.awareness;
+				for (const client of [...awareness.meta.keys()]) if (client !== awareness.clientID) awareness.meta.delete(client);
+				const local = awareness.getLocalState();
+				if (local !== null) awareness.setLocalState({ ...local });
 			}
 		});
 		this.provider.on('sync', (synced: boolean) => {
