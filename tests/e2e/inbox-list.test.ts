@@ -199,7 +199,33 @@ describe('INBOX-LIST: the thread list on every device', () => {
 		});
 		await b.context.setOffline(true);
 		await b.page.click(row('Cem Aksoy'));
-		await b.page.waitForSelector('[data-testid="entry"][data-kind="message"]:has-text("Dolgu randevusu almak istiyorum")');
+		await b.page
+			.waitForSelector('[data-testid="entry"][data-kind="message"]:has-text("Dolgu randevusu almak istiyorum")')
+			.catch(async (error: unknown) => {
+				// This step failed twice under CI load and never here: say what the device had, to find out why.
+				const seen = await b.page.evaluate(
+					(id) =>
+						new Promise<string>((resolve) => {
+							const view = document.querySelector('[data-testid="thread-view"]')?.textContent?.slice(0, 300) ?? 'no thread view';
+							const open = indexedDB.open('frontdesk');
+							open.onsuccess = () => {
+								const rows = open.result.transaction('docUpdates').objectStore('docUpdates').index('docName');
+								const all = rows.getAll(IDBKeyRange.bound('', '\uffff'));
+								all.onsuccess = () => {
+									const mine = (all.result as { docName: string; update: Uint8Array }[]).filter((r) =>
+										r.docName.endsWith(`/thread/${id}`)
+									);
+									open.result.close();
+									resolve(
+										`view: ${view} | stored rows of the thread: ${mine.length}, bytes ${mine.reduce((n, r) => n + r.update.length, 0)}`
+									);
+								};
+							};
+						}),
+					threadId
+				);
+				throw new Error(`${String(error)}\n${seen}`);
+			});
 		await b.page.waitForSelector('[data-testid="entry"][data-kind="message"]:has-text("Teşekkürler")');
 		await b.context.setOffline(false);
 		await search(b.page, '');
