@@ -177,5 +177,8 @@ describe('Live notes', () => {
 		await reception.goto(patientUrl);
 		await reception.waitForSelector(`${PAGE} [data-testid="notes-administrative"]`);
 		expect(await reception.locator(CLINICAL).count()).toBe(0);
+		// Nor in the timeline, where the practitioners see them.
+		await desk.waitForSelector('[data-testid="patient-timeline"] [data-kind="note"]');
+		expect(await reception.locator('[data-testid="patient-timeline"] [data-kind="note"]').count()).toBe(0);
 	});
 });

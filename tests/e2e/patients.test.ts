@@ -193,4 +193,12 @@ describe('Patients', () => {
 		await b.waitForSelector(LIST);
 		expect(await search(b, '0555 444 33 22')).toEqual(['İpek Şahin']);
 	});
+
+	it('PATIENT-PAGE-3: from a conversation, the person’s patient record is one click away', async () => {
+		await a.goto(`${server.url}/inbox`);
+		await a.locator('[data-testid="thread-row"]', { hasText: 'İpek' }).first().click();
+		await a.click('[data-testid="open-patient"]');
+		await a.waitForSelector(`${PAGE} [data-testid="patient-title"]:has-text("İpek Şahin")`);
+		await a.waitForSelector('[data-testid="patient-timeline"] [data-kind="thread"]');
+	});
 });

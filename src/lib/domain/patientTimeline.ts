@@ -1,4 +1,5 @@
 import type { ThreadSummary } from './inbox.ts';
+import type { NoteMeta } from './notes.ts';
 import type { ConsentEvent, MergeRecord, Patient } from './patients.ts';
 
 /** One line of a patient's timeline, newest first on screen. */
@@ -6,15 +7,23 @@ export type TimelineItem =
 	| { kind: 'thread'; at: string; thread: ThreadSummary }
 	| { kind: 'consent'; at: string; consent: ConsentEvent }
 	| { kind: 'merge'; at: string; merge: MergeRecord }
+	| { kind: 'note'; at: string; note: NoteMeta; clinical: boolean }
 	| { kind: 'created'; at: string };
 
 /**
  * Everything about the patient in time order, newest first: their conversations (by last activity), consent
- * changes, merges, and when the record was made. `threads` are the threads of the patient's record ids
- * (`recordIds`), as the device's query table holds them. Appointments and notes join as their areas land.
+ * changes, merges, notes (clinical ones only where the person may read them) and when the record was made.
+ * `threads` are the threads of the patient's record ids (`recordIds`), as the device's query table holds them.
+ * Appointments join when the schedule books patients from the contacts (#11).
  */
-export function patientTimeline(patient: Patient, threads: readonly ThreadSummary[]): TimelineItem[] {
+export function patientTimeline(
+	patient: Patient,
+	threads: readonly ThreadSummary[],
+	notes: { clinical: readonly NoteMeta[]; administrative: readonly NoteMeta[] } = { clinical: [], administrative: [] }
+): TimelineItem[] {
 	const items: TimelineItem[] = [
+		...notes.clinical.map((note): TimelineItem => ({ kind: 'note', at: note.createdAt, note, clinical: true })),
+		...notes.administrative.map((note): TimelineItem => ({ kind: 'note', at: note.createdAt, note, clinical: false })),
 		...threads.map((thread): TimelineItem => ({ kind: 'thread', at: thread.lastMessageAt, thread })),
 		...patient.consents.map((consent): TimelineItem => ({ kind: 'consent', at: consent.at, consent })),
 		...patient.merges.map((merge): TimelineItem => ({ kind: 'merge', at: merge.at, merge })),

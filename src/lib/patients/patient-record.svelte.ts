@@ -3,6 +3,7 @@ import { liveQuery, type Subscription } from 'dexie';
 import { ZodError } from 'zod';
 import { addEmail, addPhone, removeEmail, removePhone } from '$lib/domain/contacts.ts';
 import { docNames } from '$lib/domain/docName.ts';
+import { listNotes, type NoteMeta } from '$lib/domain/notes.ts';
 import type { ThreadSummary } from '$lib/domain/inbox.ts';
 import { patientTimeline, type TimelineItem } from '$lib/domain/patientTimeline.ts';
 import {
@@ -36,25 +37,36 @@ interface Sync {
 export class PatientRecord {
 	patient = $state<Patient | null>(null);
 	threads = $state<ThreadSummary[]>([]);
+	/** The patient's notes of each kind (clinical ones only for those who may read them). */
+	notes = $state<{ clinical: NoteMeta[]; administrative: NoteMeta[] }>({ clinical: [], administrative: [] });
 	/** True once the device's copy of the contacts doc is loaded: before that, "not found" may only mean "not yet". */
 	loaded = $state(false);
 	readonly id: string;
 	readonly #userId: string;
 	readonly #db: FrontdeskDatabase;
 	readonly #contacts: DocHandle;
+	readonly #noteDocs: DocHandle[] = [];
 	#threads: Subscription | null = null;
 	#threadKey = '';
 
-	constructor(sync: Sync, db: FrontdeskDatabase, user: { id: string; clinicId: string }, id: string) {
+	constructor(sync: Sync, db: FrontdeskDatabase, user: { id: string; clinicId: string; role: string }, id: string) {
 		this.id = id;
 		this.#userId = user.id;
 		this.#db = db;
 		this.#contacts = watchDoc(sync, docNames.contacts(user.clinicId), (doc) => this.#read(doc));
 		void this.#contacts.loaded.then(() => (this.loaded = true));
+		this.#noteDocs.push(
+			watchDoc(sync, docNames.memo(user.clinicId, id), (doc) => (this.notes = { ...this.notes, administrative: listNotes(doc) }))
+		);
+		// The server refuses clinical notes to anyone else: this device does not ask.
+		if (user.role === 'practitioner' || user.role === 'admin')
+			this.#noteDocs.push(
+				watchDoc(sync, docNames.note(user.clinicId, id), (doc) => (this.notes = { ...this.notes, clinical: listNotes(doc) }))
+			);
 	}
 
 	get timeline(): TimelineItem[] {
-		return this.patient ? patientTimeline(this.patient, this.threads) : [];
+		return this.patient ? patientTimeline(this.patient, this.threads, this.notes) : [];
 	}
 
 	#read(doc: Y.Doc): void {
@@ -127,5 +139,6 @@ export class PatientRecord {
 	destroy(): void {
 		this.#threads?.unsubscribe();
 		this.#contacts.release();
+		for (const handle of this.#noteDocs) handle.release();
 	}
 }
