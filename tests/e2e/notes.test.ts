@@ -1,7 +1,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, signIn } from '../helpers/browser.ts';
-import { createClinic, createUser, ServerProcess, testEnv } from '../helpers/server.ts';
+import { createClinic, createUser, ServerProcess, testEnv, type TestUser } from '../helpers/server.ts';
 
 // Live notes (docs/spec/notes.md) as two practitioners write one patient's clinical note at once, one of them on a
 // tablet that loses the network: both end with the same text holding everything both typed, each sees the other's
@@ -14,6 +14,7 @@ let tablet: Page;
 let tabletContext: BrowserContext;
 let reception: Page;
 let patientUrl = '';
+let adminUser: TestUser;
 
 const PAGE = '[data-testid="patient-page"][data-ready="true"]';
 const CLINICAL = '[data-testid="notes-clinical"]';
@@ -48,6 +49,7 @@ beforeAll(async () => {
 		await createUser(env, clinic, 'practitioner'),
 		await createUser(env, clinic, 'reception')
 	];
+	adminUser = await createUser(env, clinic, 'admin');
 	server = await ServerProcess.start(env);
 	browser = await launchChromium();
 	const a = await signIn(browser, server.url, drA, {
@@ -171,6 +173,26 @@ describe('Live notes', () => {
 			CLINICAL
 		);
 		expect(await desk.locator(`${CLINICAL} [data-testid="note-signed"]`).count()).toBe(1);
+	});
+
+	it('NOTES-TEMPLATE-1: an admin keeps a template in Settings; a practitioner starts a note from it, laid out', async () => {
+		const { context, page } = await signIn(browser, server.url, adminUser, {
+			path: '/settings/note-templates',
+			ready: ['[data-testid="note-templates"][data-ready="true"]']
+		});
+		contexts.push(context);
+		await page.fill('input[name="templateTitle"]', 'İlk muayene');
+		await page.selectOption('select[name="templateKind"]', 'clinical');
+		await page.fill('textarea[name="templateText"]', '# Şikâyet\nHastanın anlatımı.\n[ ] Röntgen\n[ ] Onam formu');
+		await page.click('[data-testid="note-template-form"] button[type="submit"]');
+		await page.waitForSelector('[data-testid="note-template"]:has-text("İlk muayene")');
+		await desk.waitForSelector(`${CLINICAL} [data-testid="note-from-template"] option:has-text("İlk muayene")`, {
+			state: 'attached'
+		});
+		await desk.selectOption(`${CLINICAL} [data-testid="note-from-template"]`, { label: 'İlk muayene' });
+		await desk.waitForSelector(`${BODY} h2:has-text("Şikâyet")`);
+		expect(await desk.locator(`${BODY} ul[data-type="taskList"] li`).count()).toBe(2);
+		expect(await desk.inputValue(`${CLINICAL} input[name="noteTitle"]`)).toBe('İlk muayene');
 	});
 
 	it('NOTES-ACCESS-1: reception sees the patient and administrative notes, never the clinical ones', async () => {
