@@ -197,6 +197,10 @@ describe('INBOX-LIST: the thread list on every device', () => {
 			const names = [...document.querySelectorAll('[data-testid="thread-contact"]')].map((n) => n.textContent?.trim());
 			return JSON.stringify(names) === JSON.stringify(['Cem Aksoy']);
 		});
+		const errors: string[] = [];
+		b.page.on('console', (message) => {
+			if (message.type() === 'error') errors.push(message.text().slice(0, 300));
+		});
 		await b.context.setOffline(true);
 		await b.page.click(row('Cem Aksoy'));
 		await b.page
@@ -224,7 +228,7 @@ describe('INBOX-LIST: the thread list on every device', () => {
 						}),
 					threadId
 				);
-				throw new Error(`${String(error)}\n${seen}`);
+				throw new Error(`${String(error)}\n${seen}\nconsole errors: ${errors.join(' | ') || 'none'}`);
 			});
 		await b.page.waitForSelector('[data-testid="entry"][data-kind="message"]:has-text("Teşekkürler")');
 		await b.context.setOffline(false);

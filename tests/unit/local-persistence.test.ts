@@ -1,6 +1,6 @@
 import 'fake-indexeddb/auto';
 import * as Y from 'yjs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FrontdeskDatabase } from '../../src/lib/local/db.ts';
 import { DocPersistence, STORED_ROW_BYTES } from '../../src/lib/local/DocPersistence.ts';
 import { listThreadSummaries, openThread, recordActivity } from '../../src/lib/domain/inbox.ts';
@@ -123,5 +123,32 @@ describe('DEVICE-STORE-1, DEVICE-STORE-3: Dexie persistence of Yjs docs', () => 
 		expect(await db.pendingChanges.count()).toBe(1);
 		await persistence.confirm(Y.decodeStateVector(Y.encodeStateVector(doc)));
 		expect(await db.pendingChanges.count()).toBe(0);
+	});
+});
+
+describe('DEVICE-STORE-6: a write IndexedDB refuses is tried again, and nothing after it is lost', () => {
+	it('one failed write: it and every later update reach the disk; the doc reloads whole', async () => {
+		const db = database();
+		const doc = new Y.Doc();
+		const persistence = new DocPersistence(db, 'c1/schedule/2026-11', doc);
+		await persistence.ready;
+		const original = db.docUpdates.bulkAdd.bind(db.docUpdates);
+		const quiet = vi.spyOn(console, 'error').mockImplementation(() => {});
+		let refusals = 1;
+		const spy = vi.spyOn(db.docUpdates, 'bulkAdd').mockImplementation(((...args: Parameters<typeof original>) => {
+			if (refusals-- > 0) return Promise.reject(new Error('QuotaExceededError'));
+			return original(...args);
+		}) as typeof original);
+		addAppointment(scheduleDoc('c1/schedule/2026-11', doc), { ...base, start: '2026-11-25T09:00' });
+		addAppointment(scheduleDoc('c1/schedule/2026-11', doc), { ...base, start: '2026-11-25T10:00' });
+		await persistence.flushed();
+		spy.mockRestore();
+		quiet.mockRestore();
+		addAppointment(scheduleDoc('c1/schedule/2026-11', doc), { ...base, start: '2026-11-25T11:00' });
+		await persistence.flushed();
+		persistence.destroy();
+		const reloaded = new Y.Doc();
+		await new DocPersistence(db, 'c1/schedule/2026-11', reloaded).ready;
+		expect(listAppointments(reloaded).map((a) => a.start)).toEqual(['2026-11-25T09:00', '2026-11-25T10:00', '2026-11-25T11:00']);
 	});
 });

@@ -6,6 +6,9 @@ import { deletedRanges, ServerDeletions, type DeleteSetLike } from './serverDele
 
 /** Stored writes of a doc after which they are merged into one. */
 const COMPACT_AFTER = 100;
+/** A write IndexedDB refused is tried again after this long (and at once by whoever waits for it). */
+const FLUSH_RETRY_MS = 1000;
+const FLUSH_ATTEMPTS = 5;
 /**
  * Largest stored row. A bigger update (a fresh device's first sync, a compaction of a doc with 10,000 threads) is
  * stored as several rows in causal order, and loading applies them one at a time with the main thread free in
@@ -39,6 +42,7 @@ export class DocPersistence {
 	readonly #serverState = new Map<number, number>();
 	readonly #serverDeletions = new ServerDeletions();
 	#flushing: Promise<void> | null = null;
+	#retry: ReturnType<typeof setTimeout> | undefined;
 	#rows = 0;
 	#destroyed = false;
 
@@ -93,25 +97,51 @@ export class DocPersistence {
 	}
 
 	async #flush(): Promise<void> {
-		while (this.#queue.length > 0) {
-			const updates = this.#queue;
-			const pending = this.#pending;
-			this.#queue = [];
-			this.#pending = [];
-			await this.#db.transaction('rw', this.#db.docUpdates, this.#db.pendingChanges, async () => {
-				await this.#db.docUpdates.bulkAdd(rowsOf(this.docName, updates.length === 1 ? updates[0] : Y.mergeUpdates(updates)));
-				if (pending.length > 0) await this.#db.pendingChanges.bulkAdd(pending.map((p) => ({ docName: this.docName, ...p })));
-			});
-			this.#rows++;
+		try {
+			while (this.#queue.length > 0) {
+				const updates = this.#queue;
+				const pending = this.#pending;
+				this.#queue = [];
+				this.#pending = [];
+				try {
+					await this.#db.transaction('rw', this.#db.docUpdates, this.#db.pendingChanges, async () => {
+						await this.#db.docUpdates.bulkAdd(rowsOf(this.docName, updates.length === 1 ? updates[0] : Y.mergeUpdates(updates)));
+						if (pending.length > 0) await this.#db.pendingChanges.bulkAdd(pending.map((p) => ({ docName: this.docName, ...p })));
+					});
+				} catch (error) {
+					// Nothing of this write is on disk: it goes back in front of what came since, and is tried again.
+					// Before, one failed write left `#flushing` rejected and every later update of the doc unwritten.
+					this.#queue = [...updates, ...this.#queue];
+					this.#pending = [...pending, ...this.#pending];
+					throw error;
+				}
+				this.#rows++;
+			}
+		} catch (error) {
+			console.error(`could not store changes of ${this.docName}; retrying`, error);
+			this.#retry = setTimeout(() => {
+				this.#retry = undefined;
+				if (!this.#destroyed && !this.#flushing && this.#queue.length > 0) this.#flushing = this.#flush();
+			}, FLUSH_RETRY_MS);
+			return;
+		} finally {
+			this.#flushing = null;
 		}
-		this.#flushing = null;
 		if (this.#rows > COMPACT_AFTER) await this.compact();
 	}
 
-	/** Resolves when every update so far is on disk. */
+	/** Resolves when every update so far is on disk; rejects if writing them failed again and again. */
 	async flushed(): Promise<void> {
 		await this.ready;
-		while (this.#flushing) await this.#flushing;
+		for (let attempt = 0; this.#flushing || this.#queue.length > 0; attempt++) {
+			if (attempt > FLUSH_ATTEMPTS) throw new Error(`changes of ${this.docName} could not be stored`);
+			// A write waiting for its retry is tried now: whoever waits (a closing doc) needs it on disk.
+			if (!this.#flushing) {
+				clearTimeout(this.#retry);
+				this.#flushing = this.#flush();
+			}
+			await this.#flushing;
+		}
 	}
 
 	/**
@@ -158,6 +188,7 @@ export class DocPersistence {
 
 	destroy(): void {
 		this.#destroyed = true;
+		clearTimeout(this.#retry);
 		this.#doc.off('update', this.#onUpdate);
 	}
 }
