@@ -2,6 +2,9 @@ import { runDeviceColdStart } from './device-cold-start/index.ts';
 import { runDeviceInbox } from './device-inbox/index.ts';
 import { runDeviceSockets } from './device-sockets/index.ts';
 import { runIdleMemory } from './idle-memory/index.ts';
+import { runNotesTyping } from './notes-typing/index.ts';
+import { runPatientPage } from './patient-page/index.ts';
+import { runPatientsSearch } from './patients-search/index.ts';
 import { runSyncRelay } from './sync-relay/index.ts';
 import { runWebhookIngest } from './webhook-ingest/index.ts';
 
@@ -20,7 +23,10 @@ const BENCHMARKS: Benchmark[] = [
 	{ name: 'device-inbox', run: runDeviceInbox },
 	{ name: 'device-sockets', run: runDeviceSockets },
 	{ name: 'idle-memory', run: runIdleMemory },
-	{ name: 'webhook-ingest', run: runWebhookIngest }
+	{ name: 'webhook-ingest', run: runWebhookIngest },
+	{ name: 'patients-search', run: runPatientsSearch },
+	{ name: 'patient-page', run: runPatientPage },
+	{ name: 'notes-typing', run: runNotesTyping }
 ];
 
 async function main(names: string[]): Promise<void> {
