@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, signIn } from '../../tests/helpers/browser.ts';
@@ -120,6 +121,7 @@ export async function runPatientPage(): Promise<void> {
 	} finally {
 		await browser?.close();
 		await server.stop();
+		fs.rmSync(env.DATA_DIR, { recursive: true, force: true });
 	}
 }
 

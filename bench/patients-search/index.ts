@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { docNames } from '../../src/lib/domain/docName.ts';
@@ -117,6 +118,7 @@ export async function runPatientsSearch(): Promise<void> {
 	} finally {
 		await browser?.close();
 		await server.stop();
+		fs.rmSync(env.DATA_DIR, { recursive: true, force: true });
 	}
 }
 
