@@ -64,7 +64,7 @@ describe('appointment status and who booked it', () => {
 		const map = new Y.Map<unknown>();
 		for (const [k, v] of Object.entries({ ...base, note: '', status: 'vanished', createdBy: 'x"><script>' })) map.set(k, v);
 		doc.getMap('appointments').set('a1', map);
-		expect(listAppointments(received(doc))).toEqual([{ id: 'a1', ...base, note: '', status: 'booked' }]);
+		expect(listAppointments(received(doc))).toEqual([{ id: 'a1', ...base, note: '', status: 'booked', source: 'desk' }]);
 	});
 
 	it('cancelling keeps the appointment in the book, marked cancelled, and frees its time', () => {

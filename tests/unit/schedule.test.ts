@@ -23,7 +23,7 @@ describe('schedule doc operations', () => {
 		const doc = new Y.Doc();
 		const a = addAppointment(scheduleDoc('c1/schedule/2026-11', doc), base);
 		addAppointment(scheduleDoc('c1/schedule/2026-11', doc), { ...base, start: '2026-11-26T09:00' });
-		expect(listAppointments(doc, '2026-11-25')).toEqual([{ ...base, id: a.id, note: '', status: 'booked' }]);
+		expect(listAppointments(doc, '2026-11-25')).toEqual([{ ...base, id: a.id, note: '', status: 'booked', source: 'desk' }]);
 		changeAppointment(scheduleDoc('c1/schedule/2026-11', doc), a.id, { start: '2026-11-25T11:15', practitionerId: 'p2' });
 		expect(listAppointments(doc, '2026-11-25')[0]).toMatchObject({ start: '2026-11-25T11:15', practitionerId: 'p2' });
 		deleteAppointment(doc, a.id);

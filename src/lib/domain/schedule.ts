@@ -1,5 +1,6 @@
 import * as Y from 'yjs';
 import { z } from 'zod';
+import { parseDateTime, toCalendarDateTime, toZoned } from '@internationalized/date';
 import { parseDocName } from './docName.ts';
 import { docId, wallTime } from './fields.ts';
 import { newId } from './ids.ts';
@@ -14,20 +15,43 @@ import type { Role } from './roles.ts';
 export interface Appointment {
 	id: string;
 	practitionerId: string;
+	/** The contact (patient) the appointment is for; absent only on appointments booked before patients existed. */
+	patientId?: string;
+	/** A typed name, kept on appointments booked before they named a contact; new bookings name `patientId`. */
+	patientName?: string;
+	roomId?: string;
+	serviceId?: string;
 	/** Clinic wall-clock start, `YYYY-MM-DDTHH:mm`. */
 	start: string;
 	durationMinutes: number;
-	patientName: string;
 	note: string;
 	status: AppointmentStatus;
-	/** The user id of whoever booked it; absent on appointments booked before it was kept. */
+	/** How it was booked. */
+	source: AppointmentSource;
+	/** The user id of whoever booked it; absent on appointments booked before it was kept, and on moved copies. */
 	createdBy?: string;
+	/** For one occurrence of a recurring booking: the series, its place in it and the month of its last one. */
+	series?: SeriesRef;
+}
+
+export interface SeriesRef {
+	id: string;
+	index: number;
+	/** `yyyy-mm` of the series' last occurrence: the months a "this and following" change must open. */
+	until: string;
 }
 
 /** Where an appointment stands. A cancelled one stays in the book (shown struck through) instead of vanishing. */
 export const APPOINTMENT_STATUSES = ['booked', 'confirmed', 'arrived', 'completed', 'cancelled', 'no_show'] as const;
 export type AppointmentStatus = (typeof APPOINTMENT_STATUSES)[number];
 export const appointmentStatus = z.enum(APPOINTMENT_STATUSES);
+
+export const APPOINTMENT_SOURCES = ['desk', 'phone', 'whatsapp', 'instagram', 'web', 'google'] as const;
+export type AppointmentSource = (typeof APPOINTMENT_SOURCES)[number];
+export const appointmentSource = z.enum(APPOINTMENT_SOURCES);
+
+/** The most occurrences one recurring booking makes. */
+export const MAX_OCCURRENCES = 52;
 
 const durationMinutes = z
 	.number()
@@ -36,37 +60,71 @@ const durationMinutes = z
 	.max(12 * 60);
 const patientName = z.string().trim().min(1).max(200);
 const note = z.string().max(2000);
+const month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/);
+const seriesRef = z.object({ id: docId, index: z.number().int().min(0).max(MAX_OCCURRENCES), until: month });
 
-export const appointmentInput = z.object({
+/** What the book holds about an appointment, without its id: the fields a move copies to another month. */
+const appointmentFields = {
 	practitionerId: docId,
+	patientId: docId.optional(),
+	patientName: patientName.optional(),
+	roomId: docId.optional(),
+	serviceId: docId.optional(),
 	start: wallTime,
 	durationMinutes,
-	patientName,
 	note: note.default(''),
 	status: appointmentStatus.default('booked'),
-	createdBy: docId.optional()
-});
+	source: appointmentSource.default('desk'),
+	createdBy: docId.optional(),
+	series: seriesRef.optional()
+};
+
+const namesPatient = (a: { patientId?: string; patientName?: string }) =>
+	a.patientId !== undefined || a.patientName !== undefined;
+export const PATIENT_REQUIRED = 'an appointment names its patient';
+
+export const appointmentInput = z.object(appointmentFields).refine(namesPatient, PATIENT_REQUIRED);
 
 /**
  * What a read accepts (DOC-READ-1): the write rules. An entry without a valid practitioner, start or patient
- * cannot be shown and is skipped; a bad duration shows as 30 minutes, a bad note as none.
+ * cannot be shown and is skipped; a bad duration shows as 30 minutes, a bad note as none, a bad room, service or
+ * series as none.
  */
-const storedAppointment = z.object({
-	practitionerId: docId,
-	start: wallTime,
-	durationMinutes: durationMinutes.catch(30),
-	patientName,
-	note: note.catch(''),
-	status: appointmentStatus.catch('booked'),
-	createdBy: docId.optional().catch(undefined)
-});
+const storedAppointment = z
+	.object({
+		practitionerId: docId,
+		patientId: docId.optional().catch(undefined),
+		patientName: patientName.optional().catch(undefined),
+		roomId: docId.optional().catch(undefined),
+		serviceId: docId.optional().catch(undefined),
+		start: wallTime,
+		durationMinutes: durationMinutes.catch(30),
+		note: note.catch(''),
+		status: appointmentStatus.catch('booked'),
+		source: appointmentSource.catch('desk'),
+		createdBy: docId.optional().catch(undefined),
+		series: seriesRef.optional().catch(undefined)
+	})
+	.refine(namesPatient);
 
 /**
  * What a change may set: no defaults (a move must not reset the note or the status another device just set), and
- * never who booked it, which the server's delete rule reads.
+ * never who booked it, which the server's delete rule reads, nor the series an occurrence belongs to.
+ * `null` clears a room or service.
  */
 export const appointmentChange = z
-	.object({ practitionerId: docId, start: wallTime, durationMinutes, patientName, note, status: appointmentStatus })
+	.object({
+		practitionerId: docId,
+		patientId: docId,
+		patientName,
+		roomId: docId.nullable(),
+		serviceId: docId.nullable(),
+		start: wallTime,
+		durationMinutes,
+		note,
+		status: appointmentStatus,
+		source: appointmentSource
+	})
 	.partial();
 
 export type AppointmentInput = z.input<typeof appointmentInput>;
@@ -100,53 +158,85 @@ export function scheduleDoc(docName: string, doc: Y.Doc): ScheduleDoc {
 	return { doc, month: name.key } as ScheduleDoc;
 }
 
-const appointments = (doc: Y.Doc) => doc.getMap<unknown>('appointments');
+/** The entries of a schedule doc, by appointment id. Also read by the month moves (`scheduleMoves.ts`). */
+export const appointmentEntries = (doc: Y.Doc) => doc.getMap<unknown>('appointments');
 const docOf = (target: ScheduleDoc | Y.Doc) => (target instanceof Y.Doc ? target : target.doc);
+
+/**
+ * Fields of an entry that are not the appointment's own: set on an entry moved to another month (`movedTo`, then
+ * the entry is no longer shown) and on its copy there (`movedFrom`), with what each held when the move was made
+ * (`movedBase`). See `scheduleMoves.ts`.
+ */
+export const MOVE_FIELDS = ['movedTo', 'movedFrom', 'movedBase'] as const;
 
 /** Adds an appointment to the schedule doc; its start must fall in the doc's month. */
 export function addAppointment(schedule: ScheduleDoc, input: AppointmentInput): Appointment {
-	return add(schedule.doc, schedule.month, input);
-}
-
-function add(doc: Y.Doc, month: string, input: AppointmentInput): Appointment {
-	const parsed = appointmentInput.parse(input);
-	const a: Appointment = { id: newId(), ...parsed };
-	if (a.createdBy === undefined) delete a.createdBy;
-	if (monthOf(a.start) !== month) throw new ScheduleError(`the appointment starts outside ${month}`);
+	const a: Appointment = { id: newId(), ...appointmentInput.parse(input) };
+	for (const key of Object.keys(a) as (keyof Appointment)[]) if (a[key] === undefined) delete a[key];
+	if (monthOf(a.start) !== schedule.month) throw new ScheduleError(`the appointment starts outside ${schedule.month}`);
 	assertSameDay(a);
-	doc.transact(() => {
-		const map = new Y.Map<unknown>();
-		for (const [k, v] of Object.entries(a)) if (k !== 'id') map.set(k, v);
-		appointments(doc).set(a.id, map);
+	schedule.doc.transact(() => {
+		appointmentEntries(schedule.doc).set(a.id, entryOf(a));
 	});
 	return a;
 }
 
+/** A new entry holding the appointment's fields (its id is the key it is stored under). */
+export function entryOf(a: Appointment | Omit<Appointment, 'id'>): Y.Map<unknown> {
+	const map = new Y.Map<unknown>();
+	for (const [k, v] of Object.entries(a)) if (k !== 'id' && v !== undefined) map.set(k, v);
+	return map;
+}
+
 export const ENDS_AFTER_MIDNIGHT = 'the appointment would end after midnight';
 
+/**
+ * When the appointment ends, as a clinic wall time. With the clinic's time zone the minutes are real minutes
+ * (01:30 + 60 on the night a zone springs forward ends at 03:30); without one, wall-clock minutes.
+ */
+export function endOf(a: Pick<Appointment, 'start' | 'durationMinutes'>, timeZone?: string): string {
+	const start = parseDateTime(a.start);
+	const end = timeZone
+		? toCalendarDateTime(toZoned(start, timeZone).add({ minutes: a.durationMinutes }))
+		: start.add({ minutes: a.durationMinutes });
+	return end.toString().slice(0, 16);
+}
+
+/** The instants an appointment starts and ends at, in the clinic's time zone (for calendars and reminders). */
+export function appointmentInterval(
+	a: Pick<Appointment, 'start' | 'durationMinutes'>,
+	timeZone: string
+): { start: Date; end: Date } {
+	const start = toZoned(parseDateTime(a.start), timeZone);
+	return { start: start.toDate(), end: start.add({ minutes: a.durationMinutes }).toDate() };
+}
+
 /** An appointment ends on the day it starts: 23:30 + 120 minutes is not a booking the day can show. */
-function assertSameDay(a: Pick<Appointment, 'start' | 'durationMinutes'>): void {
-	if (minuteOfDay(a.start) + a.durationMinutes > 24 * 60) throw new ScheduleError(ENDS_AFTER_MIDNIGHT);
+export function assertSameDay(a: Pick<Appointment, 'start' | 'durationMinutes'>): void {
+	const end = endOf(a);
+	if (end.slice(0, 10) !== a.start.slice(0, 10) && end.slice(11) !== '00:00') throw new ScheduleError(ENDS_AFTER_MIDNIGHT);
+	if (end.slice(11) === '00:00' && parseDateTime(a.start).add({ days: 1 }).toString().slice(0, 10) !== end.slice(0, 10)) {
+		throw new ScheduleError(ENDS_AFTER_MIDNIGHT);
+	}
 }
 
 /** Changes some fields (a move is a change of start or practitioner); the start stays in the doc's month. */
 export function changeAppointment(schedule: ScheduleDoc, id: string, change: AppointmentChange): Appointment {
-	return applyChange(schedule.doc, schedule.month, id, change);
-}
-
-function applyChange(doc: Y.Doc, month: string, id: string, input: AppointmentChange): Appointment {
-	const parsed = appointmentChange.parse(input);
-	const map = appointments(doc).get(id);
-	if (!(map instanceof Y.Map)) throw new ScheduleError('no such appointment');
-	if (parsed.start !== undefined && monthOf(parsed.start) !== month) {
-		throw new ScheduleError(`the appointment would start outside ${month}`);
+	const parsed = appointmentChange.parse(change);
+	const map = appointmentEntries(schedule.doc).get(id);
+	if (!(map instanceof Y.Map) || map.has('movedTo')) throw new ScheduleError('no such appointment');
+	if (parsed.start !== undefined && monthOf(parsed.start) !== schedule.month) {
+		throw new ScheduleError(`the appointment would start outside ${schedule.month}`);
 	}
 	const fields = Object.fromEntries(Object.entries(parsed).filter(([, v]) => v !== undefined));
 	const changed = readAppointment(id, map, fields);
 	if (!changed) throw new ScheduleError('the appointment holds invalid values');
 	if (parsed.start !== undefined || parsed.durationMinutes !== undefined) assertSameDay(changed);
-	doc.transact(() => {
-		for (const [k, v] of Object.entries(fields)) if (map.get(k) !== v) map.set(k, v);
+	schedule.doc.transact(() => {
+		for (const [k, v] of Object.entries(fields)) {
+			if (v === null) map.delete(k);
+			else if (map.get(k) !== v) map.set(k, v);
+		}
 	});
 	return changed;
 }
@@ -167,14 +257,15 @@ export function mayDeleteAppointment(user: { id: string; role: Role }, appointme
 
 export function deleteAppointment(target: ScheduleDoc | Y.Doc, id: string): void {
 	const doc = docOf(target);
-	if (!appointments(doc).has(id)) throw new ScheduleError('no such appointment');
-	appointments(doc).delete(id);
+	const entry = appointmentEntries(doc).get(id);
+	if (!(entry instanceof Y.Map) || entry.has('movedTo')) throw new ScheduleError('no such appointment');
+	appointmentEntries(doc).delete(id);
 }
 
 /** Appointments, optionally of one day (`YYYY-MM-DD`), by start time then practitioner. */
 export function listAppointments(target: ScheduleDoc | Y.Doc, day?: string): Appointment[] {
 	const list: Appointment[] = [];
-	for (const [id, entry] of appointments(docOf(target))) {
+	for (const [id, entry] of appointmentEntries(docOf(target))) {
 		const a = readAppointment(id, entry);
 		if (a && (day === undefined || a.start.startsWith(day))) list.push(a);
 	}
@@ -183,39 +274,60 @@ export function listAppointments(target: ScheduleDoc | Y.Doc, day?: string): App
 	);
 }
 
-/** Minutes since midnight of a wall time. */
-export function minuteOfDay(start: string): number {
-	return Number(start.slice(11, 13)) * 60 + Number(start.slice(14, 16));
+/** The appointment with this id in the doc, or null (also for one moved to another month). */
+export function findAppointment(target: ScheduleDoc | Y.Doc, id: string): Appointment | null {
+	return readAppointment(id, appointmentEntries(docOf(target)).get(id));
 }
 
+/** Minutes since midnight of a wall time. */
+export function minuteOfDay(start: string): number {
+	const t = parseDateTime(start);
+	return t.hour * 60 + t.minute;
+}
+
+/** How long after an appointment its practitioner and room stay taken, by service id (a service's buffer). */
+export type BufferMinutes = ReadonlyMap<string, number>;
+
 /**
- * Ids of appointments that overlap another of the same practitioner (cancelled ones free their time). Offline devices can book the same slot;
+ * Ids of appointments that overlap another of the same practitioner or in the same room (cancelled and no-show
+ * ones free their time; a service's buffer keeps the time after it taken). Offline devices can book the same slot;
  * the merge keeps both and this shows them to a person to resolve.
  */
-export function findClashes(list: Appointment[]): Set<string> {
-	const clashes = new Set<string>();
-	const byPractitionerDay = new Map<string, Appointment[]>();
+export function findClashes(list: Appointment[], buffers: BufferMinutes = new Map()): Set<string> {
+	return new Set(listClashes(list, buffers).flatMap((c) => [c.first, c.second]));
+}
+
+/** One clash: two appointments that hold the same practitioner or room at once. */
+export interface Clash {
+	first: string;
+	second: string;
+	/** What they share. */
+	on: 'practitioner' | 'room';
+}
+
+/** The clashes of `list`, each pair once per what they share (see `findClashes`). */
+export function listClashes(list: Appointment[], buffers: BufferMinutes = new Map()): Clash[] {
+	const clashes: Clash[] = [];
+	const groups = new Map<string, { a: Appointment; from: string; to: string }[]>();
 	for (const a of list) {
-		if (a.status === 'cancelled') continue;
-		const key = `${a.practitionerId}|${a.start.slice(0, 10)}`;
-		const group = byPractitionerDay.get(key);
-		if (group) group.push(a);
-		else byPractitionerDay.set(key, [a]);
+		if (a.status === 'cancelled' || a.status === 'no_show') continue;
+		const buffer = a.serviceId ? (buffers.get(a.serviceId) ?? 0) : 0;
+		const slot = { a, from: a.start, to: endOf({ start: a.start, durationMinutes: a.durationMinutes + buffer }) };
+		const keys = [`practitioner|${a.practitionerId}|${a.start.slice(0, 10)}`];
+		if (a.roomId) keys.push(`room|${a.roomId}|${a.start.slice(0, 10)}`);
+		for (const key of keys) {
+			const group = groups.get(key);
+			if (group) group.push(slot);
+			else groups.set(key, [slot]);
+		}
 	}
-	for (const group of byPractitionerDay.values()) {
-		group.sort((a, b) => a.start.localeCompare(b.start));
-		let latestEnd = -1;
-		let latestId = '';
-		for (const a of group) {
-			const from = minuteOfDay(a.start);
-			if (from < latestEnd) {
-				clashes.add(a.id);
-				clashes.add(latestId);
-			}
-			const end = from + a.durationMinutes;
-			if (end > latestEnd) {
-				latestEnd = end;
-				latestId = a.id;
+	for (const [key, group] of groups) {
+		const on = key.startsWith('room|') ? 'room' : 'practitioner';
+		// Wall times of one day compare as strings; each overlapping pair is reported.
+		group.sort((x, y) => x.from.localeCompare(y.from) || x.a.id.localeCompare(y.a.id));
+		for (let i = 0; i < group.length; i++) {
+			for (let j = i + 1; j < group.length && group[j].from < group[i].to; j++) {
+				clashes.push({ first: group[i].a.id, second: group[j].a.id, on });
 			}
 		}
 	}
@@ -223,10 +335,13 @@ export function findClashes(list: Appointment[]): Set<string> {
 }
 
 /** The appointment as read (DOC-READ-1), with `changes` laid over its stored fields when given. */
-function readAppointment(id: string, entry: unknown, changes?: Record<string, unknown>): Appointment | null {
-	if (!docId.safeParse(id).success || !(entry instanceof Y.Map)) return null;
-	const parsed = storedAppointment.safeParse({ ...Object.fromEntries(entry.entries()), ...changes });
+export function readAppointment(id: string, entry: unknown, changes?: Record<string, unknown>): Appointment | null {
+	if (!docId.safeParse(id).success || !(entry instanceof Y.Map) || entry.has('movedTo')) return null;
+	const fields: Record<string, unknown> = { ...Object.fromEntries(entry.entries()), ...changes };
+	for (const [k, v] of Object.entries(fields)) if (v === null) delete fields[k];
+	const parsed = storedAppointment.safeParse(fields);
 	if (!parsed.success) return null;
-	const { createdBy, ...a } = parsed.data;
-	return createdBy === undefined ? { id, ...a } : { id, ...a, createdBy };
+	const a: Appointment = { id, ...parsed.data };
+	for (const key of Object.keys(a) as (keyof Appointment)[]) if (a[key] === undefined) delete a[key];
+	return a;
 }

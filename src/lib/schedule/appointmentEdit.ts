@@ -21,7 +21,7 @@ export function editableOf(a: Appointment): EditableAppointment {
 		day: a.start.slice(0, 10),
 		time: a.start.slice(11, 16),
 		durationMinutes: a.durationMinutes,
-		patientName: a.patientName,
+		patientName: a.patientName ?? '',
 		note: a.note
 	};
 }
