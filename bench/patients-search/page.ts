@@ -214,8 +214,8 @@ function install(): PatientsBenchPage {
 					? listPatients(doc!).map((patient) => ({ patient, words: wordsOf(patient), sortKey: sortKeyOf(patient) }))
 					: folded;
 			const found = candidates.filter((c) => matches(c.words, words));
-			// As the app orders a search's answer (queryPatients).
-			found.sort((a, b) => a.sortKey.localeCompare(b.sortKey));
+			// As the app orders a search's answer (queryPatients): code units, the order of the table's index.
+			found.sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0));
 			renderNaive(found.slice(0, LIST_LIMIT).map((f) => f.patient));
 			const domAt = performance.now();
 			const paintedAt = await afterNextPaint();

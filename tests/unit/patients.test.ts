@@ -1,5 +1,5 @@
 import 'fake-indexeddb/auto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
 import { createContact, findContact, resolveContact } from '../../src/lib/domain/contacts.ts';
 import { openThread, recordActivity, readThreadSummary } from '../../src/lib/domain/inbox.ts';
@@ -15,8 +15,10 @@ import {
 	removeTag,
 	updatePatient
 } from '../../src/lib/domain/patients.ts';
+import { queryWords } from '../../src/lib/domain/textSearch.ts';
 import { FrontdeskDatabase } from '../../src/lib/local/db.ts';
 import { PatientIndex, patientTags, queryPatients } from '../../src/lib/local/patientIndex.ts';
+import type { PatientRow } from '../../src/lib/local/patientTables.ts';
 
 /** Two devices' copies of one contacts doc, synced by hand (as the server would). */
 function twoDevices(): [Y.Doc, Y.Doc, () => void] {
@@ -210,6 +212,49 @@ describe('PATIENT-SEARCH-1: the patient list searches the device table as people
 		expect(await names('yildiz')).toEqual(['İpek Yıldız']);
 		expect(await names('05441112233')).toEqual(['Burak Öz']);
 		expect(await names('')).toEqual(['Burak Öz', 'İpek Yıldız']);
+		index.stop();
+	});
+});
+
+describe('PATIENT-SEARCH-2: a search answers in the list’s order and reads only the rows it shows', () => {
+	it('orders every answer as the list’s index does, with a few matches and with many; reads at most a page of rows', async () => {
+		const db = new FrontdeskDatabase(`patients-${++n}`);
+		const contacts = new Y.Doc();
+		// `localeCompare` skips the \u0000 between the folded name and the id and would put "Ali Can" before "Ali".
+		for (const name of ['Ali Can', 'Ali', 'Ali-Rıza Kaya', 'Alican Öztürk', 'Şule Ali'])
+			createPatient(contacts, { name, phones: ['0532 555 00 11'] });
+		// Past the matches read whole: their order comes from the name index.
+		contacts.transact(() => {
+			for (let i = 0; i < 260; i++) createPatient(contacts, { name: `Kaya ${String.fromCharCode(97 + (i % 26))}${i}` });
+		});
+		const index = new PatientIndex(db, contacts);
+		await index.start();
+		const list = await queryPatients(db, {}, 10_000);
+		const keys = list.map((r) => r.sortKey);
+		expect(keys).toEqual([...keys].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+		expect(list.slice(0, 2).map((r) => r.patient.name)).toEqual(['Ali', 'Ali Can']);
+
+		const read = vi.spyOn(db.patientRows, 'bulkGet');
+		const expected = (search: string, limit: number): PatientRow[] =>
+			list.filter((r) => queryWords(search).every((q) => r.words.some((w) => w.startsWith(q)))).slice(0, limit);
+		for (const [search, limit] of [
+			['ali', 50],
+			['0532 555', 50],
+			['kaya', 50],
+			['k', 20],
+			['kaya a', 50]
+		] as const) {
+			read.mockClear();
+			const answer = await queryPatients(db, { search }, limit);
+			expect(
+				answer.map((r) => r.id),
+				search
+			).toEqual(expected(search, limit).map((r) => r.id));
+			expect(answer.length, search).toBeGreaterThan(0);
+			const rowsRead = read.mock.calls.reduce((sum, [ids]) => sum + ids.length, 0);
+			// A few matches are read whole (at most 200); many are ordered by key first and only the page is read.
+			expect(rowsRead, search).toBeLessThanOrEqual(expected(search, 10_000).length > 200 ? limit : 200);
+		}
 		index.stop();
 	});
 });

@@ -108,28 +108,51 @@ export interface PatientFilter {
 	tag?: string;
 }
 
+/** Code-unit order, as IndexedDB orders the `sortKey` index: a search's answer reads in the list's own order. */
+function bySortKey(a: PatientRow, b: PatientRow): number {
+	return a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0;
+}
+
+/** Up to this many matches are read whole and put in order; past it, the name index orders their ids first. */
+const READ_WHOLE = 200;
+
 /**
  * Patients in name order, at most `limit`. A search finds rows having a word starting with each typed word: a
  * name as typed without Turkish letters (`ipek` finds `İpek`), a number in any spelling (`0532 123 45 67`,
- * `05321234567`, `+90 532…`), a tag.
+ * `05321234567`, `+90 532…`), a tag. Bounded at 20,000 patients: the matches are found by key only, and only the
+ * rows shown are read. An aborted `signal` (the person typed on) stops it between reads with an `AbortError`.
  */
-export async function queryPatients(db: FrontdeskDatabase, filter: PatientFilter, limit: number): Promise<PatientRow[]> {
+export async function queryPatients(
+	db: FrontdeskDatabase,
+	filter: PatientFilter,
+	limit: number,
+	signal?: AbortSignal
+): Promise<PatientRow[]> {
 	const words = filter.search ? queryWords(filter.search) : [];
-	if (words.length === 0) {
-		const rows = db.patientRows.orderBy('sortKey');
-		return (filter.tag ? rows.filter((r) => r.tags.includes(filter.tag!)) : rows).limit(limit).toArray();
-	}
-	let ids: string[] | null = null;
+	if (words.length === 0 && !filter.tag) return db.patientRows.orderBy('sortKey').limit(limit).toArray();
+	let ids: Set<string> | null = filter.tag ? new Set(await db.patientRows.where('tags').equals(filter.tag).primaryKeys()) : null;
 	for (const word of words) {
-		const found = new Set<string>(await db.patientRows.where('words').startsWith(word).primaryKeys());
-		ids = ids === null ? [...found] : ids.filter((id) => found.has(id));
-		if (ids.length === 0) return [];
+		if (ids?.size === 0) return [];
+		signal?.throwIfAborted();
+		const found = await db.patientRows.where('words').startsWith(word).primaryKeys();
+		const before = ids;
+		ids = new Set(before ? found.filter((id) => before.has(id)) : found);
 	}
-	const rows = (await db.patientRows.bulkGet(ids ?? [])).filter((r): r is PatientRow => r !== undefined);
-	return rows
-		.filter((r) => !filter.tag || r.tags.includes(filter.tag))
-		.sort((a, b) => a.sortKey.localeCompare(b.sortKey))
-		.slice(0, limit);
+	if (!ids || ids.size === 0) return [];
+	signal?.throwIfAborted();
+	if (ids.size <= READ_WHOLE) return (await readRows(db, [...ids])).sort(bySortKey).slice(0, limit);
+	const page: string[] = [];
+	for (const id of await db.patientRows.orderBy('sortKey').primaryKeys()) {
+		if (!ids.has(id)) continue;
+		page.push(id);
+		if (page.length === limit) break;
+	}
+	signal?.throwIfAborted();
+	return readRows(db, page);
+}
+
+async function readRows(db: FrontdeskDatabase, ids: string[]): Promise<PatientRow[]> {
+	return (await db.patientRows.bulkGet(ids)).filter((r): r is PatientRow => r !== undefined);
 }
 
 /** Every tag in use on a patient, for the tag filter. */
