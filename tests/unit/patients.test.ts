@@ -19,6 +19,7 @@ import { queryWords } from '../../src/lib/domain/textSearch.ts';
 import { FrontdeskDatabase } from '../../src/lib/local/db.ts';
 import { PatientIndex, patientTags, queryPatients } from '../../src/lib/local/patientIndex.ts';
 import type { PatientRow } from '../../src/lib/local/patientTables.ts';
+import { LatestQuery } from '../../src/lib/patients/latestQuery.ts';
 
 /** Two devices' copies of one contacts doc, synced by hand (as the server would). */
 function twoDevices(): [Y.Doc, Y.Doc, () => void] {
@@ -256,5 +257,58 @@ describe('PATIENT-SEARCH-2: a search answers in the list’s order and reads onl
 			expect(rowsRead, search).toBeLessThanOrEqual(expected(search, 10_000).length > 200 ? limit : 200);
 		}
 		index.stop();
+	});
+});
+
+describe('PATIENT-SEARCH-3: typing on while a search runs: the latest search wins, none piles up', () => {
+	it('a search asked for meanwhile is never run; the one under way is told to stop and its answer never shows', async () => {
+		const started: string[] = [];
+		const signals = new Map<string, AbortSignal>();
+		const gates = new Map<string, () => void>();
+		const waitingFor = new Map<string, () => void>();
+		const answers: string[] = [];
+		let answered: () => void = () => {};
+		const latest = new LatestQuery<string, string>(
+			(query, signal) => {
+				started.push(query);
+				signals.set(query, signal);
+				waitingFor.get(query)?.();
+				// An overtaken search may still finish (a read under way is not interrupted): its answer must not show.
+				return new Promise((resolve) => gates.set(query, () => resolve(query)));
+			},
+			(_query, result) => {
+				answers.push(result);
+				answered();
+			},
+			() => {}
+		);
+		const startOf = (query: string) => new Promise<void>((resolve) => waitingFor.set(query, resolve));
+
+		const first = startOf('s');
+		latest.ask('s');
+		await first;
+		latest.ask('su');
+		latest.ask('suk');
+		expect(signals.get('s')?.aborted).toBe(true);
+		const last = startOf('suk');
+		gates.get('s')!();
+		await last;
+		expect(started).toEqual(['s', 'suk']);
+		const shown = new Promise<void>((resolve) => (answered = resolve));
+		gates.get('suk')!();
+		await shown;
+		expect(answers).toEqual(['suk']);
+
+		// Not overtaken: asked after the last answer, it runs at once.
+		const next = startOf('sukru');
+		latest.ask('sukru');
+		await next;
+		expect(signals.get('suk')?.aborted).toBe(true);
+		const again = new Promise<void>((resolve) => (answered = resolve));
+		gates.get('sukru')!();
+		await again;
+		expect(answers).toEqual(['suk', 'sukru']);
+		latest.destroy();
+		expect(signals.get('sukru')?.aborted).toBe(true);
 	});
 });

@@ -1,11 +1,20 @@
 import { liveQuery, type Subscription } from 'dexie';
-import { patientTags, queryPatients, type FrontdeskDatabase, type PatientRow } from '$lib/local/index.ts';
+import { patientTags, queryPatients, type FrontdeskDatabase, type PatientFilter, type PatientRow } from '$lib/local/index.ts';
+import { LatestQuery } from './latestQuery.ts';
 
 const PAGE = 50;
 
+interface ListQuery {
+	filter: PatientFilter;
+	limit: number;
+	/** The search as typed, trimmed: what `answered` says once the rows answer it. */
+	search: string;
+}
+
 /**
  * The patient list's state: the search a person typed, the tag they picked and the rows that match, from the
- * device's query table, kept live (a patient renamed on another device shows at once). Paged as they scroll.
+ * device's query table, kept live (a patient renamed on another device shows at once). Paged as they scroll. One
+ * search at a time, the latest winning (`LatestQuery`): keys typed while one runs never pile up.
  */
 export class PatientList {
 	search = $state('');
@@ -17,12 +26,22 @@ export class PatientList {
 	loaded = $state(false);
 	/** The search the rows answer (trimmed): the screen says so, so nobody mistakes the last answer for this one. */
 	answered = $state<string | null>(null);
-	readonly #db: FrontdeskDatabase;
-	#rows: Subscription | null = null;
+	readonly #rows: LatestQuery<ListQuery, PatientRow[]>;
 	readonly #tags: Subscription;
 
 	constructor(db: FrontdeskDatabase) {
-		this.#db = db;
+		this.#rows = new LatestQuery(
+			({ filter, limit }, signal) => queryPatients(db, filter, limit, signal),
+			({ search }, rows) => {
+				this.rows = rows;
+				this.loaded = true;
+				this.answered = search;
+			},
+			() => {
+				this.rows = [];
+				this.loaded = true;
+			}
+		);
 		this.#tags = liveQuery(() => patientTags(db)).subscribe({ next: (tags) => (this.tags = tags) });
 	}
 
@@ -30,19 +49,7 @@ export class PatientList {
 	query(): void {
 		const search = this.search.trim();
 		const filter = { ...(search ? { search } : {}), ...(this.tag ? { tag: this.tag } : {}) };
-		const limit = this.limit;
-		this.#rows?.unsubscribe();
-		this.#rows = liveQuery(() => queryPatients(this.#db, filter, limit)).subscribe({
-			next: (rows) => {
-				this.rows = rows;
-				this.loaded = true;
-				this.answered = search;
-			},
-			error: () => {
-				this.rows = [];
-				this.loaded = true;
-			}
-		});
+		this.#rows.ask({ filter, limit: this.limit, search });
 	}
 
 	more(): void {
@@ -54,7 +61,7 @@ export class PatientList {
 	}
 
 	destroy(): void {
-		this.#rows?.unsubscribe();
+		this.#rows.destroy();
 		this.#tags.unsubscribe();
 	}
 }
