@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { metaSignature } from '../../server/channels/meta/signature.ts';
@@ -12,7 +13,7 @@ import {
 	postMeta,
 	whatsappMessages
 } from '../helpers/fakeMeta.ts';
-import { admin, createClinic, createUser, ServerProcess, testEnv } from '../helpers/server.ts';
+import { admin, createClinic, createUser, ROOT, ServerProcess, testEnv, type TestUser } from '../helpers/server.ts';
 
 // Patients (docs/spec/patients.md) as two receptionists use them at once: the person who wrote on WhatsApp is a
 // patient, found by any spelling of their number or their name typed without Turkish letters; two people edit one
@@ -24,6 +25,7 @@ const contexts: BrowserContext[] = [];
 let a: Page;
 let b: Page;
 let bContext: BrowserContext;
+let deskA: TestUser;
 
 const LIST = '[data-testid="patient-list"][data-ready="true"]';
 const PAGE = '[data-testid="patient-page"][data-ready="true"]';
@@ -47,11 +49,75 @@ async function openPatient(page: Page, name: string): Promise<void> {
 	await page.waitForSelector(`[data-testid="patient-title"]:has-text("${name}")`);
 }
 
+/** What the screens say while loading, in either language the browser may get. */
+const LOADING = ['en', 'tr'].map(
+	(lang) =>
+		(JSON.parse(fs.readFileSync(`${ROOT}/src/lib/i18n/messages/${lang}.patients.json`, 'utf8')) as Record<string, string>)[
+			'patients.loading'
+		]
+);
+
+/**
+ * A fresh device signed in as `user` whose sync is held: what the server sends waits until `release()`, so the
+ * device is on its first sync for as long as the test needs.
+ */
+async function freshDeviceOnHeldSync(user: TestUser): Promise<{ page: Page; release: () => void }> {
+	const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+	contexts.push(context);
+	let holding = true;
+	const held: (() => void)[] = [];
+	await context.routeWebSocket(/\/sync/, (socket) => {
+		const server = socket.connectToServer();
+		socket.onMessage((message) => server.send(message));
+		server.onMessage((message) => {
+			if (holding) held.push(() => socket.send(message));
+			else socket.send(message);
+		});
+	});
+	const { page } = await signIn(await context.newPage(), server.url, user);
+	return {
+		page,
+		release: () => {
+			holding = false;
+			for (const send of held.splice(0)) send();
+		}
+	};
+}
+
+/** Resolves once the device's patient table was built from what the device holds (its mark is in IndexedDB). */
+async function untilTableBuilt(page: Page): Promise<void> {
+	await page.waitForFunction(
+		async () => {
+			const db = await new Promise<IDBDatabase>((resolve, reject) => {
+				const open = indexedDB.open('frontdesk');
+				open.onsuccess = () => resolve(open.result);
+				open.onerror = () => reject(open.error ?? new Error('cannot open the device database'));
+			});
+			try {
+				if (!db.objectStoreNames.contains('indexMarks')) return false;
+				const mark = await new Promise<unknown>((resolve) => {
+					const get = db.transaction('indexMarks').objectStore('indexMarks').get('patients');
+					get.onsuccess = () => resolve(get.result);
+					get.onerror = () => resolve(undefined);
+				});
+				return mark !== undefined;
+			} finally {
+				db.close();
+			}
+		},
+		null,
+		{ polling: 50 }
+	);
+	// The screen has drawn what followed (a "ready" would be set in the same turn as the mark).
+	await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+}
+
 beforeAll(async () => {
 	fake = await FakeMeta.start();
 	const env = testEnv(metaEnv(fake));
 	const clinic = await createClinic(env, 'Hasta Klinik');
-	const [deskA, deskB] = [await createUser(env, clinic, 'reception'), await createUser(env, clinic, 'reception')];
+	deskA = await createUser(env, clinic, 'reception');
+	const deskB = await createUser(env, clinic, 'reception');
 	const connected = await admin(env, ['connect-whatsapp', '--clinic', clinic, '--phone-number-id', PHONE_NUMBER_ID], WA_TOKEN);
 	expect(connected.code, connected.stderr).toBe(0);
 	server = await ServerProcess.start(env);
@@ -201,4 +267,17 @@ describe('Patients', () => {
 		await a.waitForSelector(`${PAGE} [data-testid="patient-title"]:has-text("İpek Şahin")`);
 		await a.waitForSelector('[data-testid="patient-timeline"] [data-kind="thread"]');
 	});
+
+	it('PATIENT-READY-1: a fresh device on its first sync says the list is loading, never that there are no patients', async () => {
+		const { page, release } = await freshDeviceOnHeldSync(deskA);
+		await page.goto(`${server.url}/patients`);
+		await untilTableBuilt(page);
+		expect(await page.getAttribute('[data-testid="patient-list"]', 'data-ready')).not.toBe('true');
+		expect(LOADING).toContain((await page.locator('[data-testid="patient-list-empty"]').textContent())?.trim());
+		release();
+		await page.waitForSelector(LIST);
+		await page.waitForSelector('[data-testid="patient-name"]:has-text("İpek Şahin")');
+		await page.close();
+	});
+
 });

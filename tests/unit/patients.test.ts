@@ -17,7 +17,7 @@ import {
 } from '../../src/lib/domain/patients.ts';
 import { queryWords } from '../../src/lib/domain/textSearch.ts';
 import { FrontdeskDatabase } from '../../src/lib/local/db.ts';
-import { PatientIndex, patientTags, queryPatients } from '../../src/lib/local/patientIndex.ts';
+import { holdsServerPatients, PatientIndex, patientTags, queryPatients } from '../../src/lib/local/patientIndex.ts';
 import type { PatientRow } from '../../src/lib/local/patientTables.ts';
 import { LatestQuery } from '../../src/lib/patients/latestQuery.ts';
 
@@ -310,5 +310,38 @@ describe('PATIENT-SEARCH-3: typing on while a search runs: the latest search win
 		expect(answers).toEqual(['suk', 'sukru']);
 		latest.destroy();
 		expect(signals.get('sukru')?.aborted).toBe(true);
+	});
+});
+
+describe('PATIENT-READY-1: a device still on its first sync says it is loading, never that there are no patients', () => {
+	it('is ready only once the table holds what the first sync brought; later starts are ready at once, offline too', async () => {
+		const server = new Y.Doc();
+		createPatient(server, { name: 'İpek Şahin', phones: ['05321234567'] });
+		const db = new FrontdeskDatabase(`patients-${++n}`);
+		const device = new Y.Doc();
+		const index = new PatientIndex(db, device);
+		await index.start();
+		let arrived: () => void = () => {};
+		const firstSync = new Promise<void>((resolve) => (arrived = resolve));
+		let ready = false;
+		const synced = index.synced(firstSync).then(() => (ready = true));
+		// The table is current with what the device has (nothing) — not a reason to say "no patients".
+		await index.current();
+		expect(await queryPatients(db, {}, 50)).toEqual([]);
+		expect(ready).toBe(false);
+		expect(await holdsServerPatients(db)).toBe(false);
+
+		Y.applyUpdate(device, Y.encodeStateAsUpdate(server));
+		arrived();
+		await synced;
+		expect((await queryPatients(db, {}, 50)).map((r) => r.patient.name)).toEqual(['İpek Şahin']);
+		expect(await holdsServerPatients(db)).toBe(true);
+		index.stop();
+
+		// The next start, offline (the sync never comes): the device knows it holds the server's patients.
+		const later = new PatientIndex(db, device);
+		await later.start();
+		await later.synced(new Promise<void>(() => {}));
+		later.stop();
 	});
 });

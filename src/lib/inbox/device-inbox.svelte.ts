@@ -41,7 +41,10 @@ export class DeviceInbox {
 	opened = $state(false);
 	/** True once the query table was rebuilt from the docs at start. */
 	indexed = $state(false);
-	/** True once the patients' query table is current (kept here: it comes from the same contacts doc). */
+	/**
+	 * True once the patients' query table is current and holds the server's patients (a fresh device: after its first
+	 * sync). Kept here: it comes from the same contacts doc.
+	 */
 	patientsIndexed = $state(false);
 	readonly colleagues: Colleagues;
 	readonly db: FrontdeskDatabase;
@@ -98,6 +101,7 @@ export class DeviceInbox {
 			contacts.doc.on('update', this.#contactsChanged);
 			this.#index = new InboxIndex(db, inbox.doc, contacts.doc);
 			this.#patients = new PatientIndex(db, contacts.doc);
+			this.#contactsSynced = sync.whenSynced(contacts.name);
 			this.opened = true;
 			void Promise.all([inbox.loaded, contacts.loaded]).then(() => this.#start());
 		};
@@ -106,6 +110,8 @@ export class DeviceInbox {
 
 	readonly #open: () => void;
 	#holds = 0;
+	/** The contacts doc's first sync with the server (pending while offline). */
+	#contactsSynced: Promise<void> = new Promise(() => {});
 
 	/**
 	 * Keeps the big docs closed until the returned function is called (the thread list calls it once its first rows
@@ -170,7 +176,12 @@ export class DeviceInbox {
 		for (const s of listThreadSummaries(inbox.doc)) this.#tally.update(s.id, s);
 		this.unread = this.#tally.total;
 		this.#stopObserving = observeThreads(inbox.doc, (ids) => this.#changed(ids));
-		void this.#patients?.start().then(() => (this.patientsIndexed = true));
+		const patients = this.#patients;
+		if (patients)
+			void patients
+				.start()
+				.then(() => patients.synced(this.#contactsSynced))
+				.then(() => (this.patientsIndexed = true));
 		await this.#index?.start();
 		if (this.#destroyed) return;
 		this.indexed = true;

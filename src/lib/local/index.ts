@@ -6,5 +6,5 @@ export { readUnsent, unsentCount } from './readUnsent.ts';
 export { ServerDeletions, deletedRanges, type DeletedRange, type DeleteSetLike } from './serverDeletions.ts';
 export { InboxIndex, queryThreads, threadTags, type ThreadFilter } from './inboxIndex.ts';
 export type { ThreadRow } from './inboxTables.ts';
-export { PatientIndex, queryPatients, patientTags, type PatientFilter } from './patientIndex.ts';
+export { PatientIndex, queryPatients, patientTags, holdsServerPatients, type PatientFilter } from './patientIndex.ts';
 export type { PatientRow } from './patientTables.ts';

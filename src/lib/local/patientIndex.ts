@@ -6,6 +6,8 @@ import type { FrontdeskDatabase } from './db.ts';
 import type { PatientRow } from './patientTables.ts';
 
 const MARK = 'patients';
+/** Set once the table held what the server had when this device first synced the contacts doc. */
+const SYNCED_MARK = 'patients:synced';
 /** Rows written per IndexedDB transaction while rebuilding, so the screen stays responsive. */
 const CHUNK = 500;
 
@@ -54,6 +56,19 @@ export class PatientIndex {
 			const mark = await this.#db.indexMarks.get(MARK);
 			if (mark?.state !== this.#state()) await this.#rebuild();
 		});
+	}
+
+	/**
+	 * Resolves once the table holds the server's patients: after `whenSynced` (the contacts doc's first sync) on a
+	 * device that never had them, at once on one that did. Before that an empty answer means "not yet", not "none".
+	 * Call after `start`.
+	 */
+	async synced(whenSynced: Promise<void>): Promise<void> {
+		if (await holdsServerPatients(this.#db)) return;
+		await whenSynced;
+		// The sync's changes were queued as it applied them: once they are in the table, it holds the server's patients.
+		await this.current();
+		if (!this.#stopped) await this.#db.indexMarks.put({ name: SYNCED_MARK, state: this.#state() });
 	}
 
 	stop(): void {
@@ -153,6 +168,11 @@ export async function queryPatients(
 
 async function readRows(db: FrontdeskDatabase, ids: string[]): Promise<PatientRow[]> {
 	return (await db.patientRows.bulkGet(ids)).filter((r): r is PatientRow => r !== undefined);
+}
+
+/** True once this device's contacts doc and patient table have held the server's patients (`PatientIndex.synced`). */
+export async function holdsServerPatients(db: FrontdeskDatabase): Promise<boolean> {
+	return (await db.indexMarks.get(SYNCED_MARK)) !== undefined;
 }
 
 /** Every tag in use on a patient, for the tag filter. */
