@@ -280,4 +280,22 @@ describe('Patients', () => {
 		await page.close();
 	});
 
+	it('PATIENT-READY-2: on a fresh device a patient’s page says loading, then shows the patient; "not found" only when they truly are not', async () => {
+		await openPatient(a, 'İpek Şahin');
+		const ipekUrl = a.url();
+		const { page, release } = await freshDeviceOnHeldSync(deskA);
+		await page.goto(ipekUrl);
+		await untilTableBuilt(page);
+		expect(await page.getAttribute('[data-testid="patient-page"]', 'data-ready')).not.toBe('true');
+		expect(LOADING).toContain((await page.locator('[data-testid="patient-missing"]').textContent())?.trim());
+		release();
+		await page.waitForSelector(`${PAGE} [data-testid="patient-title"]:has-text("İpek Şahin")`);
+		// The timeline shows her conversation and every line once.
+		await page.waitForSelector('[data-testid="patient-timeline"] [data-kind="thread"]');
+		// Synced, the device knows this one does not exist.
+		await page.goto(`${server.url}/patients/${'a'.repeat(ipekUrl.split('/').pop()!.length)}`);
+		await page.waitForSelector(`${PAGE} [data-testid="patient-missing"]`);
+		expect(LOADING).not.toContain((await page.locator('[data-testid="patient-missing"]').textContent())?.trim());
+		await page.close();
+	});
 });

@@ -20,27 +20,35 @@ import {
 	type PatientPatch
 } from '$lib/domain/patients.ts';
 import type { MessageKey } from '$lib/i18n/i18n.svelte.ts';
-import type { FrontdeskDatabase } from '$lib/local/index.ts';
+import { holdsServerPatients, type FrontdeskDatabase } from '$lib/local/index.ts';
 import type { DocHandle } from '$lib/local/DocHandles.ts';
 import { watchDoc } from '$lib/sync/watchDoc.ts';
 import { currentTime } from '$lib/inbox/thread/time.ts';
 
 interface Sync {
 	acquire(name: string): DocHandle;
+	whenSynced(name: string): Promise<void>;
 }
 
 /**
  * One patient's page: the record as the contacts doc holds it (live: an edit on another device shows at once),
  * their threads from the device's query table, the timeline, and every edit, each written as its own change of
- * only the field the person touched. An edit the domain refuses writes nothing and says why.
+ * only the field the person touched. An edit the domain refuses writes nothing and says why. Until the contacts
+ * doc is loaded (seconds with 20,000 patients) the record shows as the device's patient table stored it, read-only.
  */
 export class PatientRecord {
 	patient = $state<Patient | null>(null);
 	threads = $state<ThreadSummary[]>([]);
 	/** The patient's notes of each kind (clinical ones only for those who may read them). */
 	notes = $state<{ clinical: NoteMeta[]; administrative: NoteMeta[] }>({ clinical: [], administrative: [] });
-	/** True once the device's copy of the contacts doc is loaded: before that, "not found" may only mean "not yet". */
-	loaded = $state(false);
+	/** The record comes from the contacts doc, loaded: edits may be made. Before, it is the table's stored copy. */
+	live = $state(false);
+	/** The device holds the server's patients (it synced before, or did now): a patient missing is truly missing. */
+	settled = $state(false);
+	/** What the page shows is final: the live record, or "not found" only when the synced data lacks the patient. */
+	readonly loaded = $derived(this.live && (this.patient !== null || this.settled));
+	/** Newest first (`patientTimeline`). */
+	readonly timeline: TimelineItem[] = $derived(this.patient ? patientTimeline(this.patient, this.threads, this.notes) : []);
 	readonly id: string;
 	readonly #userId: string;
 	readonly #db: FrontdeskDatabase;
@@ -48,13 +56,31 @@ export class PatientRecord {
 	readonly #noteDocs: DocHandle[] = [];
 	#threads: Subscription | null = null;
 	#threadKey = '';
+	#destroyed = false;
 
 	constructor(sync: Sync, db: FrontdeskDatabase, user: { id: string; clinicId: string; role: string }, id: string) {
 		this.id = id;
 		this.#userId = user.id;
 		this.#db = db;
-		this.#contacts = watchDoc(sync, docNames.contacts(user.clinicId), (doc) => this.#read(doc));
-		void this.#contacts.loaded.then(() => (this.loaded = true));
+		const contactsName = docNames.contacts(user.clinicId);
+		// Read only once loaded: a doc half loaded from IndexedDB would show a record missing what it holds.
+		this.#contacts = watchDoc(sync, contactsName, (doc) => {
+			if (this.live) this.#read(doc);
+		});
+		void db.patientRows
+			.get(id)
+			.then((row) => {
+				if (row && !this.live) this.#show(row.patient);
+			})
+			.catch(() => {});
+		void this.#contacts.loaded.then(() => {
+			this.live = true;
+			this.#read(this.#contacts.doc);
+		});
+		void holdsServerPatients(db)
+			.then((held) => (held ? undefined : sync.whenSynced(contactsName)))
+			.then(() => (this.settled = true))
+			.catch(() => {});
 		this.#noteDocs.push(
 			watchDoc(sync, docNames.memo(user.clinicId, id), (doc) => (this.notes = { ...this.notes, administrative: listNotes(doc) }))
 		);
@@ -65,13 +91,14 @@ export class PatientRecord {
 			);
 	}
 
-	get timeline(): TimelineItem[] {
-		return this.patient ? patientTimeline(this.patient, this.threads, this.notes) : [];
+	#read(doc: Y.Doc): void {
+		this.#show(readPatient(doc, this.id));
 	}
 
-	#read(doc: Y.Doc): void {
-		this.patient = readPatient(doc, this.id);
-		const ids = this.patient ? recordIds(this.patient) : [];
+	#show(patient: Patient | null): void {
+		if (this.#destroyed) return;
+		this.patient = patient;
+		const ids = patient ? recordIds(patient) : [];
 		const key = ids.join(',');
 		if (key === this.#threadKey) return;
 		this.#threadKey = key;
@@ -83,6 +110,8 @@ export class PatientRecord {
 	}
 
 	#write(change: (doc: Y.Doc) => void, invalid: MessageKey): MessageKey | null {
+		// The page offers no edit before (a stored copy is no base for one); this holds if one slips through.
+		if (!this.live) return 'patients.error.write';
 		try {
 			change(this.#contacts.doc);
 			return null;
@@ -137,6 +166,7 @@ export class PatientRecord {
 	}
 
 	destroy(): void {
+		this.#destroyed = true;
 		this.#threads?.unsubscribe();
 		this.#contacts.release();
 		for (const handle of this.#noteDocs) handle.release();
