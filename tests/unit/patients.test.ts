@@ -3,6 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
 import { createContact, findContact, resolveContact } from '../../src/lib/domain/contacts.ts';
 import { openThread, recordActivity, readThreadSummary } from '../../src/lib/domain/inbox.ts';
+import { createNote, listNotes } from '../../src/lib/domain/notes.ts';
 import { patientTimeline } from '../../src/lib/domain/patientTimeline.ts';
 import {
 	addTag,
@@ -20,6 +21,7 @@ import { FrontdeskDatabase } from '../../src/lib/local/db.ts';
 import { holdsServerPatients, PatientIndex, patientTags, queryPatients } from '../../src/lib/local/patientIndex.ts';
 import type { PatientRow } from '../../src/lib/local/patientTables.ts';
 import { LatestQuery } from '../../src/lib/patients/latestQuery.ts';
+import { timelineKey } from '../../src/lib/patients/timelineKey.ts';
 
 /** Two devices' copies of one contacts doc, synced by hand (as the server would). */
 function twoDevices(): [Y.Doc, Y.Doc, () => void] {
@@ -343,5 +345,36 @@ describe('PATIENT-READY-1: a device still on its first sync says it is loading, 
 		await later.start();
 		await later.synced(new Promise<void>(() => {}));
 		later.stop();
+	});
+});
+
+describe('PATIENT-PAGE-4: the timeline is keyed by what each line is, not by its place', () => {
+	it('every line has its own key, and a line added on top leaves the others’ keys as they were', () => {
+		const contacts = new Y.Doc();
+		const inbox = new Y.Doc();
+		const notes = new Y.Doc();
+		const clinical = new Y.Doc();
+		const id = createPatient(contacts, { name: 'Ayşe Yılmaz' }, new Date('2026-01-01T08:00:00Z'));
+		const gone = createPatient(contacts, { name: 'Ayşe Y.' }, new Date('2026-01-02T08:00:00Z'));
+		mergePatients(contacts, id, gone, { at: new Date('2026-02-01T08:00:00Z'), userId: USER });
+		recordConsent(contacts, id, { kind: 'marketing', given: true, at: '2026-02-02T10:00:00Z', how: 'desk', by: USER });
+		recordConsent(contacts, id, { kind: 'marketing', given: false, at: '2026-02-03T10:00:00Z', how: 'desk', by: USER });
+		const threadId = openThread(inbox, { contactId: id, channel: 'whatsapp', at: '2026-02-04T09:00:00Z' });
+		recordActivity(inbox, threadId, { at: '2026-02-04T09:00:00Z', preview: 'Merhaba', direction: 'in' });
+		createNote(notes, { title: 'İlk görüşme', authorId: USER }, new Date('2026-02-05T09:00:00Z'));
+		createNote(clinical, { title: 'Muayene', authorId: USER }, new Date('2026-02-05T09:00:00Z'));
+		const timelineOf = () =>
+			patientTimeline(readPatient(contacts, id)!, [readThreadSummary(inbox, threadId)!], {
+				clinical: listNotes(clinical),
+				administrative: listNotes(notes)
+			});
+		const before = timelineOf().map(timelineKey);
+		expect(new Set(before).size).toBe(before.length);
+		expect(before).toHaveLength(7);
+
+		recordConsent(contacts, id, { kind: 'reminders', given: true, at: '2026-03-01T10:00:00Z', how: 'phone', by: null });
+		const after = timelineOf().map(timelineKey);
+		expect(after).toHaveLength(8);
+		expect(after.slice(1)).toEqual(before);
 	});
 });
