@@ -6,8 +6,13 @@ import { open, seal, type Keyring } from '../crypto/index.ts';
 import type { Store } from '../store/index.ts';
 import type { SyncServer } from '../sync/index.ts';
 import { docNames } from '../../src/lib/domain/docName.ts';
+import { today as todayIn } from '@internationalized/date';
 import { addPractitioner } from '../../src/lib/domain/directory.ts';
+import { DEFAULT_TIME_ZONE } from '../../src/lib/domain/clinicSettings.ts';
+import { createPatient } from '../../src/lib/domain/patients.ts';
+import { addRoom } from '../../src/lib/domain/rooms.ts';
 import { addAppointment, monthOf, scheduleDoc } from '../../src/lib/domain/schedule.ts';
+import { addService } from '../../src/lib/domain/services.ts';
 import type { TransactionOrigin } from '../../src/lib/domain/origin.ts';
 
 export const DEMO_ADMIN_EMAIL = 'admin@demo.klinik';
@@ -20,11 +25,24 @@ const PRACTITIONERS = [
 
 const SEED: TransactionOrigin = { source: 'job', name: 'demo-seed' };
 
-const PATIENTS = ['Zeynep Arslan', 'Can Öztürk', 'Selin Aydın', 'Burak Şahin', 'Deniz Koç'];
+const PATIENTS = [
+	{ name: 'Zeynep Arslan', phones: ['+905321234567'] },
+	{ name: 'Can Öztürk', phones: ['+905332345678'] },
+	{ name: 'Selin Aydın', phones: ['+905443456789'] },
+	{ name: 'Burak Şahin', phones: ['+905054567890'] },
+	{ name: 'Deniz Koç', phones: ['+905365678901'] }
+];
+const ROOMS = [{ name: 'Oda 1' }, { name: 'Oda 2' }];
+const SERVICES = [
+	{ name: 'Muayene', color: '#0f766e', durationMinutes: 30, bufferMinutes: 0 },
+	{ name: 'Kontrol', color: '#7c3aed', durationMinutes: 15, bufferMinutes: 5 },
+	{ name: 'Diyet danışmanlığı', color: '#c2410c', durationMinutes: 45, bufferMinutes: 0 }
+];
 
 /**
  * First start with an empty data folder (by default outside production only, SAFE-DEMO-1): a demo clinic with
- * three practitioners and a few appointments today. Outside production also its admin, whose first password is
+ * three practitioners, two rooms, three services, five patients and their appointments today (the clinic's today,
+ * in its time zone). Outside production also its admin, whose first password is
  * kept sealed with the clinic's key so that every start can print it (`demoSignIn`) until the admin changes it;
  * in production, where the terminal is the service's log, no password is made or printed (SAFE-DEMO-2) and the
  * admin is created with the CLI.
@@ -48,20 +66,32 @@ export async function seedDemoClinic(
 	}
 
 	const ids: string[] = [];
+	const rooms: string[] = [];
+	const services: { id: string; durationMinutes: number }[] = [];
 	await sync.write(docNames.directory(clinic.id), SEED, (doc) => {
 		for (const p of PRACTITIONERS) ids.push(addPractitioner(doc, p).id);
+		for (const r of ROOMS) rooms.push(addRoom(doc, r).id);
+		for (const s of SERVICES) services.push(addService(doc, s));
 	});
-	const today = new Date().toISOString().slice(0, 10);
+	const patients: string[] = [];
+	await sync.write(docNames.contacts(clinic.id), SEED, (doc) => {
+		for (const p of PATIENTS) patients.push(createPatient(doc, { ...p, source: 'desk' }));
+	});
+	const today = todayIn(DEFAULT_TIME_ZONE).toString();
 	const month = docNames.schedule(clinic.id, monthOf(today));
 	await sync.write(month, SEED, (doc) => {
 		const schedule = scheduleDoc(month, doc);
-		PATIENTS.forEach((patientName, i) => {
-			const hour = String(9 + i).padStart(2, '0');
+		patients.forEach((patientId, i) => {
+			const hour = String([9, 10, 11, 14, 15][i]).padStart(2, '0');
+			const service = services[i % services.length];
 			addAppointment(schedule, {
 				practitionerId: ids[i % ids.length],
+				roomId: rooms[i % rooms.length],
+				serviceId: service.id,
 				start: `${today}T${hour}:${i % 2 ? '30' : '00'}`,
-				durationMinutes: 30 + 15 * (i % 3),
-				patientName
+				durationMinutes: service.durationMinutes,
+				patientId,
+				source: i === 1 ? 'whatsapp' : 'desk'
 			});
 		});
 	});

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, signIn } from '../helpers/browser.ts';
 import { login as apiLogin } from '../helpers/client.ts';
 import { CuttableProxy } from '../helpers/proxy.ts';
+import { APPOINTMENT_FORM, appointmentCard, bookAppointment, SCHEDULE_READY } from '../helpers/schedule.ts';
 import { seedPractitioners } from '../helpers/seed.ts';
 import { createClinic, createUser, ServerProcess, testEnv, type TestUser } from '../helpers/server.ts';
 
@@ -16,16 +17,11 @@ let user: TestUser;
 let a: { context: BrowserContext; page: Page };
 let b: { context: BrowserContext; page: Page };
 
-const DAY_READY = '[data-testid="day-view"][data-ready="true"]';
-const FORM = '[data-testid="appointment-form"]';
-const appointment = (patient: string) => `[data-testid="appointment"]:has-text("${patient}")`;
+const FORM = APPOINTMENT_FORM;
+const appointment = appointmentCard;
 
 async function book(page: Page, patient: string, time: string, minutes = 30): Promise<void> {
-	await page.click('[data-testid="new-appointment"]');
-	await page.fill('input[name="patientName"]', patient);
-	await page.fill('input[name="time"]', time);
-	await page.fill('input[name="durationMinutes"]', String(minutes));
-	await page.click(`${FORM} button[type="submit"]`);
+	await bookAppointment(page, { patient, time, minutes, wait: false });
 }
 
 async function edit(page: Page, patient: string, fields: Record<string, string>): Promise<void> {
@@ -45,7 +41,7 @@ beforeAll(async () => {
 	await seedPractitioners(server.wsUrl, server.url, adminCookie, clinic, ['Dr. Ayşe Yılmaz']);
 	proxy = await CuttableProxy.start(server.port);
 	browser = await launchChromium();
-	const ready = [DAY_READY, '[data-testid="sync-status"][data-status="online"]'];
+	const ready = [SCHEDULE_READY, '[data-testid="sync-status"][data-status="online"]'];
 	a = await signIn(browser, server.url, user, { ready });
 	b = await signIn(browser, proxy.url, user, { ready });
 });
@@ -57,15 +53,15 @@ afterAll(async () => {
 });
 
 describe('the appointment dialog keeps everyone’s edits', () => {
-	it('A renames while B, who opened the dialog before, changes only the time: both edits survive', async () => {
-		await book(a.page, 'Deniz Kara', '10:00');
-		await b.page.waitForSelector(appointment('Deniz Kara'));
-		await b.page.click(appointment('Deniz Kara'));
-		// B's network goes before A's rename reaches it.
+	it('A writes a note while B, who opened the dialog before, changes only the time: both edits survive', async () => {
+		await book(a.page, 'Deniz Karaca', '10:00');
+		await b.page.waitForSelector(appointment('Deniz Karaca'));
+		await b.page.click(appointment('Deniz Karaca'));
+		// B's network goes before A's note reaches it.
 		await proxy.cut();
 		await b.context.setOffline(true);
 		await b.page.waitForSelector('[data-testid="sync-status"][data-status="offline"]');
-		await edit(a.page, 'Deniz Kara', { patientName: 'Deniz Karaca' });
+		await edit(a.page, 'Deniz Karaca', { note: 'İlk muayene' });
 		await b.page.fill(`${FORM} [name="time"]`, '11:30');
 		await b.page.click(`${FORM} button[type="submit"]`);
 		await b.page.waitForSelector(FORM, { state: 'detached' });
@@ -74,6 +70,13 @@ describe('the appointment dialog keeps everyone’s edits', () => {
 		await b.context.setOffline(false);
 		for (const page of [a.page, b.page]) {
 			await page.waitForSelector('[data-testid="appointment"][data-start$="T11:30"]:has-text("Deniz Karaca")');
+			await page.click(appointment('Deniz Karaca'));
+			await page.waitForFunction((form) => {
+				const note = document.querySelector<HTMLTextAreaElement>(`${form} [name="note"]`);
+				return note?.value === 'İlk muayene';
+			}, FORM);
+			await page.keyboard.press('Escape');
+			await page.waitForSelector(FORM, { state: 'detached' });
 		}
 	});
 
@@ -106,22 +109,54 @@ describe('the appointment dialog keeps everyone’s edits', () => {
 	it('the dialog says which day it books, and moves an appointment to another day', async () => {
 		await book(a.page, 'Umut Şahin', '09:00');
 		await a.page.waitForSelector(appointment('Umut Şahin'));
-		const day = await a.page.getAttribute('[data-testid="day-view"]', 'data-day');
+		const day = (await a.page.getAttribute('[data-testid="day-view"]', 'data-day'))!;
 		await a.page.click(appointment('Umut Şahin'));
 		expect(await a.page.inputValue(`${FORM} [name="day"]`)).toBe(day);
-		// The next day of the same month (the test runs on any day: pick one that stays in the month).
-		const d = new Date(`${day}T12:00:00Z`);
-		const other = new Date(d);
-		other.setUTCDate(d.getUTCDate() + (d.getUTCDate() < 28 ? 1 : -1));
-		const target = other.toISOString().slice(0, 10);
+		const target = nextDay(day);
 		await a.page.fill(`${FORM} [name="day"]`, target);
 		await a.page.click(`${FORM} button[type="submit"]`);
 		await a.page.waitForSelector(appointment('Umut Şahin'), { state: 'detached' });
-		await a.page.click(
-			d.getUTCDate() < 28
-				? '[aria-label="Sonraki gün"], [aria-label="Next day"]'
-				: '[aria-label="Önceki gün"], [aria-label="Previous day"]'
-		);
+		await a.page.click('[aria-label="Sonraki gün"], [aria-label="Next day"]');
 		await a.page.waitForSelector(`[data-testid="appointment"][data-start="${target}T09:00"]:has-text("Umut Şahin")`);
+		// The day is in the address: a reload stays on it, Back returns to the day before.
+		expect(a.page.url()).toContain(`day=${target}`);
+		await a.page.reload();
+		await a.page.waitForSelector(`${SCHEDULE_READY}[data-day="${target}"] ${appointment('Umut Şahin')}`);
+		await a.page.goBack();
+		await a.page.waitForSelector(`${SCHEDULE_READY}[data-day="${day}"]`);
+	});
+
+	it('SCHEDULE-MOVE-1 an appointment moved to another month is there, on both devices, and no longer in its old month', async () => {
+		await book(a.page, 'Ay Sonu', '14:00');
+		const day = (await a.page.getAttribute('[data-testid="day-view"]', 'data-day'))!;
+		const target = firstOfNextMonth(day);
+		await a.page.click(appointment('Ay Sonu'));
+		await a.page.fill(`${FORM} [name="day"]`, target);
+		await a.page.click(`${FORM} button[type="submit"]`);
+		await a.page.waitForSelector(appointment('Ay Sonu'), { state: 'detached' });
+		await b.page.waitForSelector(appointment('Ay Sonu'), { state: 'detached' });
+		for (const { page } of [a, b]) {
+			await page.goto(`${new URL(page.url()).origin}/schedule?day=${target}`);
+			await page.waitForSelector(
+				`${SCHEDULE_READY}[data-day="${target}"] [data-testid="appointment"][data-start="${target}T14:00"]:has-text("Ay Sonu")`
+			);
+		}
+		expect(await a.page.locator(appointment('Ay Sonu')).count()).toBe(1);
+		for (const { page } of [a, b]) await page.goto(`${new URL(page.url()).origin}/schedule?day=${day}`);
+		await a.page.waitForSelector(`${SCHEDULE_READY}[data-day="${day}"]`);
+		expect(await a.page.locator(appointment('Ay Sonu')).count()).toBe(0);
 	});
 });
+
+/** The day after `day` (`YYYY-MM-DD`). */
+function nextDay(day: string): string {
+	const d = new Date(`${day}T12:00:00Z`);
+	d.setUTCDate(d.getUTCDate() + 1);
+	return d.toISOString().slice(0, 10);
+}
+
+function firstOfNextMonth(day: string): string {
+	const d = new Date(`${day.slice(0, 7)}-01T12:00:00Z`);
+	d.setUTCMonth(d.getUTCMonth() + 1);
+	return d.toISOString().slice(0, 10);
+}

@@ -8,8 +8,11 @@ const opened: EditableAppointment = {
 	day: '2026-11-26',
 	time: '10:00',
 	durationMinutes: 30,
-	patientName: 'Ayşe Yılmaz',
-	note: ''
+	patientId: 'c1',
+	roomId: '',
+	serviceId: '',
+	note: '',
+	status: 'booked'
 };
 
 describe('the appointment dialog writes only what the person changed', () => {
@@ -18,40 +21,49 @@ describe('the appointment dialog writes only what the person changed', () => {
 		expect(changedFields(opened, { ...opened, day: '2026-11-28' })).toEqual({ start: '2026-11-28T10:00' });
 	});
 
-	it('nothing changed is no change; spaces around a name are not a change', () => {
+	it('nothing changed is no change; spaces around a value are not a change', () => {
 		expect(changedFields(opened, { ...opened })).toEqual({});
-		expect(changedFields(opened, { ...opened, patientName: ' Ayşe Yılmaz ' })).toEqual({});
+		expect(changedFields(opened, { ...opened, patientId: ' c1 ' })).toEqual({});
 	});
 
-	it('B moves the time while A renamed: after both devices merge, both edits are there', () => {
+	it('a room or service taken away is cleared, a new patient and status are written', () => {
+		const withRoom = { ...opened, roomId: 'r1', serviceId: 's1' };
+		expect(changedFields(withRoom, { ...withRoom, roomId: '', serviceId: '' })).toEqual({ roomId: null, serviceId: null });
+		expect(changedFields(opened, { ...opened, patientId: 'c2', status: 'arrived' })).toEqual({
+			patientId: 'c2',
+			status: 'arrived'
+		});
+	});
+
+	it('B moves the time while A wrote a note: after both devices merge, both edits are there', () => {
 		const name = 'c1/schedule/2026-11';
 		const a = new Y.Doc();
 		const booked = addAppointment(scheduleDoc(name, a), {
 			practitionerId: 'p1',
 			start: '2026-11-26T10:00',
 			durationMinutes: 30,
-			patientName: 'Ayşe Yılmaz'
+			patientId: 'c1'
 		});
 		const b = new Y.Doc();
 		Y.applyUpdate(b, Y.encodeStateAsUpdate(a));
 		// B opens the dialog; meanwhile A renames.
 		const bOpened = editableOf(listAppointments(b)[0]);
-		changeAppointment(scheduleDoc(name, a), booked.id, { patientName: 'Ayşe Kaya' });
+		changeAppointment(scheduleDoc(name, a), booked.id, { note: 'first visit' });
 		changeAppointment(scheduleDoc(name, b), booked.id, changedFields(bOpened, { ...bOpened, time: '11:30' }));
 		Y.applyUpdate(a, Y.encodeStateAsUpdate(b));
 		Y.applyUpdate(b, Y.encodeStateAsUpdate(a));
 		for (const doc of [a, b]) {
 			const [merged] = listAppointments(doc);
-			expect([merged.patientName, merged.start]).toEqual(['Ayşe Kaya', '2026-11-26T11:30']);
+			expect([merged.note, merged.start]).toEqual(['first visit', '2026-11-26T11:30']);
 		}
 	});
 
 	it('a change arriving while the dialog is open fills untouched fields and keeps the person’s own', () => {
 		const edited = { ...opened, time: '12:00' };
-		const current = { ...opened, patientName: 'Ayşe Kaya', time: '10:15' };
+		const current = { ...opened, note: 'first visit', time: '10:15' };
 		const result = rebase(opened, edited, current);
-		expect(result.edited).toEqual({ ...opened, patientName: 'Ayşe Kaya', time: '12:00' });
-		expect(result.changedElsewhere.sort()).toEqual(['patientName', 'time']);
+		expect(result.edited).toEqual({ ...opened, note: 'first visit', time: '12:00' });
+		expect(result.changedElsewhere.sort()).toEqual(['note', 'time']);
 		// Saved afterwards, only the person's own change is written.
 		expect(changedFields(result.opened, result.edited)).toEqual({ start: '2026-11-26T12:00' });
 	});

@@ -49,7 +49,7 @@ describe('DOC-READ-2 components put only validated doc values into style, href a
 
 	it('DOC-READ-2 finds the attributes it checks', () => {
 		const all = files.flatMap((f) => attributeExpressions(fs.readFileSync(path.join(ROOT, f), 'utf8')));
-		expect(all.some((e) => e.includes('p.color'))).toBe(true);
+		expect(all.some((e) => e.includes('row.color'))).toBe(true);
 	});
 
 	it.each(files)('DOC-READ-2 %s reads only validated fields there', (file) => {

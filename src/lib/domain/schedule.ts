@@ -294,7 +294,12 @@ export type BufferMinutes = ReadonlyMap<string, number>;
  * the merge keeps both and this shows them to a person to resolve.
  */
 export function findClashes(list: Appointment[], buffers: BufferMinutes = new Map()): Set<string> {
-	return new Set(listClashes(list, buffers).flatMap((c) => [c.first, c.second]));
+	return clashingIds(listClashes(list, buffers));
+}
+
+/** The ids of the appointments in `clashes`. */
+export function clashingIds(clashes: Clash[]): Set<string> {
+	return new Set(clashes.flatMap((c) => [c.first, c.second]));
 }
 
 /** One clash: two appointments that hold the same practitioner or room at once. */

@@ -64,3 +64,8 @@ export function changeService(doc: Y.Doc, id: string, change: z.input<typeof ser
 export function moveService(doc: Y.Doc, id: string, toIndex: number): void {
 	moveOrdered(doc, services(doc), readOrdered(services(doc), storedService), id, toIndex);
 }
+
+/** Each service's buffer by its id: how long after an appointment for it the practitioner and room stay taken. */
+export function serviceBuffers(list: readonly Pick<Service, 'id' | 'bufferMinutes'>[]): Map<string, number> {
+	return new Map(list.map((s) => [s.id, s.bufferMinutes]));
+}

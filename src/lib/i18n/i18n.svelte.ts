@@ -7,6 +7,7 @@ import enThread from './messages/en.thread.json';
 import enChannels from './messages/en.channels.json';
 import enAutomation from './messages/en.automation.json';
 import enPatients from './messages/en.patients.json';
+import enSchedule from './messages/en.schedule.json';
 import trCore from './messages/tr.json';
 import trAdmin from './messages/tr.admin.json';
 import trClinic from './messages/tr.clinic.json';
@@ -16,9 +17,10 @@ import trThread from './messages/tr.thread.json';
 import trChannels from './messages/tr.channels.json';
 import trAutomation from './messages/tr.automation.json';
 import trPatients from './messages/tr.patients.json';
+import trSchedule from './messages/tr.schedule.json';
 
 // One file per area of the app (core, staff administration, clinic settings, the device's sync and sign-out,
-// the inbox's list, a thread, the channels' settings, the inbox's automation, patients),
+// the inbox's list, a thread, the channels' settings, the inbox's automation, patients, the appointment book),
 // so each area's texts change without touching the others'. English defines the keys; Turkish has the same ones
 // (tests/unit/i18n-catalogs.test.ts).
 const en = {
@@ -30,7 +32,8 @@ const en = {
 	...enThread,
 	...enChannels,
 	...enAutomation,
-	...enPatients
+	...enPatients,
+	...enSchedule
 };
 const tr = {
 	...trCore,
@@ -41,7 +44,8 @@ const tr = {
 	...trThread,
 	...trChannels,
 	...trAutomation,
-	...trPatients
+	...trPatients,
+	...trSchedule
 };
 
 export type MessageKey = keyof typeof en;

@@ -1,28 +1,47 @@
-import type { Appointment, AppointmentChange } from '$lib/domain/schedule.ts';
+import type { Appointment, AppointmentChange, AppointmentStatus } from '$lib/domain/schedule.ts';
 
 /** The fields the appointment dialog edits, as the form holds them. */
 export interface EditableAppointment {
+	/** The contact the appointment is for; '' while none is picked. */
+	patientId: string;
 	practitionerId: string;
+	/** '' for none. */
+	roomId: string;
+	/** '' for none. */
+	serviceId: string;
 	/** `YYYY-MM-DD`, the clinic's day. */
 	day: string;
 	/** `HH:mm`. */
 	time: string;
 	durationMinutes: number;
-	patientName: string;
 	note: string;
+	status: AppointmentStatus;
 }
 
-const FIELDS = ['practitionerId', 'day', 'time', 'durationMinutes', 'patientName', 'note'] as const;
+const FIELDS = [
+	'patientId',
+	'practitionerId',
+	'roomId',
+	'serviceId',
+	'day',
+	'time',
+	'durationMinutes',
+	'note',
+	'status'
+] as const;
 export type EditableField = (typeof FIELDS)[number];
 
 export function editableOf(a: Appointment): EditableAppointment {
 	return {
+		patientId: a.patientId ?? '',
 		practitionerId: a.practitionerId,
+		roomId: a.roomId ?? '',
+		serviceId: a.serviceId ?? '',
 		day: a.start.slice(0, 10),
 		time: a.start.slice(11, 16),
 		durationMinutes: a.durationMinutes,
-		patientName: a.patientName ?? '',
-		note: a.note
+		note: a.note,
+		status: a.status
 	};
 }
 
@@ -31,15 +50,18 @@ const same = (field: EditableField, a: EditableAppointment, b: EditableAppointme
 
 /**
  * Only what the person changed in the dialog, as a change to write: fields they did not touch are left out, so an
- * edit made meanwhile on another device (a rename while this one moved the time) is kept, not written over.
+ * edit made meanwhile on another device (a new note while this one moved the time) is kept, not written over.
  */
 export function changedFields(opened: EditableAppointment, edited: EditableAppointment): AppointmentChange {
 	const change: AppointmentChange = {};
+	if (!same('patientId', opened, edited) && edited.patientId) change.patientId = edited.patientId;
 	if (!same('practitionerId', opened, edited)) change.practitionerId = edited.practitionerId;
+	if (!same('roomId', opened, edited)) change.roomId = edited.roomId || null;
+	if (!same('serviceId', opened, edited)) change.serviceId = edited.serviceId || null;
 	if (!same('day', opened, edited) || !same('time', opened, edited)) change.start = `${edited.day}T${edited.time}`;
 	if (!same('durationMinutes', opened, edited)) change.durationMinutes = Number(edited.durationMinutes);
-	if (!same('patientName', opened, edited)) change.patientName = edited.patientName.trim();
 	if (!same('note', opened, edited)) change.note = edited.note;
+	if (!same('status', opened, edited)) change.status = edited.status;
 	return change;
 }
 

@@ -1,4 +1,4 @@
-import { getLocalTimeZone, today as todayIn } from '@internationalized/date';
+import { getLocalTimeZone, parseDate, startOfWeek, today as todayIn } from '@internationalized/date';
 
 /** Calendar days as `YYYY-MM-DD` strings, the way the schedule addresses them. */
 
@@ -11,7 +11,21 @@ export function today(timeZone: string = getLocalTimeZone()): string {
 }
 
 export function shiftDay(day: string, days: number): string {
-	const d = new Date(`${day}T12:00:00Z`);
-	d.setUTCDate(d.getUTCDate() + days);
-	return d.toISOString().slice(0, 10);
+	return parseDate(day).add({ days }).toString();
+}
+
+/** The seven days of the week `day` is in, Monday first (as weeks run in Turkey and most of Europe). */
+export function weekOf(day: string): string[] {
+	const monday = startOfWeek(parseDate(day), 'en-GB', 'mon');
+	return Array.from({ length: 7 }, (_, i) => monday.add({ days: i }).toString());
+}
+
+/** Whether `value` is a real calendar day written `YYYY-MM-DD`. */
+export function isDay(value: string | null): value is string {
+	if (!value || !/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
+	try {
+		return parseDate(value).toString() === value;
+	} catch {
+		return false;
+	}
 }

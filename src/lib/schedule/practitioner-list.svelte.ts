@@ -5,10 +5,12 @@ import { addPractitioner, listPractitioners, practitionerHours, type Practitione
 import type * as Y from 'yjs';
 import type { ClinicSync, DocHandle } from '$lib/sync/clinic-sync.svelte.ts';
 import { watchDoc } from '$lib/sync/watchDoc.ts';
+import { listRooms, type Room } from '$lib/domain/rooms.ts';
+import { listServices, type Service } from '$lib/domain/services.ts';
 
 /**
- * The clinic's practitioners (directory doc) with their working hours, and the clinic's closed days, kept current as edits arrive from this device, IndexedDB or other
- * devices. Holds the directory doc until `destroy()`.
+ * The clinic's practitioners (directory doc) with their working hours, its rooms and services, and its closed
+ * days, kept current as edits arrive from this device, IndexedDB or other devices. Holds the directory doc until `destroy()`.
  */
 export class PractitionerList {
 	/** Every practitioner, active or not, in the order admins set (the columns' order). */
@@ -17,6 +19,9 @@ export class PractitionerList {
 	/** Each practitioner's working week (their own hours where set, the clinic's otherwise), by id. */
 	hours = $state<Record<string, WeeklyHours>>({});
 	closedDays = $state<ClosedDay[]>([]);
+	/** Rooms and services, active or not, in the order admins set. */
+	rooms = $state<Room[]>([]);
+	services = $state<Service[]>([]);
 	/** The clinic's time zone (IANA), by which "today" is the clinic's today. */
 	timeZone = $state<string | null>(null);
 	/** True once the directory holds what the device stored. */
@@ -50,6 +55,8 @@ export class PractitionerList {
 		this.all = listPractitioners(doc);
 		this.hours = Object.fromEntries(this.all.map((p) => [p.id, practitionerHours(doc, p.id).effective]));
 		this.closedDays = listClosedDays(doc);
+		this.rooms = listRooms(doc);
+		this.services = listServices(doc);
 		this.timeZone = clinicProfile(doc).timeZone;
 	};
 }

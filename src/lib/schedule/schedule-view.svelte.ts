@@ -1,0 +1,178 @@
+import { weekdayOf, type DayHours } from '$lib/domain/businessHours.ts';
+import type { ClosedDay } from '$lib/domain/clinicSettings.ts';
+import type { Practitioner } from '$lib/domain/directory.ts';
+import {
+	addAppointment,
+	cancelAppointment,
+	changeAppointment,
+	clashingIds,
+	deleteAppointment,
+	listAppointments,
+	listClashes,
+	monthOf,
+	type Appointment,
+	type AppointmentChange,
+	type AppointmentInput,
+	type Clash
+} from '$lib/domain/schedule.ts';
+import { moveAppointment } from '$lib/domain/scheduleMoves.ts';
+import {
+	addSeries,
+	changeFollowing,
+	monthsBetween,
+	seriesMonths,
+	seriesStarts,
+	type Repeat
+} from '$lib/domain/scheduleSeries.ts';
+import { serviceBuffers } from '$lib/domain/services.ts';
+import type { ClinicSync } from '$lib/sync/clinic-sync.svelte.ts';
+import { today, weekOf } from './days.ts';
+import { PractitionerList } from './practitioner-list.svelte.ts';
+import { ScheduleMonths } from './scheduleMonths.ts';
+
+export type ScheduleRange = 'day' | 'week';
+
+const daysOf = (day: string, range: ScheduleRange) => (range === 'week' ? weekOf(day) : [day]);
+
+/**
+ * The appointment book as one screen shows it: a day or a week (`range`), the practitioners, rooms and services
+ * (directory doc) and the appointments of the months those days fall in (one schedule doc per month, two for a
+ * week across a month's end), kept current as edits arrive from this device, IndexedDB or other devices. Writes
+ * go through the domain: a new start in another month moves the appointment (`scheduleMoves.ts`).
+ */
+export class ScheduleView {
+	day = $state(today());
+	range = $state<ScheduleRange>('day');
+	readonly days: string[] = $derived(daysOf(this.day, this.range));
+	appointments = $state<Appointment[]>([]);
+	readonly #directory: PractitionerList;
+	readonly bookable: Practitioner[] = $derived.by(() => this.#directory.active);
+	/**
+	 * The columns, in the order admins set: active practitioners, and deactivated ones who still have appointments
+	 * in the shown days (kept for history, so those appointments do not vanish).
+	 */
+	readonly practitioners: Practitioner[] = $derived.by(() =>
+		this.#directory.all.filter((p) => p.active || this.appointments.some((a) => a.practitionerId === p.id))
+	);
+	readonly rooms = $derived.by(() => this.#directory.rooms);
+	readonly services = $derived.by(() => this.#directory.services);
+	/** Each practitioner's working hours on each shown day: `hours[practitionerId][day]`. */
+	readonly hours: Record<string, Record<string, DayHours>> = $derived.by(() => {
+		const week = this.#directory.hours;
+		return Object.fromEntries(
+			this.practitioners.flatMap((p) =>
+				week[p.id] ? [[p.id, Object.fromEntries(this.days.map((d) => [d, week[p.id][weekdayOf(d)]]))]] : []
+			)
+		);
+	});
+	/** The holidays the clinic is closed for among the shown days. */
+	readonly closedDays: ClosedDay[] = $derived.by(() => this.#directory.closedDays.filter((d) => this.days.includes(d.date)));
+	/** True once the directory and the shown months hold what the device stored: rendered without the network. */
+	loaded = $state(false);
+	/** Overlaps among the shown appointments, a service's buffer counted. */
+	readonly clashList: Clash[] = $derived.by(() => listClashes(this.appointments, serviceBuffers(this.services)));
+	readonly clashes: ReadonlySet<string> = $derived(clashingIds(this.clashList));
+
+	readonly #months: ScheduleMonths;
+	#generation = 0;
+	#destroyed = false;
+
+	constructor(sync: ClinicSync, clinicId: string, day?: string, range: ScheduleRange = 'day') {
+		this.#directory = new PractitionerList(sync, clinicId);
+		this.#months = new ScheduleMonths(sync, clinicId, () => {
+			this.#read();
+			if (this.loaded) queueMicrotask(() => void this.#months.repair());
+		});
+		this.show(day ?? today(), range);
+		// Opened on "today": once the directory says the clinic's time zone, that is the day to open on.
+		if (day === undefined) {
+			void this.#directory.whenLoaded.then(() => {
+				const clinicToday = this.today();
+				if (!this.#destroyed && this.day !== clinicToday && this.day === today()) this.show(clinicToday);
+			});
+		}
+	}
+
+	/** Today in the clinic's time zone. */
+	today(): string {
+		return today(this.#directory.timeZone ?? undefined);
+	}
+
+	show(day: string, range: ScheduleRange = this.range): void {
+		this.day = day;
+		this.range = range;
+		const generation = ++this.#generation;
+		this.loaded = false;
+		void Promise.all([this.#months.show(daysOf(day, range).map(monthOf)), this.#directory.whenLoaded]).then(() => {
+			if (generation !== this.#generation) return;
+			this.loaded = true;
+			void this.#months.repair();
+		});
+		this.#read();
+	}
+
+	/** The appointment with this id in the shown months (another device may have moved it), or null. */
+	find(id: string): Appointment | null {
+		return this.#months.find(id)?.appointment ?? null;
+	}
+
+	/** Books an appointment, or with `repeat` every occurrence of a series; returns the (first) one booked. */
+	async add(input: AppointmentInput, repeat?: Repeat): Promise<Appointment> {
+		if (!repeat) return this.#months.write([monthOf(input.start)], (month) => addAppointment(month(monthOf(input.start)), input));
+		const starts = seriesStarts(input.start, repeat);
+		const months = monthsBetween(monthOf(starts[0]), monthOf(starts[starts.length - 1]));
+		return this.#months.write(months, (month) => addSeries(month, input, repeat)[0]);
+	}
+
+	/** Changes an appointment; a new start in another month moves it there. */
+	async change(id: string, change: AppointmentChange): Promise<Appointment> {
+		const from = this.#monthOf(id);
+		const to = change.start === undefined ? from : monthOf(change.start);
+		return this.#months.write([from, to], (month) => moveAppointment(month(from), month(to), id, change));
+	}
+
+	/** "This and following" for an occurrence of a series. */
+	async changeFollowing(occurrence: Appointment, change: AppointmentChange): Promise<Appointment[]> {
+		return this.#months.write(seriesMonths(occurrence), (month) => changeFollowing(month, occurrence, change));
+	}
+
+	/** Marks it cancelled: it stays in the book, shown as cancelled. */
+	cancel(id: string): Appointment {
+		return cancelAppointment(this.#docOf(id), id);
+	}
+
+	/** Undoes a cancellation. */
+	restore(id: string): Appointment {
+		return changeAppointment(this.#docOf(id), id, { status: 'booked' });
+	}
+
+	remove(id: string): void {
+		deleteAppointment(this.#docOf(id), id);
+	}
+
+	destroy(): void {
+		this.#destroyed = true;
+		this.#generation++;
+		this.#months.destroy();
+		this.#directory.destroy();
+	}
+
+	#docOf(id: string) {
+		const found = this.#months.find(id);
+		if (!found) throw new Error('the appointment is not in the months shown');
+		return found.month;
+	}
+
+	#monthOf(id: string): string {
+		return this.#docOf(id).month;
+	}
+
+	#read(): void {
+		const days = this.days;
+		const list: Appointment[] = [];
+		for (const schedule of this.#months.shown.values()) {
+			for (const a of listAppointments(schedule)) if (days.includes(a.start.slice(0, 10))) list.push(a);
+		}
+		this.appointments = list.sort((a, b) => a.start.localeCompare(b.start) || a.id.localeCompare(b.id));
+	}
+}
