@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, signIn } from '../helpers/browser.ts';
 import { login as apiLogin } from '../helpers/client.ts';
 import { CuttableProxy } from '../helpers/proxy.ts';
+import { bookAppointment } from '../helpers/schedule.ts';
 import { seedPractitioners } from '../helpers/seed.ts';
 import { createClinic, createUser, ServerProcess, testEnv, type TestUser } from '../helpers/server.ts';
 
@@ -25,11 +26,7 @@ async function signInWithWorker(page: Page, baseUrl: string): Promise<void> {
 }
 
 async function book(page: Page, patient: string, time: string): Promise<void> {
-	await page.click('[data-testid="new-appointment"]');
-	await page.fill('input[name="patientName"]', patient);
-	await page.fill('input[name="time"]', time);
-	await page.click('[data-testid="appointment-form"] button[type="submit"]');
-	await page.waitForSelector(appointment(patient));
+	await bookAppointment(page, { patient, time });
 }
 
 /** What a person compares on two screens: each appointment's patient, time and column. */
@@ -38,7 +35,7 @@ function dayOf(page: Page): Promise<string[]> {
 		nodes
 			.map(
 				(n) =>
-					`${n.getAttribute('data-start')} ${n.closest('[data-practitioner]')?.getAttribute('data-practitioner')} ${n.querySelector('div')?.textContent?.trim()}`
+					`${n.getAttribute('data-start')} ${n.getAttribute('data-practitioner')} ${n.textContent?.replace(/\s+/g, ' ').trim()}`
 			)
 			.sort()
 	);

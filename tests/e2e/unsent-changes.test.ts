@@ -6,6 +6,7 @@ import { listAppointments } from '../../src/lib/domain/schedule.ts';
 import { launchChromium, signIn } from '../helpers/browser.ts';
 import { login as apiLogin, connectProvider, trpc, whenDoc, whenSynced, withTimeout } from '../helpers/client.ts';
 import { CuttableProxy } from '../helpers/proxy.ts';
+import { bookAppointment } from '../helpers/schedule.ts';
 import { seedPractitioners } from '../helpers/seed.ts';
 import { createClinic, createUser, ServerProcess, testEnv, type TestUser } from '../helpers/server.ts';
 
@@ -29,13 +30,14 @@ const SIGNED_IN = [DAY_READY, statusIs('online')];
 
 /** Books on the day shown and returns the appointment's start (`YYYY-MM-DDTHH:mm`). */
 async function book(page: Page, patient: string, time: string): Promise<string> {
-	await page.click('[data-testid="new-appointment"]');
-	await page.fill('input[name="patientName"]', patient);
-	await page.fill('input[name="time"]', time);
-	await page.click('[data-testid="appointment-form"] button[type="submit"]');
+	await bookAppointment(page, { patient, time });
 	const booked = await page.waitForSelector(appointment(patient));
+	patientIds.set(patient, (await booked.getAttribute('data-patient'))!);
 	return (await booked.getAttribute('data-start'))!;
 }
+
+/** The contact id of each patient booked, by name. */
+const patientIds = new Map<string, string>();
 
 async function goOffline(page: Page): Promise<void> {
 	await proxy.cut();
@@ -46,7 +48,7 @@ async function goOffline(page: Page): Promise<void> {
 async function onServer(patient: string, start: string, gone = false): Promise<void> {
 	const cookie = await apiLogin(server.url, user.email, user.password);
 	const provider = connectProvider(server.wsUrl, docNames.schedule(clinic, start.slice(0, 7)), { cookie, origin: server.url });
-	const booked = (doc: Y.Doc) => listAppointments(doc).some((a) => a.patientName === patient && a.start === start);
+	const booked = (doc: Y.Doc) => listAppointments(doc).some((a) => a.patientId === patientIds.get(patient) && a.start === start);
 	try {
 		await withTimeout(whenSynced(provider), 15_000, 'the server’s month');
 		await withTimeout(
@@ -105,7 +107,10 @@ describe('never lose what is not yet sent', () => {
 
 		await page.click('[data-testid="sign-out"]');
 		await page.waitForSelector('[data-testid="sign-out-dialog"][data-step="asking"]');
-		const lines = await listed(page, '[data-testid="sign-out-dialog"]');
+		// The booking by name and time, and the patient added with it (a change to the patients).
+		const all = await listed(page, '[data-testid="sign-out-dialog"]');
+		expect(all).toHaveLength(2);
+		const lines = all.filter((l) => l.startsWith('added'));
 		expect(lines).toHaveLength(1);
 		expect(lines[0]).toContain(`added ${start} `);
 		expect(lines[0]).toContain('Zeynep Arslan');
@@ -179,12 +184,14 @@ describe('never lose what is not yet sent', () => {
 
 		await proxy.connect();
 		await page.waitForSelector('[data-testid="session-ended-dialog"]', { timeout: 30_000 });
-		const lines = await listed(page, '[data-testid="session-ended-dialog"]');
+		const all = await listed(page, '[data-testid="session-ended-dialog"]');
+		expect(all).toHaveLength(2);
+		const lines = all.filter((l) => l.startsWith('added'));
 		expect(lines).toHaveLength(1);
 		expect(lines[0]).toContain(`added ${start} `);
 		expect(lines[0]).toContain('Selin Aydın');
 		expect(lines[0]).toContain('14:30');
-		expect(await page.getAttribute('[data-testid="session-ended-dialog"] [data-testid="unsent-count"]', 'data-count')).toBe('1');
+		expect(await page.getAttribute('[data-testid="session-ended-dialog"] [data-testid="unsent-count"]', 'data-count')).toBe('2');
 		// Not wiped before the person has seen it.
 		expect(await localDatabases(page)).toContain('frontdesk');
 

@@ -9,6 +9,8 @@ export type UnsentAction = 'added' | 'changed' | 'deleted';
 export interface UnsentAppointment {
 	id: string;
 	action: UnsentAction;
+	/** The patient's contact id (new appointments); `readUnsent` adds their name from the device's patient table. */
+	patientId?: string;
 	patientName?: string;
 	/** Clinic wall-clock start, `YYYY-MM-DDTHH:mm`. */
 	start?: string;
@@ -49,8 +51,8 @@ export function describeUnsent(docName: string, doc: Y.Doc, updates: Uint8Array[
 	for (const [id, t] of touched) {
 		const appointment = live.get(id);
 		if (appointment) {
-			const { patientName, start } = appointment;
-			appointments.push({ id, action: t.created ? 'added' : 'changed', patientName, start });
+			const { patientId, patientName, start } = appointment;
+			appointments.push({ id, action: t.created ? 'added' : 'changed', patientId, patientName, start });
 		} else if (t.removed && !t.created) {
 			// Created and removed before the server saw either: nothing of it would be lost.
 			appointments.push({ id, action: 'deleted' });

@@ -1,4 +1,5 @@
 import * as Y from 'yjs';
+import { contactLabel } from '$lib/domain/contacts.ts';
 import { STORE_ORIGIN } from '$lib/domain/origin.ts';
 import type { FrontdeskDatabase, PendingChange } from './db.ts';
 import { describeUnsent, type UnsentDoc } from './describeUnsent.ts';
@@ -23,7 +24,19 @@ export async function readUnsent(db: FrontdeskDatabase): Promise<UnsentDoc[]> {
 			doc.destroy();
 		}
 	}
+	await namePatients(db, described);
 	return described;
+}
+
+/** Gives each described appointment that names a contact that contact's name, as the device's patient table has it. */
+async function namePatients(db: FrontdeskDatabase, docs: UnsentDoc[]): Promise<void> {
+	const appointments = docs.flatMap((d) => d.appointments).filter((a) => a.patientId && a.patientName === undefined);
+	if (appointments.length === 0) return;
+	const rows = await db.patientRows.bulkGet(appointments.map((a) => a.patientId!));
+	appointments.forEach((a, i) => {
+		const row = rows[i];
+		if (row) a.patientName = contactLabel(row.patient);
+	});
 }
 
 /** The number of unconfirmed changes across docs. */

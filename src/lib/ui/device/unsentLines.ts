@@ -18,9 +18,9 @@ export function wallTimeLabel(start: string): string {
 
 function appointmentLine(a: UnsentAppointment): UnsentLine {
 	const base = { key: a.id, action: a.action, start: a.start };
-	if (a.action === 'deleted' || a.patientName === undefined || a.start === undefined)
-		return { ...base, text: t('device.unsent.appointmentDeleted') };
-	const params = { patient: a.patientName, when: wallTimeLabel(a.start) };
+	if (a.action === 'deleted' || a.start === undefined) return { ...base, text: t('device.unsent.appointmentDeleted') };
+	// A patient the device has no name for (not yet in its table) is still an appointment at a time, not a deletion.
+	const params = { patient: a.patientName ?? t('schedule.unknownPatient'), when: wallTimeLabel(a.start) };
 	return {
 		...base,
 		text: t(a.action === 'added' ? 'device.unsent.appointmentAdded' : 'device.unsent.appointmentChanged', params)
