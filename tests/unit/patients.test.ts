@@ -275,8 +275,11 @@ describe('PATIENT-SEARCH-3: typing on while a search runs: the latest search win
 				started.push(query);
 				signals.set(query, signal);
 				waitingFor.get(query)?.();
-				// An overtaken search may still finish (a read under way is not interrupted): its answer must not show.
-				return new Promise((resolve) => gates.set(query, () => resolve(query)));
+				// As `queryPatients`: a read under way finishes, then the search stops if it was told to.
+				return new Promise<void>((resolve) => gates.set(query, resolve)).then(() => {
+					signal.throwIfAborted();
+					return query;
+				});
 			},
 			(_query, result) => {
 				answers.push(result);

@@ -1,5 +1,8 @@
 import { liveQuery, type Subscription } from 'dexie';
 
+/** What a query told to stop answers: Dexie's `liveQuery` passes on no `AbortError`, so it must not throw one. */
+const STOPPED = Symbol('stopped');
+
 /**
  * A live query (Dexie's `liveQuery`) of what a screen asks for now, one at a time, the latest winning. A query asked
  * for while the one before has not answered yet aborts that one and starts once it stopped; a query asked for
@@ -60,9 +63,14 @@ export class LatestQuery<Q, R> {
 			this.#start();
 			return true;
 		};
-		this.#subscription = liveQuery(() => this.#run(query, controller.signal)).subscribe({
+		const run = (): Promise<R | typeof STOPPED> =>
+			this.#run(query, controller.signal).catch((error: unknown) => {
+				if (controller.signal.aborted) return STOPPED;
+				throw error;
+			});
+		this.#subscription = liveQuery(run).subscribe({
 			next: (result) => {
-				if (!overtaken()) this.#answer(query, result);
+				if (!overtaken() && result !== STOPPED) this.#answer(query, result);
 			},
 			error: (error: unknown) => {
 				if (!overtaken()) this.#fail(query, error);
