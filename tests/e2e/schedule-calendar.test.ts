@@ -61,7 +61,7 @@ afterAll(async () => {
 });
 
 describe('the week view, live on two devices', () => {
-	it('a booking made in the week view shows on the other device; dragged to the next day there, it moves here', async () => {
+	it('SCHEDULE-VIEW-1 a booking made in the week view shows on the other device; dragged to the next day there, it moves here', async () => {
 		await show(a.page, WEDNESDAY, 'week');
 		await show(b.page, WEDNESDAY, 'week');
 		await bookAppointment(a.page, { patient: 'Hafta Hastası', time: '10:00', phone: '0532 111 22 33' });
@@ -72,7 +72,7 @@ describe('the week view, live on two devices', () => {
 		for (const page of [a.page, b.page]) await page.waitForSelector(cardAt('Hafta Hastası', '2027-03-04T10:00'));
 	});
 
-	it('dragging a card down an hour in the day view moves it an hour later, also on the other device', async () => {
+	it('SCHEDULE-VIEW-1 dragging a card down an hour in the day view moves it an hour later, also on the other device', async () => {
 		await show(a.page, '2027-03-04', 'day');
 		await show(b.page, '2027-03-04', 'week');
 		// The time column has a label per hour: the distance between two is an hour.
@@ -85,7 +85,7 @@ describe('the week view, live on two devices', () => {
 		for (const page of [a.page, b.page]) await page.waitForSelector(cardAt('Hafta Hastası', '2027-03-04T11:00'));
 	});
 
-	it('the patient is found by any spelling of their number, and a booking outside working hours is warned about', async () => {
+	it('SCHEDULE-PATIENT-1, SCHEDULE-HOURS-1 the patient is found by any spelling of their number, and a booking outside working hours is warned about', async () => {
 		await show(a.page, WEDNESDAY, 'day');
 		await a.page.click('[data-testid="new-appointment"]');
 		await a.page.fill(`${FORM} input[name="patientSearch"]`, '+90 532 1112233');
@@ -105,7 +105,7 @@ describe('the week view, live on two devices', () => {
 });
 
 describe('clashes made offline', () => {
-	it('one device offline books the slot the other booked; once it is back, both show the clash', async () => {
+	it('SCHEDULE-CLASH-1 one device offline books the slot the other booked; once it is back, both show the clash', async () => {
 		await show(a.page, WEDNESDAY, 'day');
 		await show(b.page, WEDNESDAY, 'day');
 		await proxy.cut();
@@ -131,7 +131,7 @@ describe('clashes made offline', () => {
 });
 
 describe('recurring appointments', () => {
-	it('a weekly booking makes real occurrences; "this and following" moves the later ones and leaves the earlier', async () => {
+	it('SCHEDULE-SERIES-3 a weekly booking makes real occurrences; "this and following" moves the later ones and leaves the earlier', async () => {
 		await show(a.page, '2027-03-01', 'day');
 		await a.page.click('[data-testid="new-appointment"]');
 		await pickPatient(a.page, 'Seri Hasta');

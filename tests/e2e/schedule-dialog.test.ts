@@ -53,7 +53,7 @@ afterAll(async () => {
 });
 
 describe('the appointment dialog keeps everyone’s edits', () => {
-	it('A writes a note while B, who opened the dialog before, changes only the time: both edits survive', async () => {
+	it('SCHEDULE-APPT-3 A writes a note while B, who opened the dialog before, changes only the time: both edits survive', async () => {
 		await book(a.page, 'Deniz Karaca', '10:00');
 		await b.page.waitForSelector(appointment('Deniz Karaca'));
 		await b.page.click(appointment('Deniz Karaca'));
@@ -106,7 +106,7 @@ describe('the appointment dialog keeps everyone’s edits', () => {
 		expect(await a.page.$(appointment('Gece Hastası'))).toBeNull();
 	});
 
-	it('the dialog says which day it books, and moves an appointment to another day', async () => {
+	it('SCHEDULE-VIEW-2 the dialog says which day it books, and moves an appointment to another day', async () => {
 		await book(a.page, 'Umut Şahin', '09:00');
 		await a.page.waitForSelector(appointment('Umut Şahin'));
 		const day = (await a.page.getAttribute('[data-testid="day-view"]', 'data-day'))!;

@@ -19,7 +19,7 @@ function sync(a: Y.Doc, b: Y.Doc) {
 }
 
 describe('schedule doc operations', () => {
-	it('add, list by day, move, delete', () => {
+	it('SCHEDULE-APPT-1 add, list by day, move, delete', () => {
 		const doc = new Y.Doc();
 		const a = addAppointment(scheduleDoc('c1/schedule/2026-11', doc), base);
 		addAppointment(scheduleDoc('c1/schedule/2026-11', doc), { ...base, start: '2026-11-26T09:00' });
@@ -90,7 +90,7 @@ describe('directory doc operations', () => {
 });
 
 describe('an appointment ends on the day it starts', () => {
-	it('23:30 + 120 minutes is refused on booking and on change, and nothing is written', async () => {
+	it('SCHEDULE-APPT-2 23:30 + 120 minutes is refused on booking and on change, and nothing is written', async () => {
 		const { addAppointment, changeAppointment, listAppointments, scheduleDoc, ENDS_AFTER_MIDNIGHT } =
 			await import('../../src/lib/domain/schedule.ts');
 		const Y = await import('yjs');
