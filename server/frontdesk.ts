@@ -15,6 +15,8 @@ import { SyncServer } from './sync/index.ts';
 import { clinicNameMirror } from './clinic/clinicNameMirror.ts';
 import { createChannels } from './channels/index.ts';
 import { InboxAutomation } from './automation/inboxAutomation.ts';
+import { ReminderAnswers } from './jobs/reminderAnswers.ts';
+import { ReminderJob } from './jobs/reminders.ts';
 import { SYNC_MUX_PATH, SYNC_PATH_PREFIX } from '../src/lib/domain/syncProtocol.ts';
 import { errorMessage } from './errors.ts';
 
@@ -52,10 +54,21 @@ export async function createFrontdesk(config: Config): Promise<Frontdesk> {
 		metrics,
 		trustProxy: config.trustProxy,
 		// Assignment and the away message run after each inbound write is durable, never holding up a webhook.
-		automation: { onInbound: (notice) => automation.onInbound(notice) }
+		automation: {
+			onInbound: (notice) => Promise.all([automation.onInbound(notice), answers.onInbound(notice)]).then(() => undefined)
+		}
 	});
 	// Through the channels' held docs: reading the directory per message must not unload and reload it each time.
 	const automation = new InboxAutomation({ docs: channels.docs, store, logger });
+	// A patient's answer to a reminder confirms or cancels the appointment; the job sends the reminders.
+	const answers = new ReminderAnswers({ docs: channels.docs, store, logger });
+	const reminders = new ReminderJob({
+		docs: channels.docs,
+		store,
+		canSend: async (clinicId) => (await channels.accounts.sender(clinicId, 'whatsapp')) !== null,
+		logger,
+		intervalMs: config.reminderIntervalMs
+	});
 	const sync: SyncServer = new SyncServer({
 		hooks: [clinicNameMirror(store, () => sync, logger), ...channels.hooks, automation],
 		store,
@@ -89,6 +102,7 @@ export async function createFrontdesk(config: Config): Promise<Frontdesk> {
 	registerSyncGauges(metrics, () => sync.stats);
 	// Replies left queued by an earlier run (or written offline and stored before it stopped) are sent now.
 	channels.start().catch((error: unknown) => logger.error({ err: errorMessage(error) }, 'starting the dispatcher failed'));
+	reminders.start();
 	let app: AppHandler | null = null;
 
 	const handle = (req: IncomingMessage, res: ServerResponse) => {
@@ -190,6 +204,7 @@ export async function createFrontdesk(config: Config): Promise<Frontdesk> {
 		close() {
 			closing ??= (async () => {
 				clearInterval(sweep);
+				reminders.stop();
 				const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));
 				await channels.close();
 				await sync.close();

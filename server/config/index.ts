@@ -107,6 +107,8 @@ const schema = z.object({
 	SESSION_RECHECK_MS: z.coerce.number().int().min(100).default(15_000),
 	/** Stored updates of a doc after which its log is compacted into a snapshot. */
 	COMPACT_AFTER_UPDATES: z.coerce.number().int().min(2).default(500),
+	// How often the reminder job looks for appointment reminders that are due.
+	REMINDER_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
 	/** Seed a demo clinic when the store has no clinic yet; default: outside production only. */
 	DEMO_CLINIC: z.enum(['true', 'false']).optional(),
 	SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
@@ -201,6 +203,8 @@ export interface Config {
 	sessionIdleMs: number;
 	invitationTtlMs: number;
 	compactAfterUpdates: number;
+	/** How often due appointment reminders are looked for (REMINDER_INTERVAL_MS). */
+	reminderIntervalMs: number;
 	demoClinic: boolean;
 	shutdownTimeoutMs: number;
 	channels: ChannelSettings;
@@ -252,6 +256,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 		sessionIdleMs: c.SESSION_IDLE_DAYS * 24 * 60 * 60 * 1000,
 		invitationTtlMs: c.INVITATION_TTL_HOURS * 60 * 60 * 1000,
 		compactAfterUpdates: c.COMPACT_AFTER_UPDATES,
+		reminderIntervalMs: c.REMINDER_INTERVAL_MS,
 		demoClinic: c.DEMO_CLINIC === undefined ? !production : c.DEMO_CLINIC === 'true',
 		shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,
 		channels: {

@@ -9,6 +9,7 @@ import type { ClinicRepository } from './clinics.ts';
 import type { DocRepository } from './docs.ts';
 import type { InvitationRepository } from './invitations.ts';
 import type { MetaRepository } from './meta.ts';
+import type { ReminderRepository } from './reminders.ts';
 import type { SessionRepository } from './sessions.ts';
 import type { TicketRepository } from './tickets.ts';
 import type { UserRepository } from './users.ts';
@@ -18,6 +19,7 @@ export type * from './clinics.ts';
 export type * from './docs.ts';
 export type * from './invitations.ts';
 export type * from './meta.ts';
+export type * from './reminders.ts';
 export type * from './sessions.ts';
 export type * from './tickets.ts';
 export type * from './users.ts';
@@ -41,5 +43,6 @@ export interface Store {
 	readonly inboundJournal: InboundJournalRepository;
 	readonly outbox: OutboxRepository;
 	readonly media: MediaRepository;
+	readonly reminders: ReminderRepository;
 	close(): Promise<void>;
 }

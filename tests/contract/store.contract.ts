@@ -607,5 +607,25 @@ export function storeContract(engine: string, fresh: () => Promise<Store>, sameD
 				expect(await store.media.jobs()).toEqual([]);
 			});
 		});
+		describe('reminders', () => {
+			it('REMIND-ONCE-1: one claim per appointment, rule and start, across processes; sent, skipped and unfinished as recorded', async () => {
+				const first = await seeded();
+				const second = track(await sameDatabase(first));
+				const key = { clinicId: 'c1', appointmentId: 'a1', ruleId: 'r24', start: '2026-11-28T10:00' };
+				const claim = { ...key, contactId: 'p1', month: '2026-11', claimedAt: now };
+				const claims = await Promise.all([first.reminders.claim(claim), second.reminders.claim(claim)]);
+				expect(claims.filter(Boolean)).toHaveLength(1);
+				// The same appointment moved to another time is another reminder.
+				expect(await first.reminders.claim({ ...claim, start: '2026-11-29T10:00' })).toBe(true);
+				expect((await first.reminders.unfinished()).map((c) => c.start)).toEqual(['2026-11-28T10:00', '2026-11-29T10:00']);
+				await first.reminders.sent(key, { threadDoc: 'c1/thread/t1', entryId: 'e1' }, now + 1);
+				await second.reminders.skip({ ...key, start: '2026-11-29T10:00' }, 'no_consent');
+				expect(await first.reminders.unfinished()).toEqual([]);
+				const sent = await second.reminders.sentTo('c1', ['p1', 'p2'], now);
+				expect(sent).toEqual([{ ...claim, threadDoc: 'c1/thread/t1', entryId: 'e1', sentAt: now + 1, skipped: null }]);
+				expect(await second.reminders.sentTo('c1', ['p1'], now + 2)).toEqual([]);
+				expect(await second.reminders.sentTo('c1', [], 0)).toEqual([]);
+			});
+		});
 	});
 }

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Store } from '../types.ts';
+import { SqliteReminders } from './reminders.ts';
 import { SqliteChannelAccounts, SqliteInboundJournal, SqliteInboundMessages, SqliteMedia, SqliteOutbox } from './channels.ts';
 import { SqliteClinics } from './clinics.ts';
 import { SqliteDocs } from './docs.ts';
@@ -29,6 +30,7 @@ export class SqliteStore implements Store {
 	readonly inboundJournal;
 	readonly outbox;
 	readonly media;
+	readonly reminders;
 	readonly #db: Database.Database;
 
 	constructor(file: string) {
@@ -58,6 +60,7 @@ export class SqliteStore implements Store {
 		this.inboundJournal = new SqliteInboundJournal(this.#db);
 		this.outbox = new SqliteOutbox(this.#db);
 		this.media = new SqliteMedia(this.#db);
+		this.reminders = new SqliteReminders(this.#db);
 	}
 
 	async close() {

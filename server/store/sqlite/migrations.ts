@@ -205,5 +205,28 @@ CREATE TABLE inbound_journal (
 	UNIQUE (provider, message_id)
 );
 `
+	},
+	{
+		version: 8,
+		name: 'reminder claims: each reminder of an appointment sent at most once',
+		// Keyed by the appointment's start too: a moved appointment is reminded of its new time. Ids only, no
+		// patient data: what was sent is in the (sealed) thread doc.
+		sql: `
+CREATE TABLE reminder_claims (
+	clinic_id TEXT NOT NULL REFERENCES clinics(id),
+	appointment_id TEXT NOT NULL,
+	rule_id TEXT NOT NULL,
+	start TEXT NOT NULL,
+	contact_id TEXT NOT NULL,
+	month TEXT NOT NULL,
+	claimed_at INTEGER NOT NULL,
+	thread_doc TEXT,
+	entry_id TEXT,
+	sent_at INTEGER,
+	skipped TEXT,
+	PRIMARY KEY (clinic_id, appointment_id, rule_id, start)
+) WITHOUT ROWID;
+CREATE INDEX reminder_claims_contact ON reminder_claims(clinic_id, contact_id, sent_at);
+`
 	}
 ];

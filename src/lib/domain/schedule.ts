@@ -350,3 +350,38 @@ export function readAppointment(id: string, entry: unknown, changes?: Record<str
 	for (const key of Object.keys(a) as (keyof Appointment)[]) if (a[key] === undefined) delete a[key];
 	return a;
 }
+
+/** A reminder that went out for an appointment (REMIND-RECORD-1): which rule, when, for which start. */
+export interface SentReminder {
+	ruleId: string;
+	at: string;
+	start: string;
+}
+
+const REMINDED = 'reminded:';
+const sentReminder = z.object({ at: z.string().max(40), start: wallTime });
+
+/**
+ * Records on the appointment that a reminder went out, a key per rule (`reminded:<ruleId>`), so reminders sent by
+ * the server and edits by staff never write the same key. A move does not carry it: the new time gets its own.
+ */
+export function recordReminder(schedule: ScheduleDoc, id: string, reminder: SentReminder): void {
+	const entry = appointmentEntries(schedule.doc).get(id);
+	if (!(entry instanceof Y.Map) || entry.has('movedTo')) throw new ScheduleError('no such appointment');
+	const { ruleId, ...value } = reminder;
+	schedule.doc.transact(() => entry.set(`${REMINDED}${ruleId}`, sentReminder.parse(value)));
+}
+
+/** The reminders recorded on an appointment (those for its current start), oldest first. */
+export function sentReminders(target: ScheduleDoc | Y.Doc, id: string): SentReminder[] {
+	const entry = appointmentEntries(docOf(target)).get(id);
+	if (!(entry instanceof Y.Map)) return [];
+	const start = entry.get('start');
+	const list: SentReminder[] = [];
+	for (const [key, value] of entry.entries()) {
+		if (!key.startsWith(REMINDED)) continue;
+		const parsed = sentReminder.safeParse(value);
+		if (parsed.success && parsed.data.start === start) list.push({ ruleId: key.slice(REMINDED.length), ...parsed.data });
+	}
+	return list.sort((a, b) => a.at.localeCompare(b.at));
+}

@@ -203,13 +203,15 @@ const replyInput = z
 		channel: channelKind,
 		text: z.string().max(MAX_TEXT_LENGTH).default(''),
 		authorId: docId,
-		template: template.optional()
+		template: template.optional(),
+		/** The appointment reminder this reply is (`server/jobs/reminders.ts`), so it is queued once. */
+		reminder: z.string().max(200).optional()
 	})
 	.refine((r) => r.template || r.text.trim().length > 0, 'a reply needs text or a template');
 
 /** A reply to the patient, queued: the server sends it when it has it (the device may be offline now). */
 export function queueReply(doc: Y.Doc, input: z.input<typeof replyInput>, now: Date = new Date()): string {
-	const { channel, text, authorId, template: tpl } = replyInput.parse(input);
+	const { channel, text, authorId, template: tpl, reminder } = replyInput.parse(input);
 	return append(doc, {
 		kind: 'message',
 		direction: 'out',
@@ -219,7 +221,7 @@ export function queueReply(doc: Y.Doc, input: z.input<typeof replyInput>, now: D
 		at: now.toISOString(),
 		status: 'queued',
 		messageType: tpl ? 'template' : 'text',
-		details: tpl ? { template: tpl } : {},
+		details: { ...(tpl ? { template: tpl } : {}), ...(reminder ? { reminder } : {}) },
 		attempt: 1
 	});
 }
