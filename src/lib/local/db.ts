@@ -1,6 +1,12 @@
 import Dexie, { type Table } from 'dexie';
 import { INBOX_TABLES, INBOX_TABLES_V3, recencyOf, type IndexMark, type ThreadRow } from './inboxTables.ts';
-import { PATIENT_TABLES, PATIENT_TABLES_V4, type PatientRow } from './patientTables.ts';
+import {
+	PATIENT_TABLES,
+	PATIENT_TABLES_V4,
+	PATIENT_TABLES_V5,
+	type PatientRow,
+	type PatientSearchEntry
+} from './patientTables.ts';
 import type { DeletedRange } from './serverDeletions.ts';
 
 /** One stored Yjs update of a synced doc. Compaction replaces a doc's rows by one merged update. */
@@ -49,6 +55,7 @@ export class FrontdeskDatabase extends Dexie {
 	threadRows!: Table<ThreadRow, string>;
 	indexMarks!: Table<IndexMark, string>;
 	patientRows!: Table<PatientRow, string>;
+	patientSearch!: Table<PatientSearchEntry, string>;
 
 	constructor(name = DATABASE_NAME) {
 		super(name);
@@ -75,5 +82,8 @@ export class FrontdeskDatabase extends Dexie {
 			);
 		// Version 4: the patients' table. Built from the contacts doc at the next start, so no data migration.
 		this.version(4).stores({ ...INBOX_TABLES_V3, ...PATIENT_TABLES_V4 });
+		// Version 5: the patients' search entries, keyed in name order (a search stays bounded at 20,000 patients).
+		// Built at the next start (the table's mark changed name), so no data migration.
+		this.version(5).stores({ ...INBOX_TABLES_V3, ...PATIENT_TABLES_V5 });
 	}
 }

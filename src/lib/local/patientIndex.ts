@@ -3,9 +3,10 @@ import { contactLabel, observeContacts } from '$lib/domain/contacts.ts';
 import { listPatients, readPatient, type Patient } from '$lib/domain/patients.ts';
 import { foldText, phoneKeys, queryWords, searchWords } from '$lib/domain/textSearch.ts';
 import type { FrontdeskDatabase } from './db.ts';
-import type { PatientRow } from './patientTables.ts';
+import type { PatientRow, PatientSearchEntry } from './patientTables.ts';
 
-const MARK = 'patients';
+/** Names the state the tables were built from; renamed when a new table needs a build (version 5: `patientSearch`). */
+const MARK = 'patients:5';
 /** Set once the table held what the server had when this device first synced the contacts doc. */
 const SYNCED_MARK = 'patients:synced';
 /** Rows written per IndexedDB transaction while rebuilding, so the screen stays responsive. */
@@ -28,9 +29,13 @@ function rowOf(patient: Patient): PatientRow {
 	};
 }
 
+function entryOf({ sortKey, id, words, tags }: PatientRow): PatientSearchEntry {
+	return { sortKey, id, words, tags };
+}
+
 /**
- * Keeps the `patientRows` query table from the contacts doc: rebuilt when started unless it was built from the
- * doc's present state, then row by row as patients change, also from other devices.
+ * Keeps the `patientRows` and `patientSearch` query tables from the contacts doc: rebuilt when started unless they
+ * were built from the doc's present state, then row by row as patients change, also from other devices.
  */
 export class PatientIndex {
 	readonly #db: FrontdeskDatabase;
@@ -94,12 +99,25 @@ export class PatientIndex {
 	async #rebuild(): Promise<void> {
 		const state = this.#state();
 		const rows = listPatients(this.#contacts).map(rowOf);
-		const keep = new Set(rows.map((r) => r.id));
-		for (let i = 0; i < rows.length && !this.#stopped; i += CHUNK) await this.#db.patientRows.bulkPut(rows.slice(i, i + CHUNK));
+		const { patientRows, patientSearch } = this.#db;
+		for (let i = 0; i < rows.length && !this.#stopped; i += CHUNK) {
+			const chunk = rows.slice(i, i + CHUNK);
+			await this.#db.transaction('rw', patientRows, patientSearch, async () => {
+				await patientRows.bulkPut(chunk);
+				await patientSearch.bulkPut(chunk.map(entryOf));
+			});
+		}
 		if (this.#stopped) return;
-		const gone = (await this.#db.patientRows.toCollection().primaryKeys()).filter((id) => !keep.has(id));
-		if (gone.length > 0) await this.#db.patientRows.bulkDelete(gone);
-		await this.#db.indexMarks.put({ name: MARK, state });
+		const ids = new Set(rows.map((r) => r.id));
+		const sortKeys = new Set(rows.map((r) => r.sortKey));
+		const gone = (await patientRows.toCollection().primaryKeys()).filter((id) => !ids.has(id));
+		// A patient renamed since the last build left an entry under the old name.
+		const stale = (await patientSearch.toCollection().primaryKeys()).filter((key) => !sortKeys.has(key));
+		await this.#db.transaction('rw', patientRows, patientSearch, this.#db.indexMarks, async () => {
+			if (gone.length > 0) await patientRows.bulkDelete(gone);
+			if (stale.length > 0) await patientSearch.bulkDelete(stale);
+			await this.#db.indexMarks.put({ name: MARK, state });
+		});
 	}
 
 	async #reindex(ids: readonly string[], state: string): Promise<void> {
@@ -110,9 +128,15 @@ export class PatientIndex {
 			if (!patient || patient.mergedInto) remove.push(id);
 			else put.push(rowOf(patient));
 		}
-		await this.#db.transaction('rw', this.#db.patientRows, this.#db.indexMarks, async () => {
-			if (put.length > 0) await this.#db.patientRows.bulkPut(put);
-			if (remove.length > 0) await this.#db.patientRows.bulkDelete(remove);
+		const { patientRows, patientSearch } = this.#db;
+		await this.#db.transaction('rw', patientRows, patientSearch, this.#db.indexMarks, async () => {
+			// By id: a renamed patient's entry is keyed by the name it had.
+			await patientSearch.where('id').anyOf(ids).delete();
+			if (put.length > 0) {
+				await patientRows.bulkPut(put);
+				await patientSearch.bulkPut(put.map(entryOf));
+			}
+			if (remove.length > 0) await patientRows.bulkDelete(remove);
 			await this.#db.indexMarks.put({ name: MARK, state });
 		});
 	}
@@ -123,19 +147,24 @@ export interface PatientFilter {
 	tag?: string;
 }
 
-/** Code-unit order, as IndexedDB orders the `sortKey` index: a search's answer reads in the list's own order. */
-function bySortKey(a: PatientRow, b: PatientRow): number {
-	return a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0;
+/** Code-unit order, as IndexedDB orders keys: a search's answer reads in the list's own order. */
+function byCodeUnits(a: string, b: string): number {
+	return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Up to this many matches are read whole and put in order; past it, the name index orders their ids first. */
-const READ_WHOLE = 200;
+/** Search entries read at a time while walking the name order. */
+const WALK_CHUNK = 200;
+/** Entries a walk may read before the key passes are cheaper (each entry read costs about as much as a few keys). */
+const WALK_BUDGET = 1000;
+/** Keys a pass reads at most: one that stops here is not exact, and its word is checked on the entries instead. */
+const PASS_CAP = 2500;
 
 /**
  * Patients in name order, at most `limit`. A search finds rows having a word starting with each typed word: a
  * name as typed without Turkish letters (`ipek` finds `İpek`), a number in any spelling (`0532 123 45 67`,
- * `05321234567`, `+90 532…`), a tag. Bounded at 20,000 patients: the matches are found by key only, and only the
- * rows shown are read. An aborted `signal` (the person typed on) stops it between reads with an `AbortError`.
+ * `05321234567`, `+90 532…`), a tag. Bounded at 20,000 patients (PATIENT-SEARCH-2): it reads the `patientSearch`
+ * entries, never all of them, then only the rows it answers. An aborted `signal` (the person typed on) stops it
+ * between reads with an `AbortError`.
  */
 export async function queryPatients(
 	db: FrontdeskDatabase,
@@ -145,37 +174,77 @@ export async function queryPatients(
 ): Promise<PatientRow[]> {
 	const words = filter.search ? queryWords(filter.search) : [];
 	if (words.length === 0 && !filter.tag) return db.patientRows.orderBy('sortKey').limit(limit).toArray();
-	let ids: Set<string> | null = filter.tag ? new Set(await db.patientRows.where('tags').equals(filter.tag).primaryKeys()) : null;
-	for (const word of words) {
-		if (ids?.size === 0) return [];
-		signal?.throwIfAborted();
-		const found = await db.patientRows.where('words').startsWith(word).primaryKeys();
-		const before = ids;
-		ids = new Set(before ? found.filter((id) => before.has(id)) : found);
-	}
-	if (!ids || ids.size === 0) return [];
+	const ids = await searchIds(db, words, filter.tag ?? null, limit, signal);
 	signal?.throwIfAborted();
-	if (ids.size <= READ_WHOLE) return (await readRows(db, [...ids])).sort(bySortKey).slice(0, limit);
-	const page: string[] = [];
-	for (const id of await db.patientRows.orderBy('sortKey').primaryKeys()) {
-		if (!ids.has(id)) continue;
-		page.push(id);
-		if (page.length === limit) break;
-	}
-	signal?.throwIfAborted();
-	return readRows(db, page);
-}
-
-async function readRows(db: FrontdeskDatabase, ids: string[]): Promise<PatientRow[]> {
 	return (await db.patientRows.bulkGet(ids)).filter((r): r is PatientRow => r !== undefined);
 }
 
-/** True once this device's contacts doc and patient table have held the server's patients (`PatientIndex.synced`). */
+async function searchIds(
+	db: FrontdeskDatabase,
+	words: readonly string[],
+	tag: string | null,
+	limit: number,
+	signal: AbortSignal | undefined
+): Promise<string[]> {
+	const table = db.patientSearch;
+	const matches = (e: PatientSearchEntry) =>
+		(tag === null || e.tags.includes(tag)) && words.every((w) => e.words.some((word) => word.startsWith(w)));
+
+	// 1. Walk the name order: a search many patients match is answered by the first entries.
+	const found: string[] = [];
+	let after: string | null = null;
+	for (let read = 0; ;) {
+		signal?.throwIfAborted();
+		const entries: PatientSearchEntry[] = await (
+			after === null ? table.limit(WALK_CHUNK) : table.where(':id').above(after).limit(WALK_CHUNK)
+		).toArray();
+		read += entries.length;
+		for (const e of entries) if (matches(e)) found.push(e.id);
+		if (found.length >= limit || entries.length < WALK_CHUNK) return found.slice(0, limit);
+		after = entries[entries.length - 1].sortKey;
+		// The entries still to read at the rate seen so far: past the budget, the key passes cost less.
+		if (read + ((limit - found.length) * read) / Math.max(found.length, 0.5) > WALK_BUDGET) break;
+	}
+
+	// 2. Key passes: the keys are sort keys, so the matches come in list order without reading them.
+	const passes = [
+		...(tag === null ? [] : [() => table.where('tags').equals(tag)]),
+		...[...words].sort((a, b) => b.length - a.length).map((w) => () => table.where('words').startsWith(w))
+	];
+	let keys = null as Set<string> | null;
+	let exact = true;
+	for (const pass of passes) {
+		signal?.throwIfAborted();
+		const got = await pass().limit(PASS_CAP).primaryKeys();
+		if (got.length >= PASS_CAP) {
+			exact = false;
+			continue;
+		}
+		const before: Set<string> | null = keys;
+		keys = new Set(before ? got.filter((k) => before.has(k)) : got);
+		if (keys.size === 0) return [];
+	}
+	// Every pass was past its cap: the longest word read whole (rare: dense words together matching few).
+	if (keys === null) keys = new Set(await passes[0]().primaryKeys());
+	const ordered = [...keys].sort(byCodeUnits);
+	if (exact) return ordered.slice(0, limit).map((key) => key.slice(key.lastIndexOf('\u0000') + 1));
+
+	// 3. What the capped passes left unchecked is checked on the entries, in order, until the page is full.
+	const answer: string[] = [];
+	for (let i = 0; i < ordered.length && answer.length < limit; i += limit * 2) {
+		signal?.throwIfAborted();
+		const entries = await table.bulkGet(ordered.slice(i, i + limit * 2));
+		for (const e of entries) if (e && matches(e) && answer.length < limit) answer.push(e.id);
+	}
+	return answer;
+}
+
+/** True once this device's contacts doc and patient tables have held the server's patients (`PatientIndex.synced`). */
 export async function holdsServerPatients(db: FrontdeskDatabase): Promise<boolean> {
 	return (await db.indexMarks.get(SYNCED_MARK)) !== undefined;
 }
 
 /** Every tag in use on a patient, for the tag filter. */
 export async function patientTags(db: FrontdeskDatabase): Promise<string[]> {
-	return ((await db.patientRows.orderBy('tags').uniqueKeys()) as string[]).sort((a, b) => a.localeCompare(b));
+	return ((await db.patientSearch.orderBy('tags').uniqueKeys()) as string[]).sort((a, b) => a.localeCompare(b));
 }
