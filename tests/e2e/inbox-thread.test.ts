@@ -5,6 +5,7 @@ import type * as Y from 'yjs';
 import { metaSignature } from '../../server/channels/meta/signature.ts';
 import { addTemplate } from '../../src/lib/domain/cannedReplies.ts';
 import { createContact, listContacts } from '../../src/lib/domain/contacts.ts';
+import { addPractitioner } from '../../src/lib/domain/directory.ts';
 import { docNames } from '../../src/lib/domain/docName.ts';
 import { listThreadSummaries, openThread, readThreadSummary, recordActivity } from '../../src/lib/domain/inbox.ts';
 import { appendCall, appendEvent, appendForm, appendInbound, readEntries } from '../../src/lib/domain/thread.ts';
@@ -379,5 +380,19 @@ describe('THREAD: one conversation on two devices', () => {
 		expect(await tab.textContent('[data-testid="send"]')).toBe('Send');
 		expect(await tab.textContent('[data-testid="mode-comment"]')).toContain('Internal note');
 		await tab.screenshot({ path: '/tmp/thread-tablet-landscape-en.png' });
+	});
+	it('SCHEDULE-BOOK-1: "Book appointment" in a thread opens a booking for that patient, through that channel', async () => {
+		const directory = await held(docNames.directory(clinic));
+		addPractitioner(directory, { name: 'Dr. Ayşe Yılmaz' });
+		const page = desk.page;
+		await page.goto(`${server.url}/inbox/${threadId}`);
+		await page.click('[data-testid="book-appointment"]');
+		await page.waitForSelector('[data-testid="appointment-form"] [data-testid="picked-patient"]:has-text("İpek Şahin")');
+		expect(await page.inputValue('[data-testid="appointment-form"] select[name="source"]')).toBe('whatsapp');
+		// The request leaves the address: a reload does not open another booking.
+		expect(page.url()).not.toContain('book=');
+		await page.fill('[data-testid="appointment-form"] input[name="time"]', '16:30');
+		await page.click('[data-testid="appointment-form"] button[type="submit"]');
+		await page.waitForSelector('[data-testid="appointment"][data-start$="T16:30"]:has-text("İpek Şahin")');
 	});
 });
