@@ -9,6 +9,7 @@ import { docNames } from '../../src/lib/domain/docName.ts';
 import { today as todayIn } from '@internationalized/date';
 import { addPractitioner } from '../../src/lib/domain/directory.ts';
 import { DEFAULT_TIME_ZONE } from '../../src/lib/domain/clinicSettings.ts';
+import { noteBookingMonth } from '../../src/lib/domain/patientAppointments.ts';
 import { createPatient } from '../../src/lib/domain/patients.ts';
 import { addRoom } from '../../src/lib/domain/rooms.ts';
 import { addAppointment, monthOf, scheduleDoc } from '../../src/lib/domain/schedule.ts';
@@ -79,6 +80,9 @@ export async function seedDemoClinic(
 	});
 	const today = todayIn(DEFAULT_TIME_ZONE).toString();
 	const month = docNames.schedule(clinic.id, monthOf(today));
+	await sync.write(docNames.contacts(clinic.id), SEED, (doc) => {
+		for (const id of patients) noteBookingMonth(doc, id, monthOf(today));
+	});
 	await sync.write(month, SEED, (doc) => {
 		const schedule = scheduleDoc(month, doc);
 		patients.forEach((patientId, i) => {

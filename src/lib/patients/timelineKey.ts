@@ -16,6 +16,8 @@ export function timelineKey(item: TimelineItem): string {
 		// Clinical and administrative notes live in two docs: their ids are unique within each.
 		case 'note':
 			return `${item.clinical ? 'clinical' : 'administrative'}:${item.note.id}`;
+		case 'appointment':
+			return `appointment:${item.appointment.id}`;
 		case 'created':
 			return 'created';
 	}

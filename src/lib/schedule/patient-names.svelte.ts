@@ -10,11 +10,14 @@ import type { FrontdeskDatabase } from '$lib/local/index.ts';
 export class PatientNames {
 	names = $state<Record<string, string>>({});
 	readonly #db: FrontdeskDatabase;
+	readonly #fallback: (id: string) => string | undefined;
 	#ids = '';
 	#subscription: Subscription | null = null;
 
-	constructor(db: FrontdeskDatabase) {
+	/** `fallback` names an id the table has no row for: a record merged into another is not listed there. */
+	constructor(db: FrontdeskDatabase, fallback: (id: string) => string | undefined = () => undefined) {
 		this.#db = db;
+		this.#fallback = fallback;
 	}
 
 	/** Watches these ids (the previous ones are dropped). */
@@ -26,7 +29,13 @@ export class PatientNames {
 		this.#subscription?.unsubscribe();
 		this.#subscription = liveQuery(() => this.#db.patientRows.bulkGet(list)).subscribe({
 			next: (rows) => {
-				this.names = Object.fromEntries(rows.flatMap((row) => (row ? [[row.id, contactLabel(row.patient)]] : [])));
+				this.names = Object.fromEntries(
+					list.flatMap((id, i) => {
+						const row = rows[i];
+						const name = row ? contactLabel(row.patient) : this.#fallback(id);
+						return name === undefined ? [] : [[id, name]];
+					})
+				);
 			},
 			error: () => {
 				this.names = {};

@@ -25,7 +25,10 @@ import {
 	type Repeat
 } from '$lib/domain/scheduleSeries.ts';
 import { serviceBuffers } from '$lib/domain/services.ts';
-import type { ClinicSync } from '$lib/sync/clinic-sync.svelte.ts';
+import type { ClinicSync, DocHandle } from '$lib/sync/clinic-sync.svelte.ts';
+import { contactLabel, readContact, resolveContact } from '$lib/domain/contacts.ts';
+import { docNames } from '$lib/domain/docName.ts';
+import { noteBookingMonth } from '$lib/domain/patientAppointments.ts';
 import { today, weekOf } from './days.ts';
 import { PractitionerList } from './practitioner-list.svelte.ts';
 import { ScheduleMonths } from './scheduleMonths.ts';
@@ -74,11 +77,14 @@ export class ScheduleView {
 	readonly clashes: ReadonlySet<string> = $derived(clashingIds(this.clashList));
 
 	readonly #months: ScheduleMonths;
+	/** The contacts doc, where each patient's booked months are noted. */
+	readonly #contacts: DocHandle;
 	#generation = 0;
 	#destroyed = false;
 
 	constructor(sync: ClinicSync, clinicId: string, day?: string, range: ScheduleRange = 'day') {
 		this.#directory = new PractitionerList(sync, clinicId);
+		this.#contacts = sync.acquire(docNames.contacts(clinicId));
 		this.#months = new ScheduleMonths(sync, clinicId, () => {
 			this.#read();
 			if (this.loaded) queueMicrotask(() => void this.#months.repair());
@@ -91,6 +97,12 @@ export class ScheduleView {
 				if (!this.#destroyed && this.day !== clinicToday && this.day === today()) this.show(clinicToday);
 			});
 		}
+	}
+
+	/** The name of a patient as the contacts doc has it, following merges; undefined while unknown. */
+	contactName(id: string): string | undefined {
+		const contact = resolveContact(this.#contacts.doc, id);
+		return contact ? contactLabel(contact) : undefined;
 	}
 
 	/** Today in the clinic's time zone. */
@@ -118,22 +130,34 @@ export class ScheduleView {
 
 	/** Books an appointment, or with `repeat` every occurrence of a series; returns the (first) one booked. */
 	async add(input: AppointmentInput, repeat?: Repeat): Promise<Appointment> {
-		if (!repeat) return this.#months.write([monthOf(input.start)], (month) => addAppointment(month(monthOf(input.start)), input));
+		if (!repeat) {
+			const booked = await this.#months.write([monthOf(input.start)], (month) =>
+				addAppointment(month(monthOf(input.start)), input)
+			);
+			await this.#noteMonths([booked]);
+			return booked;
+		}
 		const starts = seriesStarts(input.start, repeat);
 		const months = monthsBetween(monthOf(starts[0]), monthOf(starts[starts.length - 1]));
-		return this.#months.write(months, (month) => addSeries(month, input, repeat)[0]);
+		const booked = await this.#months.write(months, (month) => addSeries(month, input, repeat));
+		await this.#noteMonths(booked);
+		return booked[0];
 	}
 
 	/** Changes an appointment; a new start in another month moves it there. */
 	async change(id: string, change: AppointmentChange): Promise<Appointment> {
 		const from = this.#monthOf(id);
 		const to = change.start === undefined ? from : monthOf(change.start);
-		return this.#months.write([from, to], (month) => moveAppointment(month(from), month(to), id, change));
+		const changed = await this.#months.write([from, to], (month) => moveAppointment(month(from), month(to), id, change));
+		if (to !== from || change.patientId !== undefined) await this.#noteMonths([changed]);
+		return changed;
 	}
 
 	/** "This and following" for an occurrence of a series. */
 	async changeFollowing(occurrence: Appointment, change: AppointmentChange): Promise<Appointment[]> {
-		return this.#months.write(seriesMonths(occurrence), (month) => changeFollowing(month, occurrence, change));
+		const changed = await this.#months.write(seriesMonths(occurrence), (month) => changeFollowing(month, occurrence, change));
+		await this.#noteMonths(changed);
+		return changed;
 	}
 
 	/** Marks it cancelled: it stays in the book, shown as cancelled. */
@@ -155,6 +179,19 @@ export class ScheduleView {
 		this.#generation++;
 		this.#months.destroy();
 		this.#directory.destroy();
+		this.#contacts.release();
+	}
+
+	/** Notes on each patient's record the months they are booked in, so their page finds these (PATIENT-APPT-1). */
+	async #noteMonths(appointments: readonly Appointment[]): Promise<void> {
+		await this.#contacts.loaded;
+		this.#contacts.doc.transact(() => {
+			for (const a of appointments) {
+				// A patient erased meanwhile has no record to note it on.
+				if (a.patientId && readContact(this.#contacts.doc, a.patientId))
+					noteBookingMonth(this.#contacts.doc, a.patientId, monthOf(a.start));
+			}
+		});
 	}
 
 	#docOf(id: string) {
