@@ -152,10 +152,12 @@ function byCodeUnits(a: string, b: string): number {
 	return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Search entries read at a time while walking the name order. */
-const WALK_CHUNK = 200;
+/** Search entries a walk of the name order reads first, to see how many match. */
+const WALK_FIRST = 100;
 /** Entries a walk may read before the key passes are cheaper (each entry read costs about as much as a few keys). */
 const WALK_BUDGET = 1000;
+/** A typed word shorter than this is checked on entries rather than passed, once another word's pass is exact. */
+const SHORT_WORD = 3;
 /** Keys a pass reads at most: one that stops here is not exact, and its word is checked on the entries instead. */
 const PASS_CAP = 2500;
 
@@ -193,29 +195,38 @@ async function searchIds(
 	// 1. Walk the name order: a search many patients match is answered by the first entries.
 	const found: string[] = [];
 	let after: string | null = null;
-	for (let read = 0; ;) {
+	for (let read = 0, next = WALK_FIRST; ;) {
 		signal?.throwIfAborted();
 		const entries: PatientSearchEntry[] = await (
-			after === null ? table.limit(WALK_CHUNK) : table.where(':id').above(after).limit(WALK_CHUNK)
+			after === null ? table.limit(next) : table.where(':id').above(after).limit(next)
 		).toArray();
 		read += entries.length;
 		for (const e of entries) if (matches(e)) found.push(e.id);
-		if (found.length >= limit || entries.length < WALK_CHUNK) return found.slice(0, limit);
+		if (found.length >= limit || entries.length < next) return found.slice(0, limit);
 		after = entries[entries.length - 1].sortKey;
-		// The entries still to read at the rate seen so far: past the budget, the key passes cost less.
-		if (read + ((limit - found.length) * read) / Math.max(found.length, 0.5) > WALK_BUDGET) break;
+		// The entries still to read at the rate seen so far, read at once: past the budget, the key passes cost less.
+		const more = Math.ceil((((limit - found.length) * read) / Math.max(found.length, 0.5)) * 1.25);
+		if (read + more > WALK_BUDGET) break;
+		next = Math.max(more, WALK_FIRST);
 	}
 
 	// 2. Key passes: the keys are sort keys, so the matches come in list order without reading them.
 	const passes = [
-		...(tag === null ? [] : [() => table.where('tags').equals(tag)]),
-		...[...words].sort((a, b) => b.length - a.length).map((w) => () => table.where('words').startsWith(w))
+		...(tag === null ? [] : [{ short: false, read: () => table.where('tags').equals(tag) }]),
+		...[...words]
+			.sort((a, b) => b.length - a.length)
+			.map((w) => ({ short: w.length < SHORT_WORD, read: () => table.where('words').startsWith(w) }))
 	];
 	let keys = null as Set<string> | null;
 	let exact = true;
 	for (const pass of passes) {
+		// A word of a letter or two matches thousands: cheaper checked on the few entries the others left.
+		if (pass.short && keys !== null) {
+			exact = false;
+			continue;
+		}
 		signal?.throwIfAborted();
-		const got = await pass().limit(PASS_CAP).primaryKeys();
+		const got = await pass.read().limit(PASS_CAP).primaryKeys();
 		if (got.length >= PASS_CAP) {
 			exact = false;
 			continue;
@@ -225,7 +236,7 @@ async function searchIds(
 		if (keys.size === 0) return [];
 	}
 	// Every pass was past its cap: the longest word read whole (rare: dense words together matching few).
-	if (keys === null) keys = new Set(await passes[0]().primaryKeys());
+	if (keys === null) keys = new Set(await passes[0].read().primaryKeys());
 	const ordered = [...keys].sort(byCodeUnits);
 	if (exact) return ordered.slice(0, limit).map((key) => key.slice(key.lastIndexOf('\u0000') + 1));
 

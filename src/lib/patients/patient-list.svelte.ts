@@ -20,7 +20,8 @@ export class PatientList {
 	search = $state('');
 	tag = $state('');
 	limit = $state(PAGE);
-	rows = $state<PatientRow[]>([]);
+	/** Replaced whole by each answer, never changed in place: not made deeply reactive. */
+	rows = $state.raw<PatientRow[]>([]);
 	tags = $state<string[]>([]);
 	/** True once the first answer for the current search is in. */
 	loaded = $state(false);
