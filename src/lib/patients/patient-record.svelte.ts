@@ -25,6 +25,11 @@ import type { DocHandle } from '$lib/local/DocHandles.ts';
 import { watchDoc } from '$lib/sync/watchDoc.ts';
 import { currentTime } from '$lib/inbox/thread/time.ts';
 
+/** Runs `work` once the browser has drawn what is pending. */
+function afterPaint(work: () => void): void {
+	requestAnimationFrame(() => setTimeout(work, 0));
+}
+
 interface Sync {
 	acquire(name: string): DocHandle;
 	whenSynced(name: string): Promise<void>;
@@ -52,35 +57,36 @@ export class PatientRecord {
 	readonly id: string;
 	readonly #userId: string;
 	readonly #db: FrontdeskDatabase;
-	readonly #contacts: DocHandle;
+	#contacts: DocHandle | null = null;
+	#releaseDocs: () => void;
+	/** Called once the stored record's threads are on screen (then the contacts doc opens). */
+	#whenThreadsShown: (() => void) | null = null;
 	readonly #noteDocs: DocHandle[] = [];
 	#threads: Subscription | null = null;
 	#threadKey = '';
 	#destroyed = false;
 
-	constructor(sync: Sync, db: FrontdeskDatabase, user: { id: string; clinicId: string; role: string }, id: string) {
+	/**
+	 * `holdDocs` keeps the device's big docs from opening (`DeviceInbox.holdOpening`) and returns its release: they and
+	 * this page's own contacts doc load once the stored record and its threads are drawn, not while they are read.
+	 */
+	constructor(
+		sync: Sync,
+		db: FrontdeskDatabase,
+		user: { id: string; clinicId: string; role: string },
+		id: string,
+		holdDocs: () => () => void = () => () => {}
+	) {
 		this.id = id;
 		this.#userId = user.id;
 		this.#db = db;
-		const contactsName = docNames.contacts(user.clinicId);
-		// Read only once loaded: a doc half loaded from IndexedDB would show a record missing what it holds.
-		this.#contacts = watchDoc(sync, contactsName, (doc) => {
-			if (this.live) this.#read(doc);
-		});
-		void db.patientRows
-			.get(id)
-			.then((row) => {
-				if (row && !this.live) this.#show(row.patient);
-			})
-			.catch(() => {});
-		void this.#contacts.loaded.then(() => {
-			this.live = true;
-			this.#read(this.#contacts.doc);
-		});
-		void holdsServerPatients(db)
-			.then((held) => (held ? undefined : sync.whenSynced(contactsName)))
-			.then(() => (this.settled = true))
-			.catch(() => {});
+		this.#releaseDocs = holdDocs();
+		const openContacts = () => this.#openContacts(sync, docNames.contacts(user.clinicId));
+		void db.patientRows.get(id).then((row) => {
+			if (!row || this.live) return openContacts();
+			this.#whenThreadsShown = () => afterPaint(openContacts);
+			this.#show(row.patient);
+		}, openContacts);
 		this.#noteDocs.push(
 			watchDoc(sync, docNames.memo(user.clinicId, id), (doc) => (this.notes = { ...this.notes, administrative: listNotes(doc) }))
 		);
@@ -89,6 +95,23 @@ export class PatientRecord {
 			this.#noteDocs.push(
 				watchDoc(sync, docNames.note(user.clinicId, id), (doc) => (this.notes = { ...this.notes, clinical: listNotes(doc) }))
 			);
+	}
+
+	#openContacts(sync: Sync, name: string): void {
+		if (this.#contacts || this.#destroyed) return;
+		this.#releaseDocs();
+		// Read only once loaded: a doc half loaded from IndexedDB would show a record missing what it holds.
+		const contacts = (this.#contacts = watchDoc(sync, name, (doc) => {
+			if (this.live) this.#read(doc);
+		}));
+		void contacts.loaded.then(() => {
+			this.live = true;
+			this.#read(contacts.doc);
+		});
+		void holdsServerPatients(this.#db)
+			.then((held) => (held ? undefined : sync.whenSynced(name)))
+			.then(() => (this.settled = true))
+			.catch(() => {});
 	}
 
 	#read(doc: Y.Doc): void {
@@ -104,16 +127,28 @@ export class PatientRecord {
 		this.#threadKey = key;
 		this.#threads?.unsubscribe();
 		this.#threads = liveQuery(() => this.#db.threadRows.where('contactId').anyOf(ids).toArray()).subscribe({
-			next: (rows) => (this.threads = rows.map((r) => r.summary)),
-			error: () => (this.threads = [])
+			next: (rows) => {
+				this.threads = rows.map((r) => r.summary);
+				this.#threadsShown();
+			},
+			error: () => {
+				this.threads = [];
+				this.#threadsShown();
+			}
 		});
+	}
+
+	#threadsShown(): void {
+		const then = this.#whenThreadsShown;
+		this.#whenThreadsShown = null;
+		then?.();
 	}
 
 	#write(change: (doc: Y.Doc) => void, invalid: MessageKey): MessageKey | null {
 		// The page offers no edit before (a stored copy is no base for one); this holds if one slips through.
 		if (!this.live) return 'patients.error.write';
 		try {
-			change(this.#contacts.doc);
+			change(this.#contacts!.doc);
 			return null;
 		} catch (error) {
 			if (error instanceof ZodError) return invalid;
@@ -168,7 +203,8 @@ export class PatientRecord {
 	destroy(): void {
 		this.#destroyed = true;
 		this.#threads?.unsubscribe();
-		this.#contacts.release();
+		this.#releaseDocs();
+		this.#contacts?.release();
 		for (const handle of this.#noteDocs) handle.release();
 	}
 }
