@@ -5,6 +5,7 @@ import { runIdleMemory } from './idle-memory/index.ts';
 import { runNotesTyping } from './notes-typing/index.ts';
 import { runPatientPage } from './patient-page/index.ts';
 import { runPatientsSearch } from './patients-search/index.ts';
+import { runScheduleWeek } from './schedule-week/index.ts';
 import { runSyncRelay } from './sync-relay/index.ts';
 import { runWebhookIngest } from './webhook-ingest/index.ts';
 
@@ -26,7 +27,8 @@ const BENCHMARKS: Benchmark[] = [
 	{ name: 'webhook-ingest', run: runWebhookIngest },
 	{ name: 'patients-search', run: runPatientsSearch },
 	{ name: 'patient-page', run: runPatientPage },
-	{ name: 'notes-typing', run: runNotesTyping }
+	{ name: 'notes-typing', run: runNotesTyping },
+	{ name: 'schedule-week', run: runScheduleWeek }
 ];
 
 async function main(names: string[]): Promise<void> {

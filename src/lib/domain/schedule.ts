@@ -262,12 +262,20 @@ export function deleteAppointment(target: ScheduleDoc | Y.Doc, id: string): void
 	appointmentEntries(doc).delete(id);
 }
 
-/** Appointments, optionally of one day (`YYYY-MM-DD`), by start time then practitioner. */
-export function listAppointments(target: ScheduleDoc | Y.Doc, day?: string): Appointment[] {
+/**
+ * Appointments, optionally of one day (`YYYY-MM-DD`) or a set of days, by start time then practitioner. Entries
+ * of other days are skipped before they are read (a month holds thousands; a screen shows a day or a week).
+ */
+export function listAppointments(target: ScheduleDoc | Y.Doc, day?: string | readonly string[]): Appointment[] {
 	const list: Appointment[] = [];
+	const wanted = day === undefined ? undefined : new Set(typeof day === 'string' ? [day] : day);
 	for (const [id, entry] of appointmentEntries(docOf(target))) {
+		if (wanted && entry instanceof Y.Map) {
+			const start = entry.get('start');
+			if (typeof start !== 'string' || !wanted.has(start.slice(0, 10))) continue;
+		}
 		const a = readAppointment(id, entry);
-		if (a && (day === undefined || a.start.startsWith(day))) list.push(a);
+		if (a) list.push(a);
 	}
 	return list.sort(
 		(a, b) => a.start.localeCompare(b.start) || a.practitionerId.localeCompare(b.practitionerId) || a.id.localeCompare(b.id)

@@ -114,8 +114,10 @@ export class ScheduleView {
 		this.day = day;
 		this.range = range;
 		const generation = ++this.#generation;
-		this.loaded = false;
-		void Promise.all([this.#months.show(daysOf(day, range).map(monthOf)), this.#directory.whenLoaded]).then(() => {
+		const months = daysOf(day, range).map(monthOf);
+		// Another day or week of months already open is there at once: the screen does not blank while it waits.
+		if (!months.every((m) => this.#months.shown.has(m))) this.loaded = false;
+		void Promise.all([this.#months.show(months), this.#directory.whenLoaded]).then(() => {
 			if (generation !== this.#generation) return;
 			this.loaded = true;
 			void this.#months.repair();
@@ -207,9 +209,7 @@ export class ScheduleView {
 	#read(): void {
 		const days = this.days;
 		const list: Appointment[] = [];
-		for (const schedule of this.#months.shown.values()) {
-			for (const a of listAppointments(schedule)) if (days.includes(a.start.slice(0, 10))) list.push(a);
-		}
+		for (const schedule of this.#months.shown.values()) list.push(...listAppointments(schedule, days));
 		this.appointments = list.sort((a, b) => a.start.localeCompare(b.start) || a.id.localeCompare(b.id));
 	}
 }

@@ -6,6 +6,7 @@ import type { ClinicSync, DocHandle } from '$lib/sync/clinic-sync.svelte.ts';
 interface OpenMonth {
 	handle: DocHandle;
 	schedule: ScheduleDoc;
+	onUpdate: () => void;
 }
 
 /** Moves reach at most this many months the screen does not show before a repair pass stops. */
@@ -117,14 +118,25 @@ export class ScheduleMonths {
 		if (this.#open.has(month)) return;
 		const name = docNames.schedule(this.#clinicId, month);
 		const handle = this.#sync.acquire(name);
-		this.#open.set(month, { handle, schedule: scheduleDoc(name, handle.doc) });
-		handle.doc.on('update', this.#changed);
+		// While IndexedDB's rows are applied one by one, each would be a change: the screen reads the month once
+		// it is loaded, then after each change.
+		let loaded = false;
+		const onUpdate = () => {
+			if (loaded && this.#open.get(month) === open) this.#changed();
+		};
+		const open: OpenMonth = { handle, schedule: scheduleDoc(name, handle.doc), onUpdate };
+		this.#open.set(month, open);
+		handle.doc.on('update', onUpdate);
+		void handle.loaded.then(() => {
+			loaded = true;
+			if (this.#open.get(month) === open) this.#changed();
+		});
 	}
 
 	#leave(month: string): void {
 		const open = this.#open.get(month);
 		if (!open) return;
-		open.handle.doc.off('update', this.#changed);
+		open.handle.doc.off('update', open.onUpdate);
 		open.handle.release();
 		this.#open.delete(month);
 	}
