@@ -155,3 +155,17 @@ describe('recurring appointments', () => {
 		await b.page.waitForSelector(cardAt('Seri Hasta', '2027-03-01T09:00'));
 	});
 });
+
+describe('a patient’s appointments on their page', () => {
+	it('PATIENT-APPT-1 the patient page lists their appointments, upcoming and past, each leading to its day', async () => {
+		await show(a.page, '2027-03-08', 'day');
+		const patientId = (await a.page.getAttribute(cardAt('Seri Hasta', '2027-03-08T10:30'), 'data-patient'))!;
+		await a.page.goto(`${new URL(a.page.url()).origin}/patients/${patientId}`);
+		await a.page.waitForSelector('[data-testid="timeline-appointment"][data-start="2027-03-15T10:30"]');
+		const starts = await a.page.$$eval('[data-testid="timeline-appointment"]', (n) => n.map((x) => x.getAttribute('data-start')));
+		// Newest first: the series' three occurrences, the later two moved to 10:30.
+		expect(starts).toEqual(['2027-03-15T10:30', '2027-03-08T10:30', '2027-03-01T09:00']);
+		await a.page.click('[data-testid="timeline-appointment"][data-start="2027-03-08T10:30"]');
+		await a.page.waitForSelector(`${SCHEDULE_READY}[data-day="2027-03-08"] ${cardAt('Seri Hasta', '2027-03-08T10:30')}`);
+	});
+});

@@ -5,7 +5,11 @@ import { addEmail, addPhone, removeEmail, removePhone } from '$lib/domain/contac
 import { docNames } from '$lib/domain/docName.ts';
 import { listNotes, type NoteMeta } from '$lib/domain/notes.ts';
 import type { ThreadSummary } from '$lib/domain/inbox.ts';
+import { clinicProfile, DEFAULT_TIME_ZONE } from '$lib/domain/clinicSettings.ts';
+import { listPractitioners, type Practitioner } from '$lib/domain/directory.ts';
+import { bookingMonths, patientAppointments, type PatientAppointments } from '$lib/domain/patientAppointments.ts';
 import { patientTimeline, type TimelineItem } from '$lib/domain/patientTimeline.ts';
+import { scheduleDoc } from '$lib/domain/schedule.ts';
 import {
 	addTag,
 	mergePatients,
@@ -53,7 +57,16 @@ export class PatientRecord {
 	/** What the page shows is final: the live record, or "not found" only when the synced data lacks the patient. */
 	readonly loaded = $derived(this.live && (this.patient !== null || this.settled));
 	/** Newest first (`patientTimeline`). */
-	readonly timeline: TimelineItem[] = $derived(this.patient ? patientTimeline(this.patient, this.threads, this.notes) : []);
+	/** The patient's appointments, past and upcoming (PATIENT-APPT-1), from the months their record notes. */
+	appointments = $state<PatientAppointments>({ upcoming: [], past: [] });
+	/** The clinic's practitioners, to name who an appointment is with. */
+	practitioners = $state<Practitioner[]>([]);
+	timeZone = $state(DEFAULT_TIME_ZONE);
+	readonly timeline: TimelineItem[] = $derived(
+		this.patient
+			? patientTimeline(this.patient, this.threads, this.notes, { list: this.appointments, timeZone: this.timeZone })
+			: []
+	);
 	readonly id: string;
 	readonly #userId: string;
 	readonly #db: FrontdeskDatabase;
@@ -62,6 +75,11 @@ export class PatientRecord {
 	/** Called once the stored record's threads are on screen (then the contacts doc opens). */
 	#whenThreadsShown: (() => void) | null = null;
 	readonly #noteDocs: DocHandle[] = [];
+	/** The month docs of the patient's appointments (at most `MAX_MONTHS`, the latest), and which months they are. */
+	#monthDocs: DocHandle[] = [];
+	#monthKey = '';
+	readonly #sync: Sync;
+	readonly #clinicId: string;
 	#threads: Subscription | null = null;
 	#threadKey = '';
 	#destroyed = false;
@@ -78,6 +96,8 @@ export class PatientRecord {
 		holdDocs: () => () => void = () => () => {}
 	) {
 		this.id = id;
+		this.#sync = sync;
+		this.#clinicId = user.clinicId;
 		this.#userId = user.id;
 		this.#db = db;
 		this.#releaseDocs = holdDocs();
@@ -87,6 +107,12 @@ export class PatientRecord {
 			this.#whenThreadsShown = () => afterPaint(openContacts);
 			this.#show(row.patient);
 		}, openContacts);
+		this.#noteDocs.push(
+			watchDoc(sync, docNames.directory(user.clinicId), (doc) => {
+				this.timeZone = clinicProfile(doc).timeZone;
+				this.practitioners = listPractitioners(doc);
+			})
+		);
 		this.#noteDocs.push(
 			watchDoc(sync, docNames.memo(user.clinicId, id), (doc) => (this.notes = { ...this.notes, administrative: listNotes(doc) }))
 		);
@@ -115,7 +141,26 @@ export class PatientRecord {
 	}
 
 	#read(doc: Y.Doc): void {
-		this.#show(readPatient(doc, this.id));
+		const patient = readPatient(doc, this.id);
+		this.#show(patient);
+		this.#watchAppointments(patient ? bookingMonths(doc, recordIds(patient)).slice(-MAX_MONTHS) : []);
+	}
+
+	/** Holds the month docs of these months and reads the patient's appointments from them as they change. */
+	#watchAppointments(months: string[]): void {
+		const key = months.join(',');
+		if (key === this.#monthKey || this.#destroyed) return;
+		this.#monthKey = key;
+		for (const handle of this.#monthDocs) handle.release();
+		const read = () => {
+			const ids = this.patient ? recordIds(this.patient) : [this.id];
+			const docs = this.#monthDocs.map((h) => scheduleDoc(h.name, h.doc));
+			this.appointments = patientAppointments(docs, ids, currentTime(), this.timeZone);
+		};
+		this.#monthDocs = months.map((m) => watchDoc(this.#sync, docNames.schedule(this.#clinicId, m), read));
+		void Promise.all(this.#monthDocs.map((h) => h.loaded)).then(() => {
+			if (this.#monthKey === key) read();
+		});
 	}
 
 	#show(patient: Patient | null): void {
@@ -206,5 +251,9 @@ export class PatientRecord {
 		this.#releaseDocs();
 		this.#contacts?.release();
 		for (const handle of this.#noteDocs) handle.release();
+		for (const handle of this.#monthDocs) handle.release();
 	}
 }
+
+/** The most months of appointments a patient's page opens: two years of visits. */
+const MAX_MONTHS = 24;

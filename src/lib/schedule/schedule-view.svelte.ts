@@ -77,14 +77,20 @@ export class ScheduleView {
 	readonly clashes: ReadonlySet<string> = $derived(clashingIds(this.clashList));
 
 	readonly #months: ScheduleMonths;
-	/** The contacts doc, where each patient's booked months are noted. */
-	readonly #contacts: DocHandle;
+	/**
+	 * The contacts doc, where each patient's booked months are noted: opened at the first booking or merged name,
+	 * not with the screen (with thousands of patients its loading would hold the week back).
+	 */
+	#contactsHandle: DocHandle | null = null;
+	readonly #sync: ClinicSync;
+	readonly #clinicId: string;
 	#generation = 0;
 	#destroyed = false;
 
 	constructor(sync: ClinicSync, clinicId: string, day?: string, range: ScheduleRange = 'day') {
 		this.#directory = new PractitionerList(sync, clinicId);
-		this.#contacts = sync.acquire(docNames.contacts(clinicId));
+		this.#sync = sync;
+		this.#clinicId = clinicId;
 		this.#months = new ScheduleMonths(sync, clinicId, () => {
 			this.#read();
 			if (this.loaded) queueMicrotask(() => void this.#months.repair());
@@ -181,7 +187,12 @@ export class ScheduleView {
 		this.#generation++;
 		this.#months.destroy();
 		this.#directory.destroy();
-		this.#contacts.release();
+		this.#contactsHandle?.release();
+	}
+
+	get #contacts(): DocHandle {
+		this.#contactsHandle ??= this.#sync.acquire(docNames.contacts(this.#clinicId));
+		return this.#contactsHandle;
 	}
 
 	/** Notes on each patient's record the months they are booked in, so their page finds these (PATIENT-APPT-1). */
