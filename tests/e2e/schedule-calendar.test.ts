@@ -61,12 +61,18 @@ afterAll(async () => {
 });
 
 describe('the week view, live on two devices', () => {
-	it('SCHEDULE-VIEW-1 a booking made in the week view shows on the other device; dragged to the next day there, it moves here', async () => {
+	it('SCHEDULE-VIEW-1, SCHEDULE-VIEW-3 a booking made in the week view shows on the other device; dragged to the next day there, it moves here', async () => {
 		await show(a.page, WEDNESDAY, 'week');
 		await show(b.page, WEDNESDAY, 'week');
 		await bookAppointment(a.page, { patient: 'Hafta Hastası', time: '10:00', phone: '0532 111 22 33' });
 		await b.page.waitForSelector(cardAt('Hafta Hastası', '2027-03-03T10:00'));
 
+		// SCHEDULE-VIEW-3: with one practitioner the week opens on everyone's; picking one keeps it in the address.
+		expect(await b.page.inputValue('[data-testid="week-practitioner"]')).toBe('all');
+		const practitioner = (await b.page.getAttribute(cardAt('Hafta Hastası', '2027-03-03T10:00'), 'data-practitioner'))!;
+		await b.page.selectOption('[data-testid="week-practitioner"]', practitioner);
+		await b.page.waitForURL(new RegExp(`who=${practitioner}`));
+		await b.page.waitForSelector(cardAt('Hafta Hastası', '2027-03-03T10:00'));
 		const thursday = (await b.page.locator('.ec-body .ec-day.ec-thu').boundingBox())!;
 		await drag(b.page, cardAt('Hafta Hastası', '2027-03-03T10:00'), { x: thursday.x + thursday.width / 2 });
 		for (const page of [a.page, b.page]) await page.waitForSelector(cardAt('Hafta Hastası', '2027-03-04T10:00'));
