@@ -88,6 +88,9 @@ export class ReminderJob {
 	}
 
 	async #clinic(clinicId: string): Promise<void> {
+		// A clinic that cannot send on WhatsApp has no reminders to send: its docs are not even read (loading them
+		// each minute would keep idle docs from unloading and count against the clinic's quotas).
+		if (!(await this.#d.canSend(clinicId))) return;
 		const settings = await this.#d.docs.read(docNames.directory(clinicId), (d) => ({
 			rules: listReminderRules(d).filter((r) => r.active),
 			timeZone: clinicProfile(d).timeZone

@@ -1,7 +1,8 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, signIn } from '../helpers/browser.ts';
-import { login as apiLogin } from '../helpers/client.ts';
+import { login as apiLogin, connectProvider, whenSynced, withTimeout } from '../helpers/client.ts';
+import { recordReminder, scheduleDoc } from '../../src/lib/domain/schedule.ts';
 import { CuttableProxy } from '../helpers/proxy.ts';
 import { APPOINTMENT_FORM, appointmentCard, bookAppointment, pickPatient, SCHEDULE_READY } from '../helpers/schedule.ts';
 import { seedPractitioners } from '../helpers/seed.ts';
@@ -14,6 +15,7 @@ let server: ServerProcess;
 let proxy: CuttableProxy;
 let browser: Browser;
 let user: TestUser;
+let clinicId: string;
 let a: { context: BrowserContext; page: Page };
 let b: { context: BrowserContext; page: Page };
 
@@ -43,6 +45,7 @@ async function drag(page: Page, selector: string, to: { x: number; y?: number; d
 beforeAll(async () => {
 	const env = testEnv();
 	const clinic = await createClinic(env, 'Takvim Klinik');
+	clinicId = clinic;
 	user = await createUser(env, clinic, 'reception');
 	const admin = await createUser(env, clinic, 'admin');
 	server = await ServerProcess.start(env);
@@ -173,5 +176,26 @@ describe('a patient’s appointments on their page', () => {
 		expect(starts).toEqual(['2027-03-15T10:30', '2027-03-08T10:30', '2027-03-01T09:00']);
 		await a.page.click('[data-testid="timeline-appointment"][data-start="2027-03-08T10:30"]');
 		await a.page.waitForSelector(`${SCHEDULE_READY}[data-day="2027-03-08"] ${cardAt('Seri Hasta', '2027-03-08T10:30')}`);
+	});
+});
+
+describe('reminders in the dialog', () => {
+	it('REMIND-RECORD-1 the appointment dialog says when a reminder went out for it', async () => {
+		await show(a.page, '2027-03-15', 'day');
+		const card = cardAt('Seri Hasta', '2027-03-15T10:30');
+		const id = (await a.page.getAttribute(card, 'data-id'))!;
+		const cookie = await apiLogin(server.url, user.email, user.password);
+		const name = `${clinicId}/schedule/2027-03`;
+		const provider = connectProvider(server.wsUrl, name, { cookie, origin: server.url });
+		await withTimeout(whenSynced(provider), 5000, 'the month');
+		recordReminder(scheduleDoc(name, provider.doc), id, {
+			ruleId: 'r24',
+			at: '2027-03-14T07:30:00.000Z',
+			start: '2027-03-15T10:30'
+		});
+		await a.page.click(card);
+		await a.page.waitForSelector(`${FORM} [data-testid="reminder-sent"]`);
+		provider.destroy();
+		await a.page.keyboard.press('Escape');
 	});
 });

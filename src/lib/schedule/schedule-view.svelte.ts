@@ -10,7 +10,9 @@ import {
 	listAppointments,
 	listClashes,
 	monthOf,
+	sentReminders,
 	type Appointment,
+	type SentReminder,
 	type AppointmentChange,
 	type AppointmentInput,
 	type Clash
@@ -134,6 +136,12 @@ export class ScheduleView {
 	/** The appointment with this id in the shown months (another device may have moved it), or null. */
 	find(id: string): Appointment | null {
 		return this.#months.find(id)?.appointment ?? null;
+	}
+
+	/** The reminders sent for the appointment's current start (REMIND-RECORD-1). */
+	remindersOf(id: string): SentReminder[] {
+		const found = this.#months.find(id);
+		return found ? sentReminders(found.month, id) : [];
 	}
 
 	/** Books an appointment, or with `repeat` every occurrence of a series; returns the (first) one booked. */
