@@ -184,6 +184,8 @@ describe('never lose what is not yet sent', () => {
 
 		await proxy.connect();
 		await page.waitForSelector('[data-testid="session-ended-dialog"]', { timeout: 30_000 });
+		// Three edits: the booking, the patient added with it, and the month noted on their record (PATIENT-APPT-1);
+		// two lines: the booking by name and time, and the changes to the patients.
 		const all = await listed(page, '[data-testid="session-ended-dialog"]');
 		expect(all).toHaveLength(2);
 		const lines = all.filter((l) => l.startsWith('added'));
@@ -191,7 +193,7 @@ describe('never lose what is not yet sent', () => {
 		expect(lines[0]).toContain(`added ${start} `);
 		expect(lines[0]).toContain('Selin Aydın');
 		expect(lines[0]).toContain('14:30');
-		expect(await page.getAttribute('[data-testid="session-ended-dialog"] [data-testid="unsent-count"]', 'data-count')).toBe('2');
+		expect(await page.getAttribute('[data-testid="session-ended-dialog"] [data-testid="unsent-count"]', 'data-count')).toBe('3');
 		// Not wiped before the person has seen it.
 		expect(await localDatabases(page)).toContain('frontdesk');
 
