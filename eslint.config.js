@@ -71,5 +71,27 @@ export default ts.config(
 	{
 		files: ['server/**'],
 		rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: serverSharesOnlyTheDomain }] }
+	},
+	{
+		// Playwright's waitForFunction takes a returned Promise as truthy and returns at once: such a wait checks
+		// nothing. Conditions that must await go through waitForPageState (tests/helpers/browser.ts).
+		files: ['tests/**', 'bench/**'],
+		rules: {
+			'no-restricted-syntax': [
+				'error',
+				{
+					selector: "CallExpression[callee.property.name='waitForFunction'] > ArrowFunctionExpression[async=true]",
+					message: 'waitForFunction does not await a Promise: use waitForPageState.'
+				},
+				{
+					selector: "CallExpression[callee.property.name='waitForFunction'] > ArrowFunctionExpression > NewExpression[callee.name='Promise']",
+					message: 'waitForFunction does not await a Promise: use waitForPageState.'
+				},
+				{
+					selector: "CallExpression[callee.property.name='waitForFunction'] > FunctionExpression[async=true]",
+					message: 'waitForFunction does not await a Promise: use waitForPageState.'
+				}
+			]
+		}
 	}
 );

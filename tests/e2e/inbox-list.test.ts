@@ -1,7 +1,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { metaSignature } from '../../server/channels/meta/signature.ts';
-import { launchChromium, signIn } from '../helpers/browser.ts';
+import { hasIndexMark, launchChromium, signIn, waitForPageState } from '../helpers/browser.ts';
 import {
 	FakeMeta,
 	META_SECRET,
@@ -24,6 +24,7 @@ let reception: TestUser;
 let adminUser: TestUser;
 let a: { context: BrowserContext; page: Page };
 let b: { context: BrowserContext; page: Page };
+const bConsole: string[] = [];
 
 const LIST_READY = '[data-testid="thread-list"][data-ready="true"]';
 const row = (text: string) => `[data-testid="thread-row"]:has-text("${text}")`;
@@ -65,6 +66,11 @@ beforeAll(async () => {
 	browser = await launchChromium();
 	a = await signIn(browser, server.url, reception, { path: '/inbox', ready: [LIST_READY] });
 	b = await signIn(browser, server.url, adminUser, { path: '/inbox', ready: [LIST_READY] });
+	// Everything b's page says from the start: INBOX-READY-1's diagnostics report it (a failed store write is logged
+	// long before the step that shows it).
+	b.page.on('console', (message) => {
+		if (message.type() === 'error' || message.type() === 'warning') bConsole.push(`${message.type()}: ${message.text().slice(0, 300)}`);
+	});
 });
 
 afterAll(async () => {
@@ -177,29 +183,11 @@ describe('INBOX-LIST: the thread list on every device', () => {
 		await b.page.waitForSelector(row('Cem Aksoy'));
 		const threadId = await b.page.getAttribute(row('Cem Aksoy'), 'data-thread');
 		// The device fetches the thread by itself once the inbox settles: its mark in IndexedDB says it has it.
-		await b.page.waitForFunction(
-			(id) =>
-				new Promise<boolean>((resolve) => {
-					const open = indexedDB.open('frontdesk');
-					open.onsuccess = () => {
-						const get = open.result.transaction('indexMarks').objectStore('indexMarks').get(`thread:${id}`);
-						get.onsuccess = () => {
-							open.result.close();
-							resolve(get.result !== undefined);
-						};
-					};
-				}),
-			threadId,
-			{ polling: 200 }
-		);
+		await waitForPageState(b.page, hasIndexMark, `thread:${threadId}`, { what: 'the thread kept on the device' });
 		await search(b.page, 'dolgu');
 		await b.page.waitForFunction(() => {
 			const names = [...document.querySelectorAll('[data-testid="thread-contact"]')].map((n) => n.textContent?.trim());
 			return JSON.stringify(names) === JSON.stringify(['Cem Aksoy']);
-		});
-		const errors: string[] = [];
-		b.page.on('console', (message) => {
-			if (message.type() === 'error') errors.push(message.text().slice(0, 300));
 		});
 		await b.context.setOffline(true);
 		await b.page.click(row('Cem Aksoy'));
@@ -228,7 +216,7 @@ describe('INBOX-LIST: the thread list on every device', () => {
 						}),
 					threadId
 				);
-				throw new Error(`${String(error)}\n${seen}\nconsole errors: ${errors.join(' | ') || 'none'}`);
+				throw new Error(`${String(error)}\n${seen}\nconsole since sign-in: ${bConsole.join(' | ') || 'none'}`);
 			});
 		await b.page.waitForSelector('[data-testid="entry"][data-kind="message"]:has-text("Teşekkürler")');
 		await b.context.setOffline(false);

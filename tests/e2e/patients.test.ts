@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { metaSignature } from '../../server/channels/meta/signature.ts';
-import { launchChromium, signIn } from '../helpers/browser.ts';
+import { hasIndexMark, launchChromium, signIn, waitForPageState } from '../helpers/browser.ts';
+import { PATIENT_TABLE_MARK } from '../../src/lib/local/patientIndex.ts';
 import {
 	FakeMeta,
 	META_SECRET,
@@ -86,30 +87,7 @@ async function freshDeviceOnHeldSync(user: TestUser): Promise<{ page: Page; rele
 
 /** Resolves once the device's patient table was built from what the device holds (its mark is in IndexedDB). */
 async function untilTableBuilt(page: Page): Promise<void> {
-	await page.waitForFunction(
-		async () => {
-			const db = await new Promise<IDBDatabase>((resolve, reject) => {
-				const open = indexedDB.open('frontdesk');
-				open.onsuccess = () => resolve(open.result);
-				open.onerror = () => reject(open.error ?? new Error('cannot open the device database'));
-			});
-			try {
-				if (!db.objectStoreNames.contains('indexMarks')) return false;
-				const mark = await new Promise<unknown>((resolve) => {
-					const get = db.transaction('indexMarks').objectStore('indexMarks').get('patients');
-					get.onsuccess = () => resolve(get.result);
-					get.onerror = () => resolve(undefined);
-				});
-				return mark !== undefined;
-			} finally {
-				db.close();
-			}
-		},
-		null,
-		{ polling: 50 }
-	);
-	// The screen has drawn what followed (a "ready" would be set in the same turn as the mark).
-	await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+	await waitForPageState(page, hasIndexMark, PATIENT_TABLE_MARK, { what: 'the patient table built on the device', interval: 50 });
 }
 
 beforeAll(async () => {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as Y from 'yjs';
 import { docNames } from '../../src/lib/domain/docName.ts';
 import { listAppointments } from '../../src/lib/domain/schedule.ts';
-import { launchChromium, signIn } from '../helpers/browser.ts';
+import { databaseGone, launchChromium, signIn, waitForPageState } from '../helpers/browser.ts';
 import { login as apiLogin, connectProvider, trpc, whenDoc, whenSynced, withTimeout } from '../helpers/client.ts';
 import { CuttableProxy } from '../helpers/proxy.ts';
 import { bookAppointment } from '../helpers/schedule.ts';
@@ -162,7 +162,7 @@ describe('never lose what is not yet sent', () => {
 
 		await proxy.connect();
 		await page.waitForURL(/\/login$/, { timeout: 30_000 });
-		await page.waitForFunction(async () => !(await indexedDB.databases()).some((d) => d.name === 'frontdesk'));
+		await waitForPageState(page, databaseGone, 'frontdesk', { what: 'the device database wiped' });
 		await onServer('Can Öztürk', start);
 	});
 
@@ -200,7 +200,7 @@ describe('never lose what is not yet sent', () => {
 		await page.click('[data-testid="session-ended-acknowledge"]');
 		await page.waitForURL(/\/login$/);
 		await page.waitForSelector('[role="alert"]');
-		await page.waitForFunction(async () => !(await indexedDB.databases()).some((d) => d.name === 'frontdesk'));
+		await waitForPageState(page, databaseGone, 'frontdesk', { what: 'the device database wiped' });
 		expect(await page.evaluate(() => localStorage.getItem('frontdesk.user'))).toBeNull();
 	});
 

@@ -55,3 +55,51 @@ export async function signIn(
 	for (const selector of options.ready ?? []) await page.waitForSelector(selector);
 	return { context: page.context(), page };
 }
+
+/**
+ * Waits until `condition`, run in the page, resolves true. For conditions that must await (IndexedDB, storage):
+ * Playwright's `waitForFunction` takes the Promise such a function returns as truthy and returns at once, so a wait
+ * written with it checks nothing (INBOX-READY-1 went on before the device had the thread, and failed under load).
+ * There is no event to await for what IndexedDB holds: it is read again every `interval` ms.
+ */
+export async function waitForPageState(
+	page: Page,
+	condition: (arg: string) => Promise<boolean>,
+	arg: string,
+	{ what, timeout = 30_000, interval = 100 }: { what: string; timeout?: number; interval?: number }
+): Promise<void> {
+	const deadline = Date.now() + timeout;
+	while (!(await page.evaluate(condition, arg))) {
+		if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting for ${what}`);
+		await new Promise((resolve) => setTimeout(resolve, interval));
+	}
+}
+
+// The conditions below run in the page: each is passed to `waitForPageState` itself, not called from a closure
+// (what Playwright sends to the page is the function's source, without anything it closes over).
+
+/** Whether the device's IndexedDB no longer has a database of this name (the device was wiped). */
+export const databaseGone = async (name: string): Promise<boolean> => !(await indexedDB.databases()).some((d) => d.name === name);
+
+/** Whether the device's `indexMarks` table holds this mark (a table built, a thread fetched). */
+export const hasIndexMark = (name: string): Promise<boolean> =>
+	new Promise<boolean>((resolve, reject) => {
+		const open = indexedDB.open('frontdesk');
+		open.onerror = () => reject(open.error ?? new Error('cannot open the device database'));
+		open.onsuccess = () => {
+			const db = open.result;
+			if (!db.objectStoreNames.contains('indexMarks')) {
+				db.close();
+				return resolve(false);
+			}
+			const get = db.transaction('indexMarks').objectStore('indexMarks').get(name);
+			get.onsuccess = () => {
+				db.close();
+				resolve(get.result !== undefined);
+			};
+			get.onerror = () => {
+				db.close();
+				reject(get.error ?? new Error('cannot read indexMarks'));
+			};
+		};
+	});

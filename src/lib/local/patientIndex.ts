@@ -6,7 +6,7 @@ import type { FrontdeskDatabase } from './db.ts';
 import type { PatientRow, PatientSearchEntry } from './patientTables.ts';
 
 /** Names the state the tables were built from; renamed when a new table needs a build (version 5: `patientSearch`). */
-const MARK = 'patients:5';
+export const PATIENT_TABLE_MARK = 'patients:5';
 /** Set once the table held what the server had when this device first synced the contacts doc. */
 const SYNCED_MARK = 'patients:synced';
 /** Rows written per IndexedDB transaction while rebuilding, so the screen stays responsive. */
@@ -58,7 +58,7 @@ export class PatientIndex {
 			void this.#enqueue(() => this.#reindex(ids, state));
 		});
 		return this.#enqueue(async () => {
-			const mark = await this.#db.indexMarks.get(MARK);
+			const mark = await this.#db.indexMarks.get(PATIENT_TABLE_MARK);
 			if (mark?.state !== this.#state()) await this.#rebuild();
 		});
 	}
@@ -116,7 +116,7 @@ export class PatientIndex {
 		await this.#db.transaction('rw', patientRows, patientSearch, this.#db.indexMarks, async () => {
 			if (gone.length > 0) await patientRows.bulkDelete(gone);
 			if (stale.length > 0) await patientSearch.bulkDelete(stale);
-			await this.#db.indexMarks.put({ name: MARK, state });
+			await this.#db.indexMarks.put({ name: PATIENT_TABLE_MARK, state });
 		});
 	}
 
@@ -137,7 +137,7 @@ export class PatientIndex {
 				await patientSearch.bulkPut(put.map(entryOf));
 			}
 			if (remove.length > 0) await patientRows.bulkDelete(remove);
-			await this.#db.indexMarks.put({ name: MARK, state });
+			await this.#db.indexMarks.put({ name: PATIENT_TABLE_MARK, state });
 		});
 	}
 }
