@@ -133,6 +133,21 @@ const schema = z.object({
 	FORM_MAX_BODY_BYTES: count(16 * KiB, 1024),
 	/** Form submissions one address may make per minute (429 past it). */
 	FORMS_PER_MINUTE: count(5),
+	/** The Google OAuth client of the clinic's deployment (Google Cloud console); unset, calendars cannot be connected. */
+	GOOGLE_CLIENT_ID: z.string().min(1).optional(),
+	GOOGLE_CLIENT_SECRET: z.string().min(1).optional(),
+	/** Google's API root (the Calendar API is under `calendar/v3/`); a local fake in tests. */
+	GOOGLE_API_ROOT: z.url().default('https://www.googleapis.com/'),
+	GOOGLE_OAUTH_TOKEN_URL: z.url().default('https://oauth2.googleapis.com/token'),
+	GOOGLE_OAUTH_AUTH_URL: z.url().default('https://accounts.google.com/o/oauth2/v2/auth'),
+	/** How often the calendars are looked at without a notification (missed pushes, channel renewals, retries). */
+	CALENDAR_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
+	/** How long before a push channel expires it is renewed. */
+	CALENDAR_CHANNEL_RENEW_MS: z.coerce
+		.number()
+		.int()
+		.min(1000)
+		.default(24 * 60 * 60 * 1000),
 	/** Where a form may send the visitor back to (comma-separated URLs, compared by origin and path). */
 	FORM_REDIRECTS: z
 		.string()
@@ -167,6 +182,19 @@ export interface ChannelSettings {
 	formMaxBodyBytes: number;
 	formsPerMinute: number;
 	formRedirects: string[];
+}
+
+/** Google Calendar (server/calendar). */
+export interface CalendarSettings {
+	clientId: string | null;
+	clientSecret: string | null;
+	apiRoot: string;
+	tokenUrl: string;
+	authUrl: string;
+	/** Where Google sends push notifications and OAuth answers: PUBLIC_ORIGIN (default: the first of ORIGIN). */
+	publicOrigin: string | null;
+	intervalMs: number;
+	channelRenewMs: number;
 }
 
 /** Every bound a sync client runs into; each one hit is logged and counted (`frontdesk_limit_hits_total`). */
@@ -208,6 +236,7 @@ export interface Config {
 	demoClinic: boolean;
 	shutdownTimeoutMs: number;
 	channels: ChannelSettings;
+	calendar: CalendarSettings;
 }
 
 export class ConfigError extends Error {
@@ -271,6 +300,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 			formMaxBodyBytes: c.FORM_MAX_BODY_BYTES,
 			formsPerMinute: c.FORMS_PER_MINUTE,
 			formRedirects: c.FORM_REDIRECTS
+		},
+		calendar: {
+			clientId: c.GOOGLE_CLIENT_ID ?? null,
+			clientSecret: c.GOOGLE_CLIENT_SECRET ?? null,
+			apiRoot: c.GOOGLE_API_ROOT.endsWith('/') ? c.GOOGLE_API_ROOT : `${c.GOOGLE_API_ROOT}/`,
+			tokenUrl: c.GOOGLE_OAUTH_TOKEN_URL,
+			authUrl: c.GOOGLE_OAUTH_AUTH_URL,
+			publicOrigin: c.PUBLIC_ORIGIN ? new URL(c.PUBLIC_ORIGIN).origin : (c.ORIGIN[0] ?? null),
+			intervalMs: c.CALENDAR_INTERVAL_MS,
+			channelRenewMs: c.CALENDAR_CHANNEL_RENEW_MS
 		}
 	};
 }

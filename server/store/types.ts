@@ -5,6 +5,7 @@ import type {
 	MediaRepository,
 	OutboxRepository
 } from './channels.ts';
+import type { CalendarRepository } from './calendar.ts';
 import type { ClinicRepository } from './clinics.ts';
 import type { DocRepository } from './docs.ts';
 import type { InvitationRepository } from './invitations.ts';
@@ -14,6 +15,7 @@ import type { SessionRepository } from './sessions.ts';
 import type { TicketRepository } from './tickets.ts';
 import type { UserRepository } from './users.ts';
 
+export type * from './calendar.ts';
 export type * from './channels.ts';
 export type * from './clinics.ts';
 export type * from './docs.ts';
@@ -44,5 +46,6 @@ export interface Store {
 	readonly outbox: OutboxRepository;
 	readonly media: MediaRepository;
 	readonly reminders: ReminderRepository;
+	readonly calendar: CalendarRepository;
 	close(): Promise<void>;
 }

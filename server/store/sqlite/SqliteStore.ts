@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Store } from '../types.ts';
+import { SqliteCalendar } from './calendar.ts';
 import { SqliteReminders } from './reminders.ts';
 import { SqliteChannelAccounts, SqliteInboundJournal, SqliteInboundMessages, SqliteMedia, SqliteOutbox } from './channels.ts';
 import { SqliteClinics } from './clinics.ts';
@@ -31,6 +32,7 @@ export class SqliteStore implements Store {
 	readonly outbox;
 	readonly media;
 	readonly reminders;
+	readonly calendar;
 	readonly #db: Database.Database;
 
 	constructor(file: string) {
@@ -61,6 +63,7 @@ export class SqliteStore implements Store {
 		this.outbox = new SqliteOutbox(this.#db);
 		this.media = new SqliteMedia(this.#db);
 		this.reminders = new SqliteReminders(this.#db);
+		this.calendar = new SqliteCalendar(this.#db);
 	}
 
 	async close() {

@@ -228,5 +228,39 @@ CREATE TABLE reminder_claims (
 ) WITHOUT ROWID;
 CREATE INDEX reminder_claims_contact ON reminder_claims(clinic_id, contact_id, sent_at);
 `
+	},
+	{
+		version: 9,
+		name: 'Google Calendar: practitioners\' calendars and the events the book knows in them',
+		// Ids, times and Google's opaque tokens only: the refresh token is sealed, the push channel's token hashed, and
+		// nothing of an event's content is kept here.
+		sql: `
+CREATE TABLE calendar_links (
+	clinic_id TEXT NOT NULL REFERENCES clinics(id),
+	practitioner_id TEXT NOT NULL,
+	user_id TEXT NOT NULL,
+	calendar_id TEXT NOT NULL,
+	sealed_refresh_token BLOB NOT NULL,
+	sync_token TEXT,
+	channel TEXT,
+	channel_id TEXT UNIQUE,
+	retry_at INTEGER NOT NULL DEFAULT 0,
+	failures INTEGER NOT NULL DEFAULT 0,
+	last_error TEXT,
+	created_at INTEGER NOT NULL,
+	PRIMARY KEY (clinic_id, practitioner_id)
+) WITHOUT ROWID;
+CREATE TABLE calendar_events (
+	clinic_id TEXT NOT NULL REFERENCES clinics(id),
+	practitioner_id TEXT NOT NULL,
+	event_id TEXT NOT NULL,
+	appointment_id TEXT,
+	months TEXT NOT NULL,
+	etag TEXT,
+	fingerprint TEXT,
+	PRIMARY KEY (clinic_id, practitioner_id, event_id)
+) WITHOUT ROWID;
+CREATE INDEX calendar_events_appointment ON calendar_events(clinic_id, appointment_id);
+`
 	}
 ];

@@ -6,8 +6,9 @@ import type { Role } from './roles.ts';
  * stored (the server refuses the whole update; the device's UI only offers what passes):
  * - a new appointment names its writer as `createdBy` (or nobody),
  * - `createdBy` of an existing appointment never changes,
- * - reception deletes only appointments it created itself (others it cancels).
- * The map and field names are those of `schedule.ts`.
+ * - reception deletes only appointments it created itself (others it cancels),
+ * - what the practitioners' Google Calendars say (busy blocks, lost versions) is written by the server alone.
+ * The map and field names are those of `schedule.ts` and `calendarBusy.ts`.
  */
 export interface ScheduleWriter {
 	userId: string;
@@ -20,6 +21,8 @@ export class ScheduleRuleError extends Error {
 
 const APPOINTMENTS = 'appointments';
 const CREATED_BY = 'createdBy';
+const BUSY = 'busy';
+const LOST_PREFIX = 'calendarLost:';
 
 /** A field of a Y.Map as it was, even if the transaction deleted it (a deleted entry's item keeps its content). */
 function fieldOf(map: Y.Map<unknown>, key: string): unknown {
@@ -35,9 +38,14 @@ function isNew(transaction: Y.Transaction, item: Y.Item): boolean {
 /** Throws a ScheduleRuleError naming the first rule this transaction breaks. */
 export function checkScheduleWrite(transaction: Y.Transaction, writer: ScheduleWriter): void {
 	const appointments = transaction.doc.getMap<unknown>(APPOINTMENTS);
+	const busy = transaction.doc.getMap<unknown>(BUSY);
 
 	// New appointments, and changes of the creator field of existing ones.
 	for (const [type, keys] of transaction.changed) {
+		if (type._item === null && type._map === busy._map) throw new ScheduleRuleError('busy times come from Google Calendar only');
+		if (type._item?.parent === appointments && [...keys].some((k) => k?.startsWith(LOST_PREFIX))) {
+			throw new ScheduleRuleError('versions lost to Google Calendar are recorded by the server only');
+		}
 		// A root the doc had not named before this update is a plain AbstractType in `changed`; `getMap` above made
 		// the YMap that took over its entries (the same `_map`).
 		if (type._item === null && type._map === appointments._map) {
