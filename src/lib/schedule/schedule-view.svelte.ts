@@ -1,4 +1,5 @@
 import { weekdayOf, type DayHours } from '$lib/domain/businessHours.ts';
+import { listBusy, lostVersions, type BusyBlock, type LostVersion } from '$lib/domain/calendarBusy.ts';
 import type { ClosedDay } from '$lib/domain/clinicSettings.ts';
 import type { Practitioner } from '$lib/domain/directory.ts';
 import {
@@ -31,6 +32,7 @@ import type { ClinicSync, DocHandle } from '$lib/sync/clinic-sync.svelte.ts';
 import { contactLabel, readContact, resolveContact } from '$lib/domain/contacts.ts';
 import { docNames } from '$lib/domain/docName.ts';
 import { noteBookingMonth } from '$lib/domain/patientAppointments.ts';
+import { busyOverlapping } from './busyTimes.ts';
 import { today, weekOf } from './days.ts';
 import { PractitionerList } from './practitioner-list.svelte.ts';
 import { ScheduleMonths } from './scheduleMonths.ts';
@@ -50,6 +52,8 @@ export class ScheduleView {
 	range = $state<ScheduleRange>('day');
 	readonly days: string[] = $derived(daysOf(this.day, this.range));
 	appointments = $state<Appointment[]>([]);
+	/** The practitioners' busy times in their Google Calendars on the shown days (SCHEDULE-GOOGLE-UI-1). */
+	busy = $state<BusyBlock[]>([]);
 	readonly #directory: PractitionerList;
 	readonly bookable: Practitioner[] = $derived.by(() => this.#directory.active);
 	/**
@@ -144,6 +148,32 @@ export class ScheduleView {
 		return found ? sentReminders(found.month, id) : [];
 	}
 
+	/**
+	 * Google's versions of the appointment that lost to the book's (SCHEDULE-GOOGLE-UI-2), oldest first; read from the
+	 * month it is in now.
+	 */
+	lostVersionsOf(id: string): LostVersion[] {
+		const found = this.#months.find(id);
+		return found ? lostVersions(found.month, id) : [];
+	}
+
+	/**
+	 * The practitioner's busy times in Google Calendar that a booking from `start` would overlap, from the month doc
+	 * of that day when it is open (any day of a shown month, not only the shown days). Reactive through `busy`.
+	 */
+	busyDuring(practitionerId: string, start: string, durationMinutes: number, bufferMinutes = 0): BusyBlock[] {
+		void this.busy;
+		if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(start)) return [];
+		const month = this.#months.shown.get(monthOf(start));
+		if (!month) return [];
+		return busyOverlapping(listBusy(month.doc, start.slice(0, 10)), practitionerId, start, durationMinutes, bufferMinutes);
+	}
+
+	/** The clinic's time zone once the directory says it. */
+	get timeZone(): string | null {
+		return this.#directory.timeZone;
+	}
+
 	/** Books an appointment, or with `repeat` every occurrence of a series; returns the (first) one booked. */
 	async add(input: AppointmentInput, repeat?: Repeat): Promise<Appointment> {
 		if (!repeat) {
@@ -228,7 +258,12 @@ export class ScheduleView {
 	#read(): void {
 		const days = this.days;
 		const list: Appointment[] = [];
-		for (const schedule of this.#months.shown.values()) list.push(...listAppointments(schedule, days));
+		const busy: BusyBlock[] = [];
+		for (const schedule of this.#months.shown.values()) {
+			list.push(...listAppointments(schedule, days));
+			busy.push(...listBusy(schedule.doc, days));
+		}
 		this.appointments = list.sort((a, b) => a.start.localeCompare(b.start) || a.id.localeCompare(b.id));
+		this.busy = busy.sort((a, b) => a.start.localeCompare(b.start) || (a.key < b.key ? -1 : 1));
 	}
 }
