@@ -206,3 +206,49 @@ describe('busy times from Google Calendar', () => {
 		await page.waitForSelector(cardAt('Taşınan Hasta', `${WEDNESDAY}T10:15`));
 	});
 });
+
+describe('Google’s versions that lost to the book’s', () => {
+	it('SCHEDULE-GOOGLE-UI-2 the open dialog shows, as the server records them, what was changed or deleted in Google Calendar and that the book was kept', async () => {
+		const page = desk.page;
+		await show(page, '2027-04-12', 'day');
+		await bookAppointment(page, { patient: 'Kayıp Sürüm', time: '09:00' });
+		// The booking is on the server before it stops.
+		await page.waitForSelector(online);
+		const card = cardAt('Kayıp Sürüm', '2027-04-12T09:00');
+		const id = (await page.getAttribute(card, 'data-id'))!;
+		await page.click(card);
+		await page.waitForSelector(FORM);
+		expect(await page.locator(`${FORM} [data-testid="lost-version"]`).count()).toBe(0);
+
+		await desk.context.setOffline(true);
+		await page.waitForSelector('[data-testid="sync-status"][data-status="offline"]');
+		await writeAsCalendar(async (calendar) => {
+			await calendar.lostVersion(clinicId, '2027-04', id, {
+				id: 'moved',
+				at: '2027-04-10T08:15:00.000Z',
+				start: '2027-04-13T11:00',
+				durationMinutes: 45
+			});
+			await calendar.lostVersion(clinicId, '2027-04', id, { id: 'deleted', at: '2027-04-11T09:40:00.000Z', deleted: true });
+		});
+		await desk.context.setOffline(false);
+
+		// Still open: the versions come in as the device catches up, oldest first.
+		await page.waitForSelector(`${FORM} [data-testid="lost-version"][data-kind="deleted"]`);
+		const versions = page.locator(`${FORM} [data-testid="lost-version"]`);
+		expect(await versions.count()).toBe(2);
+		expect(await versions.nth(0).getAttribute('data-kind')).toBe('changed');
+		const changed = await versions.nth(0).innerText();
+		// Google's day and time as wall times, its length, and when the server saw it in the clinic's zone (Istanbul).
+		expect(changed).toContain('11:00');
+		expect(changed).toContain('45');
+		expect(changed).toContain('11:15');
+		expect(await versions.nth(1).innerText()).toContain('12:40');
+		// Only the record changed: the dialog's fields are the book's, with nothing said to have changed elsewhere.
+		expect(await page.inputValue(`${FORM} input[name="time"]`)).toBe('09:00');
+		expect(await page.locator('[data-testid="changed-elsewhere"]').count()).toBe(0);
+		await page.screenshot({ path: '/tmp/schedule-lost-versions.png' });
+		await page.keyboard.press('Escape');
+		await page.waitForSelector(FORM, { state: 'detached' });
+	});
+});
