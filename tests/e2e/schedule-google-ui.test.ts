@@ -17,6 +17,7 @@ let server: ServerProcess;
 let browser: Browser;
 let clinicId: string;
 let reception: TestUser;
+let admin: TestUser;
 let ayse: string;
 let mehmet: string;
 let desk: { context: BrowserContext; page: Page };
@@ -76,7 +77,7 @@ beforeAll(async () => {
 	env = testEnv();
 	clinicId = await createClinic(env, 'Google Klinik');
 	reception = await createUser(env, clinicId, 'reception');
-	const admin = await createUser(env, clinicId, 'admin');
+	admin = await createUser(env, clinicId, 'admin');
 	server = await ServerProcess.start(env);
 	const cookie = await apiLogin(server.url, admin.email, admin.password);
 	[ayse, mehmet] = (
@@ -250,5 +251,39 @@ describe('Google’s versions that lost to the book’s', () => {
 		await page.screenshot({ path: '/tmp/schedule-lost-versions.png' });
 		await page.keyboard.press('Escape');
 		await page.waitForSelector(FORM, { state: 'detached' });
+	});
+});
+
+describe('what goes to Google Calendar', () => {
+	const SHARE = '[data-testid="calendar-share"][data-ready="true"]';
+
+	it('SCHEDULE-GOOGLE-UI-4 an admin chooses what each appointment tells Google (initials by default); the others see the choice, live, and cannot change it', async () => {
+		const office = await signIn(browser, server.url, admin, {
+			path: '/settings/calendar',
+			ready: [`${SHARE}[data-share="initials"]`]
+		});
+		try {
+			expect(await office.page.isChecked(`${SHARE} input[value="initials"]`)).toBe(true);
+			expect(await office.page.locator(`${SHARE} input[type="radio"]:disabled`).count()).toBe(0);
+			await office.page.screenshot({ path: '/tmp/settings-calendar.png', fullPage: true });
+
+			// Reception finds it in Settings too, read-only.
+			const page = desk.page;
+			await page.goto(`${server.url}/settings`);
+			await page.click('a[href="/settings/calendar"]');
+			await page.waitForSelector(`${SHARE}[data-share="initials"]`);
+			expect(await page.locator(`${SHARE} input[type="radio"]:disabled`).count()).toBe(3);
+			await page.waitForSelector('[data-testid="admins-only"]');
+
+			await office.page.check(`${SHARE} input[value="name"]`);
+			await office.page.waitForSelector(`${SHARE}[data-share="name"]`);
+			await page.waitForSelector(`${SHARE}[data-share="name"]`);
+			expect(await page.isChecked(`${SHARE} input[value="name"]`)).toBe(true);
+			await office.page.check(`${SHARE} input[value="busy"]`);
+			await page.waitForSelector(`${SHARE}[data-share="busy"]`);
+			await page.screenshot({ path: '/tmp/settings-calendar-reception.png', fullPage: true });
+		} finally {
+			await office.context.close();
+		}
 	});
 });

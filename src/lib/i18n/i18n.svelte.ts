@@ -8,6 +8,7 @@ import enChannels from './messages/en.channels.json';
 import enAutomation from './messages/en.automation.json';
 import enPatients from './messages/en.patients.json';
 import enSchedule from './messages/en.schedule.json';
+import enCalendar from './messages/en.calendar.json';
 import trCore from './messages/tr.json';
 import trAdmin from './messages/tr.admin.json';
 import trClinic from './messages/tr.clinic.json';
@@ -18,11 +19,12 @@ import trChannels from './messages/tr.channels.json';
 import trAutomation from './messages/tr.automation.json';
 import trPatients from './messages/tr.patients.json';
 import trSchedule from './messages/tr.schedule.json';
+import trCalendar from './messages/tr.calendar.json';
 
 // One file per area of the app (core, staff administration, clinic settings, the device's sync and sign-out,
-// the inbox's list, a thread, the channels' settings, the inbox's automation, patients, the appointment book),
-// so each area's texts change without touching the others'. English defines the keys; Turkish has the same ones
-// (tests/unit/i18n-catalogs.test.ts).
+// the inbox's list, a thread, the channels' settings, the inbox's automation, patients, the appointment book,
+// Google Calendar's settings), so each area's texts change without touching the others'. English defines the keys;
+// Turkish has the same ones (tests/unit/i18n-catalogs.test.ts).
 const en = {
 	...enCore,
 	...enAdmin,
@@ -33,7 +35,8 @@ const en = {
 	...enChannels,
 	...enAutomation,
 	...enPatients,
-	...enSchedule
+	...enSchedule,
+	...enCalendar
 };
 const tr = {
 	...trCore,
@@ -45,7 +48,8 @@ const tr = {
 	...trChannels,
 	...trAutomation,
 	...trPatients,
-	...trSchedule
+	...trSchedule,
+	...trCalendar
 };
 
 export type MessageKey = keyof typeof en;
