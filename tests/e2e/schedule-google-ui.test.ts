@@ -39,6 +39,15 @@ async function show(page: Page, day: string, view: 'day' | 'week', extra = ''): 
 const painted = (page: Page) =>
 	page.evaluate(() => new Promise<void>((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve()))));
 
+/** Presses Tab until the focused element matches `selector` (at most `max` times), as a keyboard user moves. */
+async function tabTo(page: Page, selector: string, max = 40): Promise<void> {
+	for (let i = 0; i < max; i++) {
+		await page.keyboard.press('Tab');
+		if (await page.evaluate((s) => document.activeElement?.matches(s) ?? false, selector)) return;
+	}
+	throw new Error(`${selector} was not reached with ${max} presses of Tab`);
+}
+
 /** Stops the server, writes as the calendar worker, starts it again on the same port. */
 async function writeAsCalendar(write: (calendar: CalendarWrites) => Promise<void>): Promise<void> {
 	const port = server.port;
@@ -285,5 +294,43 @@ describe('what goes to Google Calendar', () => {
 		} finally {
 			await office.context.close();
 		}
+	});
+});
+
+describe('the schedule by keyboard', () => {
+	it('SCHEDULE-VIEW-4 Tab reaches "New appointment" and each card; Enter books from the dialog, Enter or Space opens a card, and closing it gives the focus back', async () => {
+		const page = desk.page;
+		await show(page, WEDNESDAY, 'day');
+		await page.waitForSelector(cardAt('Taşınan Hasta', `${WEDNESDAY}T10:15`));
+		await page.click('[data-testid="schedule-title"]');
+		await tabTo(page, '[data-testid="new-appointment"]');
+		await page.keyboard.press('Enter');
+		await page.waitForSelector(FORM);
+		await tabTo(page, `${FORM} input[name="patientSearch"]`);
+		await page.keyboard.type('Meşgul Saat');
+		await page.waitForSelector(`${FORM} [role="listbox"][data-answered="true"] [data-testid="patient-option"]`);
+		await page.keyboard.press('Enter');
+		await page.waitForSelector(`${FORM} [data-testid="picked-patient"]:has-text("Meşgul Saat")`);
+		await tabTo(page, `${FORM} button[type="submit"]`);
+		await page.keyboard.press('Enter');
+		await page.waitForSelector(FORM, { state: 'detached' });
+		await page.waitForSelector(cardAt('Meşgul Saat', `${WEDNESDAY}T09:00`));
+
+		const card = (start: string) => `.ec-event:has([data-testid="appointment"][data-start="${start}"])`;
+		await page.click('[data-testid="schedule-title"]');
+		await tabTo(page, card(`${WEDNESDAY}T10:15`));
+		// The card with focus is marked: an outline of its own.
+		expect(await page.$eval(card(`${WEDNESDAY}T10:15`), (el) => getComputedStyle(el).outlineStyle)).toBe('solid');
+		await page.keyboard.press('Enter');
+		await page.waitForSelector(FORM);
+		expect(await page.inputValue(`${FORM} input[name="time"]`)).toBe('10:15');
+		await page.keyboard.press('Escape');
+		await page.waitForSelector(FORM, { state: 'detached' });
+		await page.waitForFunction((s) => document.activeElement?.matches(s) ?? false, card(`${WEDNESDAY}T10:15`));
+		await page.keyboard.press(' ');
+		await page.waitForSelector(FORM);
+		expect(await page.inputValue(`${FORM} input[name="time"]`)).toBe('10:15');
+		await page.keyboard.press('Escape');
+		await page.waitForSelector(FORM, { state: 'detached' });
 	});
 });
