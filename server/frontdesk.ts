@@ -17,6 +17,10 @@ import { createChannels } from './channels/index.ts';
 import { InboxAutomation } from './automation/inboxAutomation.ts';
 import { ReminderAnswers } from './jobs/reminderAnswers.ts';
 import { ReminderJob } from './jobs/reminders.ts';
+import { CalendarSync, CALENDAR_WEBHOOK_PATH } from './calendar/CalendarSync.ts';
+import { CalendarConnections, OAUTH_CALLBACK_PATH } from './calendar/connections.ts';
+import { handleCalendarHttp } from './calendar/http.ts';
+import { HeldDocs } from './channels/heldDocs.ts';
 import { SYNC_MUX_PATH, SYNC_PATH_PREFIX } from '../src/lib/domain/syncProtocol.ts';
 import { errorMessage } from './errors.ts';
 
@@ -69,8 +73,25 @@ export async function createFrontdesk(config: Config): Promise<Frontdesk> {
 		logger,
 		intervalMs: config.reminderIntervalMs
 	});
+	// Google Calendar: its own held docs (the months it pushes and writes stay loaded between calls).
+	const calendarDocs = new HeldDocs({ open: (docName, origin) => sync.open(docName, origin) });
+	const calendar = new CalendarSync({
+		store,
+		keyring,
+		docs: calendarDocs,
+		settings: config.calendar,
+		logger,
+		registry: metrics.registry
+	});
+	const calendarConnections = new CalendarConnections({
+		settings: config.calendar,
+		store,
+		sync: calendar,
+		docs: calendarDocs,
+		logger
+	});
 	const sync: SyncServer = new SyncServer({
-		hooks: [clinicNameMirror(store, () => sync, logger), ...channels.hooks, automation],
+		hooks: [clinicNameMirror(store, () => sync, logger), ...channels.hooks, automation, calendar],
 		store,
 		keyring,
 		sessions,
@@ -91,6 +112,7 @@ export async function createFrontdesk(config: Config): Promise<Frontdesk> {
 			invitations: new Invitations(store, accounts, sessions),
 			docs: sync,
 			channels: channels.accounts,
+			calendar: calendarConnections,
 			tickets,
 			loginLimiter: new LoginLimiter(),
 			ticketLimiter: new TicketLimiter(config.syncTicketsPerMinute),
@@ -103,6 +125,7 @@ export async function createFrontdesk(config: Config): Promise<Frontdesk> {
 	// Replies left queued by an earlier run (or written offline and stored before it stopped) are sent now.
 	channels.start().catch((error: unknown) => logger.error({ err: errorMessage(error) }, 'starting the dispatcher failed'));
 	reminders.start();
+	calendar.start().catch((error: unknown) => logger.error({ err: errorMessage(error) }, 'starting the calendar sync failed'));
 	let app: AppHandler | null = null;
 
 	const handle = (req: IncomingMessage, res: ServerResponse) => {
@@ -112,6 +135,11 @@ export async function createFrontdesk(config: Config): Promise<Frontdesk> {
 		if (isApi) {
 			res.setHeader('Content-Security-Policy', API_CSP);
 			void api(req, res);
+			return;
+		}
+		if (path === CALENDAR_WEBHOOK_PATH || path === OAUTH_CALLBACK_PATH) {
+			res.setHeader('Content-Security-Policy', API_CSP);
+			handleCalendarHttp(req, res, path, { sync: calendar, connections: calendarConnections, sessions, logger });
 			return;
 		}
 		// Webhooks, forms and media: their own body bounds, no Origin check (providers and visitors' browsers call
@@ -205,8 +233,10 @@ export async function createFrontdesk(config: Config): Promise<Frontdesk> {
 			closing ??= (async () => {
 				clearInterval(sweep);
 				reminders.stop();
+				calendar.stop();
 				const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));
 				await channels.close();
+				calendarDocs.releaseAll();
 				await sync.close();
 				httpServer.closeIdleConnections();
 				await Promise.race([stopped, new Promise((r) => setTimeout(r, config.shutdownTimeoutMs).unref())]);

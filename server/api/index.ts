@@ -4,6 +4,7 @@ import { isAllowedOrigin, readCookie, SESSION_COOKIE, sessionCookie } from '../a
 import { clientAddress } from '../http/clientAddress.ts';
 import { declaredTooLarge, readBoundedBody, refuseTooLarge } from '../http/bodyLimit.ts';
 import { accountRouter } from './accountRouter.ts';
+import { calendarRouter } from './calendarRouter.ts';
 import { channelsRouter } from './channelsRouter.ts';
 import { authRouter } from './authRouter.ts';
 import { invitationRouter } from './invitationRouter.ts';
@@ -21,7 +22,8 @@ export const appRouter = router({
 	staff: staffRouter,
 	reports: reportsRouter,
 	sync: syncRouter,
-	channels: channelsRouter
+	channels: channelsRouter,
+	calendar: calendarRouter
 });
 export type AppRouter = typeof appRouter;
 

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { Accounts, Sessions } from '../auth/index.ts';
 import { loadConfig } from '../config/index.ts';
 import { openStoreAndKeys } from '../boot.ts';
+import { newLinkRow } from '../calendar/links.ts';
 import { ChannelAccounts } from '../channels/index.ts';
 
 /**
@@ -19,7 +20,8 @@ const USAGE = `usage:
   npm run admin -- reset-password --email EMAIL   (new password on stdin; with nothing on stdin one is generated and printed)
   npm run admin -- connect-whatsapp --clinic ID --phone-number-id P [--access-token T]   (or the token on stdin)
   npm run admin -- connect-instagram --clinic ID --account-id A [--access-token T]   (or the token on stdin)
-  npm run admin -- connect-phone --clinic ID --number +90…`;
+  npm run admin -- connect-phone --clinic ID --number +90…
+  npm run admin -- connect-google --user ID --calendar CAL [--refresh-token T]   (or the token on stdin; the user must be a practitioner)`;
 
 async function readStdin(): Promise<string> {
 	// A terminal is not a pipe: nothing was given (reset-password then generates one).
@@ -43,7 +45,10 @@ async function run(argv: string[]): Promise<unknown> {
 			'phone-number-id': { type: 'string' },
 			'account-id': { type: 'string' },
 			'access-token': { type: 'string' },
-			number: { type: 'string' }
+			number: { type: 'string' },
+			user: { type: 'string' },
+			calendar: { type: 'string' },
+			'refresh-token': { type: 'string' }
 		},
 		strict: true
 	});
@@ -111,6 +116,29 @@ async function run(argv: string[]): Promise<unknown> {
 				// From stdin, the token stays out of the shell's history and the process list.
 				const accessToken = values['access-token'] ?? (await readStdin()).trim();
 				return { clinicId: values.clinic, ...(await channels.connect(values.clinic, { provider, externalId, accessToken })) };
+			}
+			case 'connect-google': {
+				if (!values.user) throw new UsageError('--user is required');
+				if (!values.calendar) throw new UsageError('--calendar is required');
+				const user = await store.users.getById(values.user);
+				if (!user) throw new Error(`no user with id ${values.user}`);
+				if (!user.practitionerId)
+					throw new Error('the user is not a practitioner of the directory: set their practitioner first');
+				const refreshToken = values['refresh-token'] ?? (await readStdin()).trim();
+				// Only the link is written: the running server starts syncing it at its next look (CALENDAR_INTERVAL_MS).
+				const row = await newLinkRow(
+					keyring,
+					{
+						clinicId: user.clinicId,
+						practitionerId: user.practitionerId,
+						userId: user.id,
+						calendarId: values.calendar,
+						refreshToken
+					},
+					Date.now()
+				);
+				await store.calendar.connect(row);
+				return { clinicId: row.clinicId, practitionerId: row.practitionerId, userId: row.userId, calendarId: row.calendarId };
 			}
 			default:
 				throw new UsageError(command ? `unknown command: ${command}` : 'no command given');

@@ -142,6 +142,8 @@ const schema = z.object({
 	GOOGLE_OAUTH_AUTH_URL: z.url().default('https://accounts.google.com/o/oauth2/v2/auth'),
 	/** How often the calendars are looked at without a notification (missed pushes, channel renewals, retries). */
 	CALENDAR_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
+	/** First wait after a failed call to Google (429, 5xx, network); doubled per failure up to 15 minutes. */
+	CALENDAR_RETRY_BASE_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
 	/** How long before a push channel expires it is renewed. */
 	CALENDAR_CHANNEL_RENEW_MS: z.coerce
 		.number()
@@ -194,6 +196,7 @@ export interface CalendarSettings {
 	/** Where Google sends push notifications and OAuth answers: PUBLIC_ORIGIN (default: the first of ORIGIN). */
 	publicOrigin: string | null;
 	intervalMs: number;
+	retryBaseMs: number;
 	channelRenewMs: number;
 }
 
@@ -309,6 +312,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 			authUrl: c.GOOGLE_OAUTH_AUTH_URL,
 			publicOrigin: c.PUBLIC_ORIGIN ? new URL(c.PUBLIC_ORIGIN).origin : (c.ORIGIN[0] ?? null),
 			intervalMs: c.CALENDAR_INTERVAL_MS,
+			retryBaseMs: c.CALENDAR_RETRY_BASE_MS,
 			channelRenewMs: c.CALENDAR_CHANNEL_RENEW_MS
 		}
 	};

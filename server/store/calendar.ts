@@ -47,7 +47,9 @@ export interface CalendarEventRow {
 	fingerprint: string | null;
 }
 
-export type CalendarLinkChange = Partial<Pick<CalendarLinkRow, 'syncToken' | 'channel' | 'retryAt' | 'failures' | 'lastError' | 'calendarId'>>;
+export type CalendarLinkChange = Partial<
+	Pick<CalendarLinkRow, 'syncToken' | 'channel' | 'retryAt' | 'failures' | 'lastError' | 'calendarId'>
+>;
 
 export interface CalendarRepository {
 	/** Connects (or reconnects, replacing token, calendar and sync state) a practitioner's calendar. */
@@ -61,6 +63,8 @@ export interface CalendarRepository {
 	update(clinicId: string, practitionerId: string, change: CalendarLinkChange): Promise<boolean>;
 	event(clinicId: string, practitionerId: string, eventId: string): Promise<CalendarEventRow | null>;
 	eventsOfAppointment(clinicId: string, appointmentId: string): Promise<CalendarEventRow[]>;
+	/** Every event the book knows in a practitioner's calendar (ours and busy blocks). */
+	eventsOfPractitioner(clinicId: string, practitionerId: string): Promise<CalendarEventRow[]>;
 	/** Our events last pushed from this month doc. */
 	eventsOfMonth(clinicId: string, month: string): Promise<CalendarEventRow[]>;
 	putEvent(row: CalendarEventRow): Promise<void>;

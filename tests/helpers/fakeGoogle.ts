@@ -513,14 +513,24 @@ export class FakeGoogle {
 		return { status: 200, body: {} };
 	}
 
-	/** The user consents at once, as the first registered account (offline access: its refresh token). */
+	/**
+	 * The account the person signs in with on the next consent screens (as choosing it in Google's account picker);
+	 * by default the first registered one.
+	 */
+	consentAs(refreshToken: string): void {
+		this.#consentAccount = refreshToken;
+	}
+
+	#consentAccount: string | null = null;
+
+	/** The user consents at once, as the chosen account (offline access: its refresh token). */
 	#consent(query: URLSearchParams): Answer {
 		this.consents.push(Object.fromEntries(query));
 		const redirectUri = query.get('redirect_uri');
 		if (!redirectUri || !query.get('client_id') || query.get('response_type') !== 'code' || !query.get('scope'))
 			return { status: 400, body: { error: 'invalid_request' } };
 		const target = new URL(redirectUri);
-		const account = this.#accounts[0];
+		const account = this.#accounts.find((a) => a.refreshToken === this.#consentAccount) ?? this.#accounts[0];
 		if (!account) {
 			target.searchParams.set('error', 'access_denied');
 		} else {

@@ -81,7 +81,9 @@ export class SqliteCalendar implements CalendarRepository {
 	async connect(row: CalendarLinkRow) {
 		this.#db.transaction(() => {
 			const before = this.#db
-				.prepare<[string, string], { calendar_id: string }>('SELECT calendar_id FROM calendar_links WHERE clinic_id = ? AND practitioner_id = ?')
+				.prepare<[string, string], { calendar_id: string }>(
+					'SELECT calendar_id FROM calendar_links WHERE clinic_id = ? AND practitioner_id = ?'
+				)
 				.get(row.clinicId, row.practitionerId);
 			// Another calendar: what the book knew of the old one no longer says anything.
 			if (before && before.calendar_id !== row.calendarId) this.#forget.run(row.clinicId, row.practitionerId);
@@ -97,8 +99,8 @@ export class SqliteCalendar implements CalendarRepository {
 		return this.#db.transaction(() => {
 			this.#forget.run(clinicId, practitionerId);
 			return (
-				this.#db.prepare('DELETE FROM calendar_links WHERE clinic_id = ? AND practitioner_id = ?').run(clinicId, practitionerId).changes >
-				0
+				this.#db.prepare('DELETE FROM calendar_links WHERE clinic_id = ? AND practitioner_id = ?').run(clinicId, practitionerId)
+					.changes > 0
 			);
 		})();
 	}
@@ -160,6 +162,13 @@ export class SqliteCalendar implements CalendarRepository {
 		return this.#db
 			.prepare<[string, string], EventTableRow>('SELECT * FROM calendar_events WHERE clinic_id = ? AND appointment_id = ?')
 			.all(clinicId, appointmentId)
+			.map(eventOf);
+	}
+
+	async eventsOfPractitioner(clinicId: string, practitionerId: string) {
+		return this.#db
+			.prepare<[string, string], EventTableRow>('SELECT * FROM calendar_events WHERE clinic_id = ? AND practitioner_id = ?')
+			.all(clinicId, practitionerId)
 			.map(eventOf);
 	}
 

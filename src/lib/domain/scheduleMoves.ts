@@ -60,6 +60,22 @@ function baseOf(entry: Y.Map<unknown>): Fields | undefined {
  */
 export function moveAppointment(from: ScheduleDoc, to: ScheduleDoc, id: string, change: AppointmentChange): Appointment {
 	if (from.month === to.month) return changeAppointment(from, id, change);
+	const { appointment, base } = writeMovedCopy(from, to, id, change);
+	markMovedAway(from, to.month, id, base);
+	return appointment;
+}
+
+/**
+ * The first half of a move to another month: the copy in `to` (reading `from`, writing only `to`). For a writer
+ * that cannot hold both docs in one call (the server writes each doc through its own handle); `markMovedAway`
+ * with the returned base is the second half.
+ */
+export function writeMovedCopy(
+	from: ScheduleDoc,
+	to: ScheduleDoc,
+	id: string,
+	change: AppointmentChange
+): { appointment: Appointment; base: Record<string, unknown> } {
 	const source = appointmentEntries(from.doc).get(id);
 	if (!(source instanceof Y.Map) || source.has('movedTo')) throw new ScheduleError('no such appointment');
 	const parsed = appointmentChange.parse(change);
@@ -85,11 +101,17 @@ export function moveAppointment(from: ScheduleDoc, to: ScheduleDoc, id: string, 
 		entry.set('movedBase', moved);
 		if (entry !== existing) entries.set(id, entry);
 	});
+	return { appointment: { id, ...moved, ...(existingCreator(to, id) ?? {}) }, base };
+}
+
+/** The second half of a move: the old entry is marked moved to `toMonth` (no longer shown there). */
+export function markMovedAway(from: ScheduleDoc, toMonth: string, id: string, base: Record<string, unknown>): void {
+	const source = appointmentEntries(from.doc).get(id);
+	if (!(source instanceof Y.Map)) throw new ScheduleError('no such appointment');
 	from.doc.transact(() => {
-		source.set('movedTo', to.month);
+		source.set('movedTo', toMonth);
 		source.set('movedBase', base);
 	});
-	return { id, ...moved, ...(existingCreator(to, id) ?? {}) };
 }
 
 function existingCreator(schedule: ScheduleDoc, id: string): { createdBy: string } | undefined {

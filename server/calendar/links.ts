@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import { open, seal, type Keyring } from '../crypto/index.ts';
+import type { CalendarLinkRow } from '../store/index.ts';
+
+/** What connects a practitioner's calendar (the OAuth answer, or the admin CLI's options). */
+export const linkInput = z.object({
+	clinicId: z.string().min(1).max(64),
+	practitionerId: z.string().min(1).max(64),
+	userId: z.string().min(1).max(64),
+	// Google's calendar ids: `primary`, an address, or `…@group.calendar.google.com`.
+	calendarId: z.string().trim().min(1).max(256),
+	refreshToken: z.string().min(1).max(2048)
+});
+export type LinkInput = z.input<typeof linkInput>;
+
+const tokenAad = (clinicId: string, practitionerId: string) => `calendar-refresh-token:${clinicId}:${practitionerId}`;
+
+/** A new link row: the refresh token sealed with the clinic's data key, nothing synced yet. */
+export async function newLinkRow(keyring: Keyring, input: LinkInput, now: number): Promise<CalendarLinkRow> {
+	const i = linkInput.parse(input);
+	const key = await keyring.dataKey(i.clinicId);
+	return {
+		clinicId: i.clinicId,
+		practitionerId: i.practitionerId,
+		userId: i.userId,
+		calendarId: i.calendarId,
+		sealedRefreshToken: seal(key, Buffer.from(i.refreshToken, 'utf8'), tokenAad(i.clinicId, i.practitionerId)),
+		syncToken: null,
+		channel: null,
+		retryAt: 0,
+		failures: 0,
+		lastError: null,
+		createdAt: now
+	};
+}
+
+export async function openRefreshToken(keyring: Keyring, link: CalendarLinkRow): Promise<string> {
+	const key = await keyring.dataKey(link.clinicId);
+	return open(key, link.sealedRefreshToken, tokenAad(link.clinicId, link.practitionerId)).toString('utf8');
+}

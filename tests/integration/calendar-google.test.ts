@@ -1,0 +1,539 @@
+import { now as nowIn } from '@internationalized/date';
+import type { calendar_v3 } from '@googleapis/calendar';
+import net from 'node:net';
+import type * as Y from 'yjs';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { listBusy, lostVersions } from '../../src/lib/domain/calendarBusy.ts';
+import { DEFAULT_TIME_ZONE } from '../../src/lib/domain/clinicSettings.ts';
+import { addPractitioner } from '../../src/lib/domain/directory.ts';
+import { createPatient } from '../../src/lib/domain/patients.ts';
+import { addAppointment, changeAppointment, findAppointment, monthOf, scheduleDoc } from '../../src/lib/domain/schedule.ts';
+import { addService } from '../../src/lib/domain/services.ts';
+import { connectProvider, login, trpc, whenDoc, whenSynced, withTimeout } from '../helpers/client.ts';
+import { FakeGoogle } from '../helpers/fakeGoogle.ts';
+import { admin, createClinic, createUser, ServerProcess, testEnv, type ServerEnv, type TestUser } from '../helpers/server.ts';
+
+// Two-way sync with a practitioner's Google Calendar (SCHEDULE-GOOGLE-*), the real server and Google's own client
+// against a local fake of the Calendar API: what is booked goes out, what is changed there comes in, and neither
+// a crash, a rate limit, an expired sync token nor an edit on both sides at once loses or doubles anything.
+const cleanup: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+	for (const undo of cleanup.splice(0).reverse()) await undo();
+});
+
+interface Setup {
+	google: FakeGoogle;
+	env: ServerEnv;
+	port: number;
+	server: ServerProcess;
+	clinic: string;
+	adminCookie: string;
+	practitionerUser: TestUser;
+	practitionerCookie: string;
+	practitionerId: string;
+	/** The practitioner's own Google account: its calendar id and refresh token. */
+	calendar: string;
+	refreshToken: string;
+	patientId: string;
+	serviceId: string;
+	/** A day a week ahead, `YYYY-MM-DD`, and its month. */
+	day: string;
+	month: string;
+}
+
+function freePort(): Promise<number> {
+	return new Promise((resolve, reject) => {
+		const probe = net.createServer();
+		probe.once('error', reject);
+		probe.listen(0, '127.0.0.1', () => {
+			const { port } = probe.address() as net.AddressInfo;
+			probe.close(() => resolve(port));
+		});
+	});
+}
+
+/** Polls a condition on the fake's state (Google has no event to await); fails with `what` after `ms`. */
+async function until(check: () => boolean, what: string, ms = 15_000): Promise<void> {
+	const deadline = Date.now() + ms;
+	while (!check()) {
+		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+		await new Promise((resolve) => setTimeout(resolve, 20));
+	}
+}
+
+function open(s: Pick<Setup, 'server' | 'adminCookie'>, docName: string) {
+	const provider = connectProvider(s.server.wsUrl, docName, { cookie: s.adminCookie, origin: s.server.url });
+	cleanup.push(async () => provider.destroy());
+	return provider;
+}
+
+async function edit<T>(s: Pick<Setup, 'server' | 'adminCookie'>, docName: string, change: (doc: Y.Doc) => T): Promise<T> {
+	const provider = open(s, docName);
+	await withTimeout(whenSynced(provider), 5000, `sync ${docName}`);
+	return change(provider.doc);
+}
+
+async function docWhen(s: Setup, docName: string, predicate: (doc: Y.Doc) => boolean, what: string): Promise<Y.Doc> {
+	const provider = open(s, docName);
+	await withTimeout(whenDoc(provider.doc, predicate), 15_000, what);
+	return provider.doc;
+}
+
+interface Clinic {
+	google: FakeGoogle;
+	env: ServerEnv;
+	port: number;
+	server: ServerProcess;
+	clinic: string;
+	adminCookie: string;
+	serviceId: string;
+	patientId: string;
+}
+
+/**
+ * A clinic with a service and a patient on a running server pointed at the fake Google. `intervalMs`: the server's
+ * periodic look at the calendars (a minute by default: then only notifications drive the sync).
+ */
+async function startClinic(intervalMs = 60_000): Promise<Clinic> {
+	const google = await FakeGoogle.start();
+	const port = await freePort();
+	const env = testEnv({
+		ORIGIN: `http://127.0.0.1:${port}`,
+		GOOGLE_CLIENT_ID: 'frontdesk-test.apps.googleusercontent.com',
+		GOOGLE_CLIENT_SECRET: 'test-client-secret',
+		GOOGLE_API_ROOT: `${google.url}/`,
+		GOOGLE_OAUTH_TOKEN_URL: `${google.url}/token`,
+		GOOGLE_OAUTH_AUTH_URL: `${google.url}/o/oauth2/v2/auth`,
+		CALENDAR_INTERVAL_MS: String(intervalMs),
+		CALENDAR_RETRY_BASE_MS: '50'
+	});
+	const clinic = await createClinic(env, 'Takvim Klinik');
+	const adminUser = await createUser(env, clinic, 'admin');
+	const server = await ServerProcess.start(env, port);
+	const adminCookie = await login(server.url, adminUser.email, adminUser.password);
+	const s0 = { server, adminCookie };
+	const serviceId = await edit(s0, `${clinic}/directory`, (d) => addService(d, { name: 'Dolgu', durationMinutes: 30 }).id);
+	const patientId = await edit(s0, `${clinic}/contacts`, (d) =>
+		createPatient(d, { name: 'İpek Şahin', phones: ['0532 123 45 67'] })
+	);
+	return { google, env, port, server, clinic, adminCookie, serviceId, patientId };
+}
+
+let shared: Clinic | null = null;
+let practitioners = 0;
+afterAll(async () => {
+	await shared?.server.stop('SIGKILL');
+	await shared?.google.close();
+});
+
+/**
+ * A practitioner of the clinic (in the directory, and a user invited and signed in as them) with a Google account
+ * of their own. Tests share one server and clinic; each has its own practitioner and calendar.
+ */
+async function addPractitionerWithGoogle(c: Clinic): Promise<Omit<Setup, keyof Clinic | 'day' | 'month'>> {
+	const n = ++practitioners;
+	const calendar = `dr${n}@example.com`;
+	const refreshToken = `refresh-dr-${n}`;
+	c.google.addAccount({ refreshToken, calendars: [{ id: calendar, summary: `Dr. ${n}`, primary: true }] });
+	const practitionerId = await edit(c, `${c.clinic}/directory`, (d) => addPractitioner(d, { name: `Dr. Ayşe ${n}` }).id);
+	const email = `dr${n}-${process.pid}@example.com`;
+	const invited = await trpc(
+		c.server.url,
+		'staff.invite',
+		{ name: `Dr. Ayşe ${n}`, email, role: 'practitioner', practitionerId },
+		{ cookie: c.adminCookie }
+	);
+	expect(invited.status).toBe(200);
+	const { member, invitation } = invited.body.result!.data as { member: { id: string }; invitation: { token: string } };
+	const password = `correct horse dr ${n}`;
+	expect((await trpc(c.server.url, 'invitation.accept', { token: invitation.token, password })).status).toBe(200);
+	const practitionerCookie = await login(c.server.url, email, password);
+	return {
+		practitionerUser: { id: member.id, clinicId: c.clinic, email, password, name: `Dr. Ayşe ${n}` },
+		practitionerCookie,
+		practitionerId,
+		calendar,
+		refreshToken
+	};
+}
+
+/**
+ * Google consents for the practitioner (the fake's consent screen answers at once) and the calendar is picked, as
+ * the Settings screen does it.
+ */
+async function connectThroughApp(
+	s: Pick<Setup, 'server' | 'google' | 'practitionerId' | 'practitionerCookie' | 'calendar' | 'refreshToken'>
+): Promise<void> {
+	const cookie = s.practitionerCookie;
+	s.google.consentAs(s.refreshToken);
+	const started = await trpc(s.server.url, 'calendar.connectUrl', { practitionerId: s.practitionerId }, { cookie });
+	expect(started.status).toBe(200);
+	const consent = await fetch((started.body.result!.data as { url: string }).url, { redirect: 'manual' });
+	const callback = new URL(consent.headers.get('location')!);
+	const landed = await fetch(`${s.server.url}${callback.pathname}${callback.search}`, {
+		redirect: 'manual',
+		headers: { cookie }
+	});
+	expect(landed.headers.get('location')).toBe(`/settings/calendar?practitioner=${s.practitionerId}&pick=1`);
+	expect(
+		(await trpc(s.server.url, 'calendar.pick', { practitionerId: s.practitionerId, calendarId: s.calendar }, { cookie })).status
+	).toBe(200);
+}
+
+/**
+ * A practitioner with their calendar connected: through the app (on the shared server, unless `own`), by the admin
+ * CLI (on a server of its own whose periodic look, every 300 ms, takes the link), or not at all.
+ */
+async function setup(options: { connect?: 'app' | 'cli' | false; own?: boolean } = {}): Promise<Setup> {
+	const connect = options.connect ?? 'app';
+	let c: Clinic;
+	if (options.own || connect === 'cli') {
+		c = await startClinic(connect === 'cli' ? 300 : 60_000);
+		cleanup.push(() => c.google.close());
+		cleanup.push(() => c.server.stop('SIGKILL'));
+	} else c = shared ??= await startClinic();
+	const who = await addPractitionerWithGoogle(c);
+	const day = nowIn(DEFAULT_TIME_ZONE).add({ days: 7 }).toString().slice(0, 10);
+	const s: Setup = { ...c, ...who, day, month: monthOf(day) };
+	const before = c.google.channels.length;
+	if (connect === 'cli') {
+		const connected = await admin(
+			c.env,
+			['connect-google', '--user', who.practitionerUser.id, '--calendar', who.calendar],
+			who.refreshToken
+		);
+		expect(connected.code, connected.stderr).toBe(0);
+		expect(connected.json).toMatchObject({ practitionerId: who.practitionerId, calendarId: who.calendar });
+	} else if (connect === 'app') await connectThroughApp(s);
+	if (connect) {
+		// A full listing and a push channel (the CLI's link is taken at the server's next look).
+		await until(() => c.google.channels.length === before + 1, 'the push channel');
+		await until(
+			() =>
+				c.google.requests.some(
+					(r) => r.method === 'GET' && r.path.includes(encodeURIComponent(who.calendar)) && r.status === 200
+				),
+			'the first listing'
+		);
+	}
+	return s;
+}
+
+const scheduleName = (s: Setup, month = s.month) => `${s.clinic}/schedule/${month}`;
+
+async function book(s: Setup, time: string, minutes = 30): Promise<string> {
+	return edit(s, scheduleName(s), (d) =>
+		addAppointment(scheduleDoc(scheduleName(s), d), {
+			practitionerId: s.practitionerId,
+			patientId: s.patientId,
+			serviceId: s.serviceId,
+			start: `${s.day}T${time}`,
+			durationMinutes: minutes
+		})
+	).then((a) => a.id);
+}
+
+const ours = (s: Setup, appointmentId: string, includeDeleted = false): calendar_v3.Schema$Event | undefined =>
+	s.google
+		.events(s.calendar, { includeDeleted })
+		.find((e) => e.extendedProperties?.private?.frontdeskAppointment === appointmentId);
+
+/** Istanbul is UTC+3 all year: a wall time there as the instant Google holds. */
+const instant = (wall: string) => new Date(`${wall}:00+03:00`).getTime();
+const startOf = (e: calendar_v3.Schema$Event | undefined) => (e?.start?.dateTime ? new Date(e.start.dateTime).getTime() : NaN);
+/** Requests of one method to this practitioner's calendar (the fake serves every test's). */
+const requestsOf = (s: Setup, method: string, suffix = '/events') =>
+	s.google.requests.filter(
+		(r) => r.method === method && r.path.includes(encodeURIComponent(s.calendar)) && r.path.endsWith(suffix)
+	).length;
+
+describe('SCHEDULE-GOOGLE-2: the book goes out to the practitioner’s calendar', () => {
+	it('a booking is inserted once with the service and initials only, a move patches it, a cancellation deletes it', async () => {
+		const s = await setup();
+		const id = await book(s, '10:00');
+		await until(() => ours(s, id) !== undefined, 'the event in Google');
+		const event = ours(s, id)!;
+		expect(event.summary).toBe('Dolgu · İ. Ş.');
+		expect(JSON.stringify(event)).not.toContain('İpek');
+		expect(startOf(event)).toBe(instant(`${s.day}T10:00`));
+		expect(new Date(event.end!.dateTime!).getTime()).toBe(instant(`${s.day}T10:30`));
+		expect(requestsOf(s, 'POST')).toBe(1);
+
+		await edit(s, scheduleName(s), (d) => changeAppointment(scheduleDoc(scheduleName(s), d), id, { start: `${s.day}T11:15` }));
+		await until(() => startOf(ours(s, id)) === instant(`${s.day}T11:15`), 'the event moved in Google');
+
+		await edit(s, scheduleName(s), (d) => changeAppointment(scheduleDoc(scheduleName(s), d), id, { status: 'cancelled' }));
+		await until(() => ours(s, id) === undefined, 'the event deleted in Google');
+		expect(ours(s, id, true)?.status).toBe('cancelled');
+		// Our own writes came back as notifications and listings: recognized, never written again.
+		expect(requestsOf(s, 'POST')).toBe(1);
+	});
+});
+
+describe('SCHEDULE-GOOGLE-3: what changes in Google changes the book', () => {
+	it('an event moved in Google moves the appointment, also into another month; deleted there, it is cancelled here', async () => {
+		const s = await setup();
+		const id = await book(s, '09:00');
+		await until(() => ours(s, id) !== undefined, 'the event in Google');
+		const eventId = ours(s, id)!.id!;
+
+		s.google.updateEvent(s.calendar, eventId, {
+			start: { dateTime: `${s.day}T13:00:00+03:00` },
+			end: { dateTime: `${s.day}T13:45:00+03:00` }
+		});
+		await docWhen(
+			s,
+			scheduleName(s),
+			(d) => findAppointment(d, id)?.start === `${s.day}T13:00` && findAppointment(d, id)?.durationMinutes === 45,
+			'the appointment moved to 13:00 for 45 minutes'
+		);
+
+		const later = nowIn(DEFAULT_TIME_ZONE).add({ days: 7 }).add({ months: 1 }).toString().slice(0, 10);
+		s.google.updateEvent(s.calendar, eventId, {
+			start: { dateTime: `${later}T10:00:00+03:00` },
+			end: { dateTime: `${later}T10:30:00+03:00` }
+		});
+		await docWhen(
+			s,
+			scheduleName(s, monthOf(later)),
+			(d) => findAppointment(d, id)?.start === `${later}T10:00`,
+			'moved a month on'
+		);
+		await docWhen(s, scheduleName(s), (d) => findAppointment(d, id) === null, 'gone from its old month');
+
+		s.google.deleteEvent(s.calendar, eventId);
+		await docWhen(
+			s,
+			scheduleName(s, monthOf(later)),
+			(d) => findAppointment(d, id)?.status === 'cancelled',
+			'cancelled in the book'
+		);
+		// Moved and cancelled in Google: nothing of it was written back there.
+		expect(requestsOf(s, 'PATCH', `/events/${eventId}`)).toBe(0);
+	});
+
+	it('the practitioner’s own events are busy blocks without their title, and go when deleted there', async () => {
+		const s = await setup();
+		const own = s.google.createEvent(s.calendar, {
+			summary: 'Dişçi randevum (özel)',
+			start: { dateTime: `${s.day}T14:00:00+03:00` },
+			end: { dateTime: `${s.day}T15:30:00+03:00` }
+		});
+		const doc = await docWhen(s, scheduleName(s), (d) => listBusy(d, s.day).length === 1, 'the busy block');
+		expect(listBusy(doc, s.day)[0]).toMatchObject({
+			practitionerId: s.practitionerId,
+			start: `${s.day}T14:00`,
+			durationMinutes: 90
+		});
+		expect(JSON.stringify(doc.getMap('busy').toJSON())).not.toContain('Dişçi');
+		s.google.deleteEvent(s.calendar, own.id!);
+		await withTimeout(
+			whenDoc(doc, (d) => listBusy(d, s.day).length === 0),
+			15_000,
+			'the busy block gone'
+		);
+	});
+});
+
+describe('SCHEDULE-GOOGLE-5: notifications duplicated or out of order change nothing twice', () => {
+	it('two moves in Google delivered in reverse and twice each leave the book at the last one', async () => {
+		const s = await setup();
+		const id = await book(s, '08:00');
+		await until(() => ours(s, id) !== undefined, 'the event in Google');
+		const eventId = ours(s, id)!.id!;
+		s.google.holdNotifications();
+		s.google.updateEvent(s.calendar, eventId, {
+			start: { dateTime: `${s.day}T10:00:00+03:00` },
+			end: { dateTime: `${s.day}T10:30:00+03:00` }
+		});
+		s.google.updateEvent(s.calendar, eventId, {
+			start: { dateTime: `${s.day}T16:00:00+03:00` },
+			end: { dateTime: `${s.day}T16:30:00+03:00` }
+		});
+		await s.google.releaseNotifications({ order: 'reversed', duplicate: true });
+		const doc = await docWhen(s, scheduleName(s), (d) => findAppointment(d, id)?.start === `${s.day}T16:00`, 'the book at 16:00');
+		// Every later listing finds nothing new: the book stays at the last move.
+		await s.google.resendLast(s.google.channels.find((c) => c.calendarId === s.calendar)!.id);
+		await until(() => s.google.deliveries.every((d) => d.status !== null), 'every notification answered');
+		expect(findAppointment(doc, id)?.start).toBe(`${s.day}T16:00`);
+		expect(s.google.deliveries.filter((d) => d.resourceState === 'exists').every((d) => d.status === 200)).toBe(true);
+	});
+
+	it('a notification for an unknown channel, with a wrong token or without its headers is refused', async () => {
+		const s = await setup();
+		const channel = s.google.channels.find((c) => c.calendarId === s.calendar)!;
+		const post = (headers: Record<string, string>) =>
+			fetch(`${s.server.url}/webhooks/google/calendar`, { method: 'POST', headers }).then((r) => r.status);
+		const base = { 'x-goog-channel-id': channel.id, 'x-goog-resource-id': channel.resourceId, 'x-goog-resource-state': 'exists' };
+		expect(await post({ ...base, 'x-goog-channel-token': channel.token! })).toBe(200);
+		expect(await post({ ...base, 'x-goog-channel-token': 'forged' })).toBe(401);
+		expect(await post({ ...base, 'x-goog-channel-id': 'no-such-channel', 'x-goog-channel-token': channel.token! })).toBe(404);
+		expect(await post({ 'x-goog-channel-token': channel.token! })).toBe(400);
+		expect((await fetch(`${s.server.url}/webhooks/google/calendar`)).status).toBe(405);
+	});
+});
+
+describe('SCHEDULE-GOOGLE-6: an expired sync token means a full listing', () => {
+	it('after a 410 the calendar is listed again and what changed meanwhile arrives', async () => {
+		const s = await setup();
+		s.google.invalidateSyncTokens(s.calendar);
+		const next = nowIn(DEFAULT_TIME_ZONE).add({ days: 8 }).toString().slice(0, 10);
+		s.google.createEvent(s.calendar, { summary: 'Kongre', start: { date: s.day }, end: { date: next } });
+		s.google.createEvent(s.calendar, {
+			summary: 'Toplantı',
+			start: { dateTime: `${s.day}T12:00:00+03:00` },
+			end: { dateTime: `${s.day}T12:30:00+03:00` }
+		});
+		const doc = await docWhen(
+			s,
+			scheduleName(s),
+			(d) => listBusy(d, s.day).length === 2,
+			'the congress and the meeting as busy blocks'
+		);
+		expect(listBusy(doc, s.day).map((b) => [b.start, b.durationMinutes])).toEqual([
+			[`${s.day}T00:00`, 24 * 60],
+			[`${s.day}T12:00`, 30]
+		]);
+		await s.server.logged((line) => line.includes('sync token expired'));
+	});
+});
+
+describe('SCHEDULE-GOOGLE-4: an edit on both sides at once — the book wins, Google’s version is kept', () => {
+	it('a patch refused with 412 is made again over Google’s version, which is recorded on the appointment', async () => {
+		const s = await setup();
+		const id = await book(s, '10:00');
+		await until(() => ours(s, id) !== undefined, 'the event in Google');
+		const eventId = ours(s, id)!.id!;
+		// The server has listed its own insert coming back (else it would take Google's change below in that listing).
+		const mine = (r: { path: string }) => r.path.includes(encodeURIComponent(s.calendar));
+		const inserted = s.google.requests.findIndex((r) => mine(r) && r.method === 'POST' && r.path.endsWith('/events'));
+		await until(
+			() =>
+				s.google.requests.some(
+					(r, i) => i > inserted && mine(r) && r.method === 'GET' && r.path.endsWith('/events') && r.status === 200
+				),
+			'the listing after the insert'
+		);
+		// The practitioner moves it in Google; the server has not heard yet when the desk moves it too.
+		s.google.holdNotifications();
+		s.google.updateEvent(s.calendar, eventId, {
+			start: { dateTime: `${s.day}T15:00:00+03:00` },
+			end: { dateTime: `${s.day}T15:30:00+03:00` }
+		});
+		await edit(s, scheduleName(s), (d) => changeAppointment(scheduleDoc(scheduleName(s), d), id, { start: `${s.day}T12:00` }));
+		await until(() => startOf(ours(s, id)) === instant(`${s.day}T12:00`), 'the book’s time in Google');
+		expect(s.google.requests.some((r) => mine(r) && r.method === 'PATCH' && r.status === 412)).toBe(true);
+		const doc = await docWhen(s, scheduleName(s), (d) => lostVersions(d, id).length === 1, 'Google’s version recorded');
+		expect(lostVersions(doc, id)[0]).toMatchObject({ start: `${s.day}T15:00`, durationMinutes: 30 });
+		expect(findAppointment(doc, id)?.start).toBe(`${s.day}T12:00`);
+		await s.google.releaseNotifications();
+		await until(() => s.google.deliveries.every((d) => d.status !== null), 'the held notifications answered');
+		expect(findAppointment(doc, id)?.start).toBe(`${s.day}T12:00`);
+	});
+});
+
+describe('SCHEDULE-GOOGLE-7: Google limiting or down never blocks the book', () => {
+	it('429 and 503 are retried with backoff; bookings made meanwhile all arrive, each once', async () => {
+		const s = await setup();
+		s.google.failNext(3, 429);
+		const first = await book(s, '09:00');
+		await s.server.logged((line) => line.includes('backing off'));
+		s.google.failNext(1, 503);
+		const second = await book(s, '09:30');
+		await until(() => ours(s, first) !== undefined && ours(s, second) !== undefined, 'both events in Google', 30_000);
+		expect(s.google.events(s.calendar).length).toBe(2);
+	});
+
+	it('killed mid-sync, the restarted server finishes without a duplicate', async () => {
+		const s = await setup({ own: true });
+		const release = s.google.pause();
+		const ids = [await book(s, '09:00'), await book(s, '10:00'), await book(s, '11:00')];
+		await s.google.whenRequests(1, (r) => r.method === 'POST' && r.path.endsWith('/events'));
+		await s.server.stop('SIGKILL');
+		release();
+		const restarted = await ServerProcess.start(s.env, s.port);
+		cleanup.push(() => restarted.stop('SIGKILL'));
+		const after = { ...s, server: restarted };
+		await until(() => ids.every((id) => ours(after, id) !== undefined), 'every booking in Google', 30_000);
+		expect(s.google.events(s.calendar).length).toBe(3);
+		for (const [i, id] of ids.entries()) expect(startOf(ours(after, id))).toBe(instant(`${s.day}T${['09', '10', '11'][i]}:00`));
+	});
+});
+
+describe('SCHEDULE-GOOGLE-1: connecting a calendar', () => {
+	it('the admin CLI connects a practitioner’s calendar; the server takes it, and its periodic look catches a lost notification', async () => {
+		const s = await setup({ connect: 'cli' });
+		// Google's notification never arrives (held): the periodic look lists the change anyway.
+		s.google.holdNotifications();
+		s.google.createEvent(s.calendar, {
+			summary: 'Özel',
+			start: { dateTime: `${s.day}T17:00:00+03:00` },
+			end: { dateTime: `${s.day}T18:00:00+03:00` }
+		});
+		await docWhen(s, scheduleName(s), (d) => listBusy(d, s.day).length === 1, 'the busy block without a notification');
+		const refused = await admin(s.env, ['connect-google', '--user', s.practitionerUser.id, '--calendar', s.calendar], '');
+		expect(refused.code).not.toBe(0);
+	});
+
+	it('a practitioner consents, picks a calendar and it syncs; reception and other practitioners are refused', async () => {
+		const s = await setup({ connect: false, own: true });
+		expect(
+			(await trpc(s.server.url, 'calendar.status', undefined, { cookie: s.adminCookie, method: 'GET' })).body.result!.data
+		).toEqual({
+			configured: true,
+			links: []
+		});
+		const cookie = s.practitionerCookie;
+		const started = await trpc(s.server.url, 'calendar.connectUrl', { practitionerId: s.practitionerId }, { cookie });
+		expect(started.status).toBe(200);
+		const consent = new URL((started.body.result!.data as { url: string }).url);
+		expect(consent.searchParams.get('access_type')).toBe('offline');
+		// Google's consent screen sends the browser back to us with a code.
+		const back = await fetch(consent, { redirect: 'manual' });
+		const callback = new URL(back.headers.get('location')!);
+		expect(callback.pathname).toBe('/calendar/oauth/callback');
+		// Another person's browser cannot finish it.
+		const stranger = await fetch(`${s.server.url}${callback.pathname}${callback.search}`, {
+			redirect: 'manual',
+			headers: { cookie: s.adminCookie }
+		});
+		expect(stranger.headers.get('location')).toContain('error=state');
+
+		const again = await trpc(s.server.url, 'calendar.connectUrl', { practitionerId: s.practitionerId }, { cookie });
+		const retry = new URL(
+			(await fetch((again.body.result!.data as { url: string }).url, { redirect: 'manual' })).headers.get('location')!
+		);
+		const landed = await fetch(`${s.server.url}${retry.pathname}${retry.search}`, { redirect: 'manual', headers: { cookie } });
+		expect(landed.status).toBe(303);
+		expect(landed.headers.get('location')).toBe(`/settings/calendar?practitioner=${s.practitionerId}&pick=1`);
+		const calendars = await trpc(
+			s.server.url,
+			'calendar.calendars',
+			{ practitionerId: s.practitionerId },
+			{ cookie, method: 'GET' }
+		);
+		expect(calendars.body.result!.data).toEqual([{ id: s.calendar, summary: expect.stringMatching(/^Dr\. /), primary: true }]);
+		expect(
+			(await trpc(s.server.url, 'calendar.pick', { practitionerId: s.practitionerId, calendarId: s.calendar }, { cookie })).status
+		).toBe(200);
+		await until(() => s.google.channels.length === 1, 'the push channel');
+		const id = await book(s, '10:00');
+		await until(() => ours(s, id) !== undefined, 'the booking in Google');
+		const status = await trpc(s.server.url, 'calendar.status', undefined, { cookie, method: 'GET' });
+		expect(status.body.result!.data).toMatchObject({
+			configured: true,
+			links: [{ practitionerId: s.practitionerId, calendarId: s.calendar, state: 'ok' }]
+		});
+
+		const reception = await createUser(s.env, s.clinic, 'reception');
+		const receptionCookie = await login(s.server.url, reception.email, reception.password);
+		expect(
+			(await trpc(s.server.url, 'calendar.connectUrl', { practitionerId: s.practitionerId }, { cookie: receptionCookie })).status
+		).toBe(403);
+		const other = await edit(s, `${s.clinic}/directory`, (d) => addPractitioner(d, { name: 'Dr. Can Demir' }).id);
+		expect((await trpc(s.server.url, 'calendar.connectUrl', { practitionerId: other }, { cookie })).status).toBe(403);
+		expect(
+			(await trpc(s.server.url, 'calendar.pick', { practitionerId: s.practitionerId, calendarId: '' }, { cookie })).status
+		).toBe(400);
+	});
+});
