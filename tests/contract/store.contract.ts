@@ -627,5 +627,74 @@ export function storeContract(engine: string, fresh: () => Promise<Store>, sameD
 				expect(await second.reminders.sentTo('c1', [], 0)).toEqual([]);
 			});
 		});
+		describe('calendar', () => {
+			const link = (practitionerId: string, calendarId = 'dr@example.com') => ({
+				clinicId: 'c1',
+				practitionerId,
+				userId: 'u1',
+				calendarId,
+				sealedRefreshToken: Buffer.from(`sealed-${practitionerId}`),
+				syncToken: null,
+				channel: null,
+				retryAt: 0,
+				failures: 0,
+				lastError: null,
+				createdAt: now
+			});
+			const event = (eventId: string, appointmentId: string | null, months: string[]) => ({
+				clinicId: 'c1',
+				practitionerId: 'p1',
+				eventId,
+				appointmentId,
+				months,
+				etag: '"1"',
+				fingerprint: appointmentId ? 'fp' : null
+			});
+
+			it('SCHEDULE-GOOGLE-1: a practitioner’s link, its sync state and channel, found by channel id from another process', async () => {
+				const first = await seeded();
+				const second = track(await sameDatabase(first));
+				await first.calendar.connect(link('p1'));
+				const channel = { id: 'ch1', resourceId: 'r1', tokenHash: 'h', expiresAt: now + 1000 };
+				expect(
+					await first.calendar.update('c1', 'p1', { syncToken: 'tok1', channel, failures: 2, retryAt: now + 5, lastError: '429' })
+				).toBe(true);
+				expect(await second.calendar.byChannel('ch1')).toEqual({
+					...link('p1'),
+					syncToken: 'tok1',
+					channel,
+					failures: 2,
+					retryAt: now + 5,
+					lastError: '429'
+				});
+				expect(await second.calendar.update('c1', 'nobody', { failures: 0 })).toBe(false);
+				expect((await second.calendar.allLinks()).map((l) => l.practitionerId)).toEqual(['p1']);
+				expect(await second.calendar.linksForClinic('c2')).toEqual([]);
+			});
+
+			it('SCHEDULE-GOOGLE-2: the events the book knows; reconnected to another calendar or disconnected, they are forgotten', async () => {
+				const store = await seeded();
+				await store.calendar.connect(link('p1'));
+				await store.calendar.putEvent(event('e1', 'a1', ['2026-11']));
+				await store.calendar.putEvent(event('b1', null, ['2026-11', '2026-12']));
+				await store.calendar.putEvent({ ...event('e1', 'a1', ['2026-12']), etag: '"2"' });
+				expect(await store.calendar.event('c1', 'p1', 'e1')).toEqual({ ...event('e1', 'a1', ['2026-12']), etag: '"2"' });
+				expect((await store.calendar.eventsOfAppointment('c1', 'a1')).map((e) => e.eventId)).toEqual(['e1']);
+				expect((await store.calendar.eventsOfMonth('c1', '2026-12')).map((e) => e.eventId)).toEqual(['e1']);
+				expect((await store.calendar.eventsOfPractitioner('c1', 'p1')).map((e) => e.eventId).sort()).toEqual(['b1', 'e1']);
+				await store.calendar.connect(link('p1'));
+				expect(await store.calendar.eventsOfPractitioner('c1', 'p1')).toHaveLength(2);
+				await store.calendar.connect(link('p1', 'other@example.com'));
+				expect(await store.calendar.eventsOfPractitioner('c1', 'p1')).toEqual([]);
+				await store.calendar.putEvent(event('e2', 'a2', ['2026-11']));
+				await store.calendar.deleteEvent('c1', 'p1', 'e2');
+				expect(await store.calendar.event('c1', 'p1', 'e2')).toBeNull();
+				await store.calendar.putEvent(event('e3', 'a3', ['2026-11']));
+				expect(await store.calendar.disconnect('c1', 'p1')).toBe(true);
+				expect(await store.calendar.disconnect('c1', 'p1')).toBe(false);
+				expect(await store.calendar.eventsOfPractitioner('c1', 'p1')).toEqual([]);
+				expect(await store.calendar.link('c1', 'p1')).toBeNull();
+			});
+		});
 	});
 }

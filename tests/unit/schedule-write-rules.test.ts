@@ -10,6 +10,7 @@ import {
 	type ScheduleDoc
 } from '../../src/lib/domain/schedule.ts';
 import { checkScheduleWrite, ScheduleRuleError, type ScheduleWriter } from '../../src/lib/domain/scheduleWriteRules.ts';
+import { busyPieces, listBusy, lostVersions, recordLostVersion, setBusyPieces } from '../../src/lib/domain/calendarBusy.ts';
 
 const NAME = 'c1/schedule/2026-11';
 const ADMIN: ScheduleWriter = { userId: 'admin1', role: 'admin' };
@@ -88,5 +89,17 @@ describe('SYNC-RULE-1: the schedule’s write rules by writer', () => {
 		).toThrow(/does not change/);
 		// Ordinary edits of someone else's appointment are fine.
 		send((s) => changeAppointment(s, id, { note: 'prefers mornings' }), RECEPTION);
+	});
+
+	it('SCHEDULE-GOOGLE-8: busy times and versions lost to Google come from the server only, never from a device', () => {
+		const { server, send, book } = setup();
+		const id = book(ADMIN, 'Ece Yıldız');
+		const busy = busyPieces('ev1', 'p1', '2026-11-26T12:00', '2026-11-26T13:00');
+		expect(() => send((s) => setBusyPieces(s, 'ev1', busy), ADMIN)).toThrow(/Google Calendar only/);
+		expect(() =>
+			send((s) => recordLostVersion(s, id, { id: 'l1', at: '2026-11-25T10:00:00.000Z', deleted: true }), ADMIN)
+		).toThrow(/server only/);
+		expect(listBusy(server())).toEqual([]);
+		expect(lostVersions(server(), id)).toEqual([]);
 	});
 });
