@@ -94,7 +94,7 @@ interface Clinic {
  * A clinic with a service and a patient on a running server pointed at the fake Google. `intervalMs`: the server's
  * periodic look at the calendars (a minute by default: then only notifications drive the sync).
  */
-async function startClinic(intervalMs = 60_000): Promise<Clinic> {
+async function startClinic(intervalMs = 60_000, extraEnv: Record<string, string> = {}): Promise<Clinic> {
 	const google = await FakeGoogle.start();
 	const port = await freePort();
 	const env = testEnv({
@@ -105,7 +105,8 @@ async function startClinic(intervalMs = 60_000): Promise<Clinic> {
 		GOOGLE_OAUTH_TOKEN_URL: `${google.url}/token`,
 		GOOGLE_OAUTH_AUTH_URL: `${google.url}/o/oauth2/v2/auth`,
 		CALENDAR_INTERVAL_MS: String(intervalMs),
-		CALENDAR_RETRY_BASE_MS: '50'
+		CALENDAR_RETRY_BASE_MS: '50',
+		...extraEnv
 	});
 	const clinic = await createClinic(env, 'Takvim Klinik');
 	const adminUser = await createUser(env, clinic, 'admin');
@@ -184,11 +185,14 @@ async function connectThroughApp(
  * A practitioner with their calendar connected: through the app (on the shared server, unless `own`), by the admin
  * CLI (on a server of its own whose periodic look, every 300 ms, takes the link), or not at all.
  */
-async function setup(options: { connect?: 'app' | 'cli' | false; own?: boolean } = {}): Promise<Setup> {
+async function setup(
+	options: { connect?: 'app' | 'cli' | false; own?: boolean; env?: Record<string, string>; channelTtlSeconds?: number } = {}
+): Promise<Setup> {
 	const connect = options.connect ?? 'app';
 	let c: Clinic;
 	if (options.own || connect === 'cli') {
-		c = await startClinic(connect === 'cli' ? 300 : 60_000);
+		c = await startClinic(connect === 'cli' ? 300 : 60_000, options.env);
+		c.google.channelTtlSeconds = options.channelTtlSeconds;
 		cleanup.push(() => c.google.close());
 		cleanup.push(() => c.server.stop('SIGKILL'));
 	} else c = shared ??= await startClinic();
@@ -457,6 +461,27 @@ describe('SCHEDULE-GOOGLE-7: Google limiting or down never blocks the book', () 
 		await until(() => ids.every((id) => ours(after, id) !== undefined), 'every booking in Google', 30_000);
 		expect(s.google.events(s.calendar).length).toBe(3);
 		for (const [i, id] of ids.entries()) expect(startOf(ours(after, id))).toBe(instant(`${s.day}T${['09', '10', '11'][i]}:00`));
+	});
+});
+
+describe('SCHEDULE-GOOGLE-5: push channels are renewed before they expire', () => {
+	it('a channel near its end is replaced by a new one and stopped; changes keep arriving on the new one', async () => {
+		// Channels of 4 s, renewed when under 3 s are left, looked at every 300 ms.
+		const s = await setup({ connect: 'cli', env: { CALENDAR_CHANNEL_RENEW_MS: '3000' }, channelTtlSeconds: 4 });
+		const first = s.google.channels.find((c) => c.calendarId === s.calendar)!;
+		await until(
+			() => s.google.requests.some((r) => r.method === 'POST' && r.path.endsWith('/channels/stop') && r.status === 204),
+			'the old channel stopped'
+		);
+		const live = s.google.channels.filter((c) => c.calendarId === s.calendar);
+		expect(live).toHaveLength(1);
+		expect(live[0].id).not.toBe(first.id);
+		s.google.createEvent(s.calendar, {
+			summary: 'Ameliyat',
+			start: { dateTime: `${s.day}T08:00:00+03:00` },
+			end: { dateTime: `${s.day}T09:00:00+03:00` }
+		});
+		await docWhen(s, scheduleName(s), (d) => listBusy(d, s.day).length === 1, 'the busy block after the renewal');
 	});
 });
 
