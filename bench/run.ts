@@ -1,6 +1,7 @@
 import { runDeviceColdStart } from './device-cold-start/index.ts';
 import { runDeviceInbox } from './device-inbox/index.ts';
 import { runDeviceSockets } from './device-sockets/index.ts';
+import { runGoogleSync } from './google-sync/index.ts';
 import { runIdleMemory } from './idle-memory/index.ts';
 import { runNotesTyping } from './notes-typing/index.ts';
 import { runPatientPage } from './patient-page/index.ts';
@@ -28,7 +29,8 @@ const BENCHMARKS: Benchmark[] = [
 	{ name: 'patients-search', run: runPatientsSearch },
 	{ name: 'patient-page', run: runPatientPage },
 	{ name: 'notes-typing', run: runNotesTyping },
-	{ name: 'schedule-week', run: runScheduleWeek }
+	{ name: 'schedule-week', run: runScheduleWeek },
+	{ name: 'google-sync', run: runGoogleSync }
 ];
 
 async function main(names: string[]): Promise<void> {

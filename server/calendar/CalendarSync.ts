@@ -9,6 +9,7 @@ import {
 	busyPieces,
 	recordLostVersion,
 	setBusyPieces,
+	type BusyBlock,
 	type LostVersion
 } from '../../src/lib/domain/calendarBusy.ts';
 import { readCalendarShare } from '../../src/lib/domain/calendarSettings.ts';
@@ -626,6 +627,8 @@ export class CalendarSync implements SyncHooks {
 		let pageToken: string | undefined;
 		let seen = new Set<string>();
 		let restarted = false;
+		let listed = 0;
+		let started = performance.now();
 		for (;;) {
 			let page: calendar_v3.Schema$Events;
 			try {
@@ -651,23 +654,35 @@ export class CalendarSync implements SyncHooks {
 					syncToken = null;
 					pageToken = undefined;
 					seen = new Set();
+					listed = 0;
+					started = performance.now();
 					await this.#d.store.calendar.update(link.clinicId, link.practitionerId, { syncToken: null });
 					continue;
 				}
 				throw error;
 			}
-			for (const event of page.items ?? []) {
-				if (!event.id) continue;
-				if (event.status !== 'cancelled') seen.add(event.id);
-				await this.#takeIn(link, event, timeZone);
-				this.stats.pulled++;
-			}
+			const events = (page.items ?? []).filter((e) => e.id);
+			for (const event of events) if (event.status !== 'cancelled') seen.add(event.id!);
+			await this.#takeIn(link, events, timeZone);
+			this.stats.pulled += events.length;
+			listed += events.length;
 			if (page.nextPageToken) {
 				pageToken = page.nextPageToken;
 				continue;
 			}
 			// A full listing shows only what exists: what the store knew and it did not show was deleted meanwhile.
-			if (!syncToken) await this.#forgetUnseen(link, seen, timeZone);
+			if (!syncToken) {
+				await this.#forgetUnseen(link, seen, timeZone);
+				this.#d.logger.info(
+					{
+						clinicId: link.clinicId,
+						practitionerId: link.practitionerId,
+						events: listed,
+						ms: Math.round(performance.now() - started)
+					},
+					'full calendar listing done'
+				);
+			}
 			if (page.nextSyncToken) {
 				link.syncToken = page.nextSyncToken;
 				await this.#d.store.calendar.update(link.clinicId, link.practitionerId, { syncToken: page.nextSyncToken });
@@ -677,49 +692,71 @@ export class CalendarSync implements SyncHooks {
 	}
 
 	async #forgetUnseen(link: CalendarLinkRow, seen: Set<string>, timeZone: string): Promise<void> {
-		for (const row of await this.#d.store.calendar.eventsOfPractitioner(link.clinicId, link.practitionerId)) {
-			if (seen.has(row.eventId)) continue;
-			await this.#takeIn(link, { id: row.eventId, status: 'cancelled', etag: `gone-${row.etag ?? ''}` }, timeZone);
-		}
+		const gone = (await this.#d.store.calendar.eventsOfPractitioner(link.clinicId, link.practitionerId))
+			.filter((row) => !seen.has(row.eventId))
+			.map((row) => ({ id: row.eventId, status: 'cancelled', etag: `gone-${row.etag ?? ''}` }));
+		await this.#takeIn(link, gone, timeZone);
 	}
 
-	/** One event from Google: ours (an appointment) or the practitioner's own (a busy block). */
-	async #takeIn(link: CalendarLinkRow, event: calendar_v3.Schema$Event, timeZone: string): Promise<void> {
-		const row = await this.#d.store.calendar.event(link.clinicId, link.practitionerId, event.id!);
-		const ours = event.extendedProperties?.private?.[APPOINTMENT_PROPERTY];
-		if (row?.appointmentId || ours) {
+	/**
+	 * Events from Google, in the order listed: ours (appointments) one by one; the practitioner's own (busy blocks)
+	 * together, each month doc written once for all of them (a full listing of thousands of events is a few writes,
+	 * not thousands).
+	 */
+	async #takeIn(link: CalendarLinkRow, events: readonly calendar_v3.Schema$Event[], timeZone: string): Promise<void> {
+		const busy: { event: calendar_v3.Schema$Event; row: CalendarEventRow | null }[] = [];
+		for (const event of events) {
+			const row = await this.#d.store.calendar.event(link.clinicId, link.practitionerId, event.id!);
+			const ours = event.extendedProperties?.private?.[APPOINTMENT_PROPERTY];
+			if (!row?.appointmentId && !ours) {
+				busy.push({ event, row });
+				continue;
+			}
 			// Ours but unknown: deleted in the book (or before a reconnect), nothing to follow. Ours as last written or
 			// read: our own write coming back.
-			if (!row?.appointmentId || (row.etag !== null && event.etag === row.etag)) return;
-			return this.#appointmentChangedInGoogle(link, row, event, timeZone);
+			if (!row?.appointmentId || (row.etag !== null && event.etag === row.etag)) continue;
+			await this.#appointmentChangedInGoogle(link, row, event, timeZone);
 		}
-		return this.#busyChanged(link, row, event, timeZone);
+		if (busy.length > 0) await this.#busyChanged(link, busy, timeZone);
 	}
 
-	async #busyChanged(link: CalendarLinkRow, row: CalendarEventRow | null, event: calendar_v3.Schema$Event, timeZone: string) {
-		const key = busyEventKey(event.id!);
-		const times = event.status === 'cancelled' || event.transparency === 'transparent' ? null : wallTimesOf(event, timeZone);
+	async #busyChanged(
+		link: CalendarLinkRow,
+		changed: readonly { event: calendar_v3.Schema$Event; row: CalendarEventRow | null }[],
+		timeZone: string
+	): Promise<void> {
 		const from = todayIn(timeZone).subtract({ days: BUSY_DAYS_BACK }).toString();
 		const until = todayIn(timeZone).add({ days: BUSY_DAYS_AHEAD }).toString();
-		const pieces = times
-			? busyPieces(key, link.practitionerId, times.start, times.end).filter((p) => p.start >= from && p.start <= until)
-			: [];
-		const months = busyMonths(pieces);
-		for (const month of new Set([...(row?.months ?? []), ...months])) {
-			const name = docNames.schedule(link.clinicId, month);
-			await this.#d.docs.write(name, CALENDAR_ORIGIN, (d) => setBusyPieces(scheduleDoc(name, d), key, pieces));
+		const byMonth = new Map<string, { key: string; pieces: BusyBlock[] }[]>();
+		const rows: { eventId: string; months: string[]; etag: string | null }[] = [];
+		for (const { event, row } of changed) {
+			const key = busyEventKey(event.id!);
+			const times = event.status === 'cancelled' || event.transparency === 'transparent' ? null : wallTimesOf(event, timeZone);
+			const pieces = times
+				? busyPieces(key, link.practitionerId, times.start, times.end).filter((p) => p.start >= from && p.start <= until)
+				: [];
+			const months = busyMonths(pieces);
+			for (const month of new Set([...(row?.months ?? []), ...months])) {
+				const list = byMonth.get(month);
+				if (list) list.push({ key, pieces });
+				else byMonth.set(month, [{ key, pieces }]);
+			}
+			rows.push({ eventId: event.id!, months, etag: event.etag ?? null });
 		}
-		if (pieces.length === 0) await this.#d.store.calendar.deleteEvent(link.clinicId, link.practitionerId, event.id!);
-		else
-			await this.#d.store.calendar.putEvent({
-				clinicId: link.clinicId,
-				practitionerId: link.practitionerId,
-				eventId: event.id!,
-				appointmentId: null,
-				months,
-				etag: event.etag ?? null,
-				fingerprint: null
+		for (const [month, list] of byMonth) {
+			const name = docNames.schedule(link.clinicId, month);
+			await this.#d.docs.write(name, CALENDAR_ORIGIN, (d) => {
+				const schedule = scheduleDoc(name, d);
+				for (const { key, pieces } of list) setBusyPieces(schedule, key, pieces);
 			});
+		}
+		const base = { clinicId: link.clinicId, practitionerId: link.practitionerId };
+		await this.#d.store.calendar.putEvents(
+			rows
+				.filter((r) => r.months.length > 0)
+				.map((r) => ({ ...base, eventId: r.eventId, appointmentId: null, months: r.months, etag: r.etag, fingerprint: null })),
+			rows.filter((r) => r.months.length === 0).map((r) => ({ ...base, eventId: r.eventId }))
+		);
 	}
 
 	/**

@@ -68,6 +68,11 @@ export interface CalendarRepository {
 	/** Our events last pushed from this month doc. */
 	eventsOfMonth(clinicId: string, month: string): Promise<CalendarEventRow[]>;
 	putEvent(row: CalendarEventRow): Promise<void>;
+	/** Several events stored and others forgotten in one transaction (a page of a listing: one commit, not hundreds). */
+	putEvents(
+		rows: readonly CalendarEventRow[],
+		forget: readonly Pick<CalendarEventRow, 'clinicId' | 'practitionerId' | 'eventId'>[]
+	): Promise<void>;
 	deleteEvent(clinicId: string, practitionerId: string, eventId: string): Promise<void>;
 	/** Forgets every event of a practitioner's calendar (disconnected, or reconnected to another calendar). */
 	forgetEvents(clinicId: string, practitionerId: string): Promise<void>;

@@ -62,9 +62,20 @@ export class SqliteCalendar implements CalendarRepository {
 	readonly #db: Database.Database;
 	readonly #connect;
 	readonly #forget;
+	readonly #put;
+	readonly #delete;
 
 	constructor(db: Database.Database) {
 		this.#db = db;
+		this.#put = db.prepare<[string, string, string, string | null, string, string | null, string | null]>(
+			`INSERT INTO calendar_events (clinic_id, practitioner_id, event_id, appointment_id, months, etag, fingerprint)
+			VALUES (?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (clinic_id, practitioner_id, event_id) DO UPDATE SET appointment_id = excluded.appointment_id,
+				months = excluded.months, etag = excluded.etag, fingerprint = excluded.fingerprint`
+		);
+		this.#delete = db.prepare<[string, string, string]>(
+			'DELETE FROM calendar_events WHERE clinic_id = ? AND practitioner_id = ? AND event_id = ?'
+		);
 		this.#connect = db.prepare(
 			`INSERT INTO calendar_links (clinic_id, practitioner_id, user_id, calendar_id, sealed_refresh_token, sync_token, channel,
 				channel_id, retry_at, failures, last_error, created_at)
@@ -182,20 +193,38 @@ export class SqliteCalendar implements CalendarRepository {
 	}
 
 	async putEvent(row: CalendarEventRow) {
-		this.#db
-			.prepare(
-				`INSERT INTO calendar_events (clinic_id, practitioner_id, event_id, appointment_id, months, etag, fingerprint)
-				VALUES (?, ?, ?, ?, ?, ?, ?)
-				ON CONFLICT (clinic_id, practitioner_id, event_id) DO UPDATE SET appointment_id = excluded.appointment_id,
-					months = excluded.months, etag = excluded.etag, fingerprint = excluded.fingerprint`
-			)
-			.run(row.clinicId, row.practitionerId, row.eventId, row.appointmentId, row.months.join(','), row.etag, row.fingerprint);
+		this.#put.run(
+			row.clinicId,
+			row.practitionerId,
+			row.eventId,
+			row.appointmentId,
+			row.months.join(','),
+			row.etag,
+			row.fingerprint
+		);
+	}
+
+	async putEvents(
+		rows: readonly CalendarEventRow[],
+		forget: readonly Pick<CalendarEventRow, 'clinicId' | 'practitionerId' | 'eventId'>[]
+	) {
+		this.#db.transaction(() => {
+			for (const row of rows)
+				this.#put.run(
+					row.clinicId,
+					row.practitionerId,
+					row.eventId,
+					row.appointmentId,
+					row.months.join(','),
+					row.etag,
+					row.fingerprint
+				);
+			for (const row of forget) this.#delete.run(row.clinicId, row.practitionerId, row.eventId);
+		})();
 	}
 
 	async deleteEvent(clinicId: string, practitionerId: string, eventId: string) {
-		this.#db
-			.prepare('DELETE FROM calendar_events WHERE clinic_id = ? AND practitioner_id = ? AND event_id = ?')
-			.run(clinicId, practitionerId, eventId);
+		this.#delete.run(clinicId, practitionerId, eventId);
 	}
 
 	async forgetEvents(clinicId: string, practitionerId: string) {
