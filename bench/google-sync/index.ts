@@ -139,7 +139,10 @@ export async function runGoogleSync(): Promise<void> {
 			600_000
 		);
 		const resyncSeconds = (performance.now() - resyncStart) / 1000;
-		const done = JSON.parse(server.logs.filter((l) => l.includes('full calendar listing done')).at(-1)!) as { events: number; ms: number };
+		const done = JSON.parse(server.logs.filter((l) => l.includes('full calendar listing done')).at(-1)!) as {
+			events: number;
+			ms: number;
+		};
 
 		// The same calendar, listed by the practitioner's own account.
 		const lister = bareClient(google, 'bench-refresh');
