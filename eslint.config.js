@@ -84,7 +84,8 @@ export default ts.config(
 					message: 'waitForFunction does not await a Promise: use waitForPageState.'
 				},
 				{
-					selector: "CallExpression[callee.property.name='waitForFunction'] > ArrowFunctionExpression > NewExpression[callee.name='Promise']",
+					selector:
+						"CallExpression[callee.property.name='waitForFunction'] > ArrowFunctionExpression > NewExpression[callee.name='Promise']",
 					message: 'waitForFunction does not await a Promise: use waitForPageState.'
 				},
 				{

@@ -69,7 +69,8 @@ beforeAll(async () => {
 	// Everything b's page says from the start: INBOX-READY-1's diagnostics report it (a failed store write is logged
 	// long before the step that shows it).
 	b.page.on('console', (message) => {
-		if (message.type() === 'error' || message.type() === 'warning') bConsole.push(`${message.type()}: ${message.text().slice(0, 300)}`);
+		if (message.type() === 'error' || message.type() === 'warning')
+			bConsole.push(`${message.type()}: ${message.text().slice(0, 300)}`);
 	});
 });
 
