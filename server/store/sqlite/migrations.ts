@@ -231,7 +231,7 @@ CREATE INDEX reminder_claims_contact ON reminder_claims(clinic_id, contact_id, s
 	},
 	{
 		version: 9,
-		name: 'Google Calendar: practitioners\' calendars and the events the book knows in them',
+		name: "Google Calendar: practitioners' calendars and the events the book knows in them",
 		// Ids, times and Google's opaque tokens only: the refresh token is sealed, the push channel's token hashed, and
 		// nothing of an event's content is kept here.
 		sql: `
