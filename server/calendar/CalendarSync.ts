@@ -203,6 +203,16 @@ export class CalendarSync implements SyncHooks {
 	async disconnect(clinicId: string, practitionerId: string): Promise<boolean> {
 		const link = await this.#d.store.calendar.link(clinicId, practitionerId);
 		if (!link) return false;
+		// Not while this clinic's sync is writing: the busy blocks removed below must stay removed.
+		await this.#running.get(clinicId)?.catch(() => {});
+		// The practitioner's own events no longer say anything about their time here: their busy blocks go.
+		const busy = (await this.#d.store.calendar.eventsOfPractitioner(clinicId, practitionerId)).filter((r) => !r.appointmentId);
+		if (busy.length > 0)
+			await this.#busyChanged(
+				link,
+				busy.map((row) => ({ event: { id: row.eventId, status: 'cancelled' }, row })),
+				'UTC'
+			);
 		await this.#d.store.calendar.disconnect(clinicId, practitionerId);
 		// Events already in Google stay there (they are the practitioner's now); no more changes reach them.
 		if (link.channel) await this.#stopChannel(link, link.channel);

@@ -84,7 +84,8 @@ export class CalendarConnections {
 		if (!exists) throw new CalendarRefusal('NOT_FOUND', 'no such practitioner');
 	}
 
-	async status(caller: Caller): Promise<{ configured: boolean; links: CalendarLinkStatus[] }> {
+	/** The calendars this person may see, and which practitioner they are themselves (null for admins without one). */
+	async status(caller: Caller): Promise<{ configured: boolean; own: string | null; links: CalendarLinkStatus[] }> {
 		const now = Date.now();
 		const links = (await this.#store.calendar.linksForClinic(caller.clinicId))
 			.filter((l) => caller.role === 'admin' || l.practitionerId === caller.practitionerId)
@@ -101,7 +102,7 @@ export class CalendarConnections {
 			if (caller.role !== 'admin' && caller.practitionerId !== practitionerId) continue;
 			links.push({ practitionerId, calendarId: '', state: 'ok', lastError: null, pending: true });
 		}
-		return { configured: this.configured, links };
+		return { configured: this.configured, own: caller.practitionerId, links };
 	}
 
 	/** The consent URL for this practitioner's calendar; the browser goes there. */

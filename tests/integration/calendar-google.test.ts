@@ -506,6 +506,7 @@ describe('SCHEDULE-GOOGLE-1: connecting a calendar', () => {
 			(await trpc(s.server.url, 'calendar.status', undefined, { cookie: s.adminCookie, method: 'GET' })).body.result!.data
 		).toEqual({
 			configured: true,
+			own: null,
 			links: []
 		});
 		const cookie = s.practitionerCookie;
@@ -547,8 +548,24 @@ describe('SCHEDULE-GOOGLE-1: connecting a calendar', () => {
 		const status = await trpc(s.server.url, 'calendar.status', undefined, { cookie, method: 'GET' });
 		expect(status.body.result!.data).toMatchObject({
 			configured: true,
+			own: s.practitionerId,
 			links: [{ practitionerId: s.practitionerId, calendarId: s.calendar, state: 'ok' }]
 		});
+
+		// Disconnected, the practitioner's own events no longer show as busy.
+		s.google.createEvent(s.calendar, {
+			summary: 'Kişisel',
+			start: { dateTime: `${s.day}T18:00:00+03:00` },
+			end: { dateTime: `${s.day}T19:00:00+03:00` }
+		});
+		const monthDoc = await docWhen(s, scheduleName(s), (d) => listBusy(d, s.day).length === 1, 'the busy block');
+		expect((await trpc(s.server.url, 'calendar.disconnect', { practitionerId: s.practitionerId }, { cookie })).status).toBe(200);
+		await withTimeout(
+			whenDoc(monthDoc, (d) => listBusy(d, s.day).length === 0),
+			15_000,
+			'no busy block after disconnecting'
+		);
+		expect((await trpc(s.server.url, 'calendar.disconnect', { practitionerId: s.practitionerId }, { cookie })).status).toBe(404);
 
 		const reception = await createUser(s.env, s.clinic, 'reception');
 		const receptionCookie = await login(s.server.url, reception.email, reception.password);

@@ -47,7 +47,6 @@ export class CalendarConnections {
 	readonly #sync: ClinicSync;
 	readonly #role: Role;
 	readonly #directory: DocHandle;
-	#directorySynced = false;
 	#destroyed = false;
 
 	constructor(sync: ClinicSync, user: { clinicId: string; role: Role }) {
@@ -57,14 +56,6 @@ export class CalendarConnections {
 		this.#directory = watchDoc(sync, directory, (doc) => {
 			this.practitioners = listPractitioners(doc);
 		});
-		// Caught up with the server, not only loaded from the device: a first sign-in's directory starts empty.
-		void sync.whenSynced(directory).then(
-			() => {
-				this.#directorySynced = true;
-				if (this.status) void this.#findOwn();
-			},
-			() => {}
-		);
 	}
 
 	/** Connecting goes through the server and Google: offline, nothing of it can be done. */
@@ -91,39 +82,10 @@ export class CalendarConnections {
 		}
 		this.status = outcome.value;
 		this.loadError = null;
-		if (this.#directorySynced) await this.#findOwn();
+		this.own = outcome.value.own;
 		// A consent waiting for its calendar: the picker needs the account's calendars.
 		for (const link of outcome.value.links)
 			if (link.pending && !this.calendars[link.practitionerId]) await this.loadCalendars(link.practitionerId);
-	}
-
-	/**
-	 * Which practitioner the signed-in practitioner is. The session's user does not say (the server's `PublicUser` has
-	 * no practitioner), so: their link if they have one (the status lists only theirs), else the one practitioner the
-	 * server does not refuse them (`FORBIDDEN` for everyone else's; their own, unconnected, answers that Google must
-	 * be allowed first, without calling Google).
-	 */
-	async #findOwn(): Promise<void> {
-		if (this.#role !== 'practitioner' || typeof this.own === 'string') return;
-		const linked = this.status?.links[0]?.practitionerId;
-		if (linked) {
-			this.own = linked;
-			return;
-		}
-		const answers = await Promise.all(
-			this.practitioners.map(async (p) => {
-				try {
-					await api.calendar.calendars.query({ practitionerId: p.id });
-					return p.id;
-				} catch (error) {
-					return errorCodeIs(error, 'PRECONDITION_FAILED') ? p.id : errorCodeIs(error, 'NETWORK') ? undefined : null;
-				}
-			})
-		);
-		if (this.#destroyed) return;
-		const found = answers.find((a) => typeof a === 'string');
-		// Unreachable for some: not known yet (the next load asks again).
-		this.own = found ?? (answers.includes(undefined) ? undefined : null);
 	}
 
 	/** The URL of Google's consent screen for this practitioner's calendar (the browser goes there). */
