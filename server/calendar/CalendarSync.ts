@@ -525,8 +525,9 @@ export class CalendarSync implements SyncHooks {
 
 	/**
 	 * What was written to Google is recorded in the store in batches (one commit for many events, not an fsync for
-	 * each: pushing 1,000 bookings went from 105 to 129 per second against the fake). A crash before the batch is stored loses nothing:
-	 * the next comparison finds the events by their ids (an insert answers 409) and brings them up to date.
+	 * each: pushing 1,000 bookings went from 105 to 129 per second against the fake). A crash before the batch is
+	 * stored loses nothing: the next comparison finds the events by their ids (an insert answers 409) and brings them
+	 * up to date.
 	 */
 	async #storeLater(row: CalendarEventRow): Promise<void> {
 		this.#unstored.push(row);
