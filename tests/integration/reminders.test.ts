@@ -66,7 +66,9 @@ async function setup(): Promise<Setup> {
 	const fake = await FakeMeta.start();
 	cleanup.push(() => fake.close());
 	const started = await startClinicServer('admin', metaEnv(fake, { REMINDER_INTERVAL_MS: '200' }));
-	cleanup.push(() => started.server.stop('SIGKILL'));
+	// The server the setup ends with: tests restart it (a new process in `setup.server`), and that one is stopped.
+	let current: ClinicServer = started;
+	cleanup.push(() => current.server.stop('SIGKILL'));
 	const wa = await admin(
 		started.env,
 		['connect-whatsapp', '--clinic', started.clinic, '--phone-number-id', PHONE_NUMBER_ID],
@@ -105,7 +107,9 @@ async function setup(): Promise<Setup> {
 		book(people.deniz, 'cancelled');
 		return book(people.ayse);
 	});
-	return { ...started, fake, month, ayse: { contactId: people.ayse, appointmentId } };
+	const setup: Setup = { ...started, fake, month, ayse: { contactId: people.ayse, appointmentId } };
+	current = setup;
+	return setup;
 }
 
 async function answer(s: ClinicServer, wamid: string, body: string): Promise<void> {
