@@ -1,7 +1,6 @@
 import { calendar, type calendar_v3 } from '@googleapis/calendar';
 import { now as nowIn } from '@internationalized/date';
 import { OAuth2Client } from 'google-auth-library';
-import net from 'node:net';
 import type * as Y from 'yjs';
 import { DEFAULT_TIME_ZONE } from '../../src/lib/domain/clinicSettings.ts';
 import { addPractitioner } from '../../src/lib/domain/directory.ts';
@@ -10,9 +9,9 @@ import { addAppointment, listAppointments, monthOf, scheduleDoc } from '../../sr
 import { addService, listServices } from '../../src/lib/domain/services.ts';
 import { listContacts } from '../../src/lib/domain/contacts.ts';
 import { untilServerHas } from '../common/patients.ts';
-import { connectProvider, login, trpc, whenSynced } from '../../tests/helpers/client.ts';
+import { connectProvider, login, pollUntil, trpc, whenSynced } from '../../tests/helpers/client.ts';
 import { FakeGoogle } from '../../tests/helpers/fakeGoogle.ts';
-import { admin, createClinic, createUser, ServerProcess, testEnv } from '../../tests/helpers/server.ts';
+import { admin, createClinic, createUser, freePort, ServerProcess, testEnv } from '../../tests/helpers/server.ts';
 
 /**
  * Google Calendar sync against the local fake of the Calendar API (issue #11), beside Google's own client talking
@@ -106,7 +105,7 @@ export async function runGoogleSync(): Promise<void> {
 				(d) => listAppointments(d).length === list.length
 			);
 		}
-		await until(() => google.events(CALENDAR).length >= APPOINTMENTS, 'every booking in Google', 600_000);
+		await pollUntil(() => google.events(CALENDAR).length >= APPOINTMENTS, 'every booking in Google', 600_000);
 		const pushSeconds = (performance.now() - pushStart) / 1000;
 
 		const reference = bareClient(google, 'reference-refresh');
@@ -133,7 +132,7 @@ export async function runGoogleSync(): Promise<void> {
 		// not time the fake's delivery).
 		const resyncStart = performance.now();
 		await google.resendLast(google.channels.find((c) => c.calendarId === CALENDAR)!.id);
-		await until(
+		await pollUntil(
 			() => server.logs.filter((l) => l.includes('full calendar listing done')).length > listings,
 			'the full listing',
 			600_000
@@ -194,23 +193,4 @@ function bareClient(google: FakeGoogle, refreshToken: string): calendar_v3.Calen
 	});
 	auth.setCredentials({ refresh_token: refreshToken });
 	return calendar({ version: 'v3', auth, rootUrl: `${google.url}/` });
-}
-
-function freePort(): Promise<number> {
-	return new Promise((resolve, reject) => {
-		const probe = net.createServer();
-		probe.once('error', reject);
-		probe.listen(0, '127.0.0.1', () => {
-			const { port } = probe.address() as net.AddressInfo;
-			probe.close(() => resolve(port));
-		});
-	});
-}
-
-async function until(check: () => boolean, what: string, ms: number): Promise<void> {
-	const deadline = Date.now() + ms;
-	while (!check()) {
-		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-		await new Promise((resolve) => setTimeout(resolve, 20));
-	}
 }

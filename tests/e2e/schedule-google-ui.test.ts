@@ -1,18 +1,18 @@
 import { startOfWeek, today } from '@internationalized/date';
 import type { calendar_v3 } from '@googleapis/calendar';
-import net from 'node:net';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_TIME_ZONE } from '../../src/lib/domain/clinicSettings.ts';
 import { launchChromium, signIn } from '../helpers/browser.ts';
-import { login as apiLogin, trpc } from '../helpers/client.ts';
-import { FakeGoogle } from '../helpers/fakeGoogle.ts';
+import { login as apiLogin, pollUntil, trpc } from '../helpers/client.ts';
+import { FakeGoogle, googleEnv } from '../helpers/fakeGoogle.ts';
 import { APPOINTMENT_FORM, bookAppointment, pickPatient, SCHEDULE_READY } from '../helpers/schedule.ts';
 import { seedPractitioners } from '../helpers/seed.ts';
 import {
 	admin as adminCli,
 	createClinic,
 	createUser,
+	freePort,
 	ServerProcess,
 	testEnv,
 	type ServerEnv,
@@ -110,26 +110,6 @@ async function contrastOf(page: Page, selector: string): Promise<number> {
 	});
 }
 
-/** Polls a condition on the fake's or the server's state (Google has no event to await); fails with `what` after `ms`. */
-async function until(check: () => boolean | Promise<boolean>, what: string, ms = 15_000): Promise<void> {
-	const deadline = Date.now() + ms;
-	while (!(await check())) {
-		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-		await new Promise((resolve) => setTimeout(resolve, 25));
-	}
-}
-
-function freePort(): Promise<number> {
-	return new Promise((resolve, reject) => {
-		const probe = net.createServer();
-		probe.once('error', reject);
-		probe.listen(0, '127.0.0.1', () => {
-			const { port } = probe.address() as net.AddressInfo;
-			probe.close(() => resolve(port));
-		});
-	});
-}
-
 /** Invites a staff member as this practitioner of the directory, who sets a password (as the invitation page does). */
 async function invitePractitioner(practitionerId: string, name: string): Promise<TestUser> {
 	const email = `${practitionerId}-${process.pid}@example.com`;
@@ -149,7 +129,7 @@ async function invitePractitioner(practitionerId: string, name: string): Promise
 /** Our event for an appointment in the practitioner's Google Calendar, once the server has put it there. */
 async function eventOf(calendarId: string, appointmentId: string): Promise<calendar_v3.Schema$Event> {
 	const find = () => google.events(calendarId).find((e) => e.extendedProperties?.private?.frontdeskAppointment === appointmentId);
-	await until(() => find() !== undefined, `the appointment ${appointmentId} in Google`);
+	await pollUntil(() => find() !== undefined, `the appointment ${appointmentId} in Google`);
 	return find()!;
 }
 
@@ -164,12 +144,7 @@ beforeAll(async () => {
 	google = await FakeGoogle.start();
 	const port = await freePort();
 	env = testEnv({
-		ORIGIN: `http://127.0.0.1:${port}`,
-		GOOGLE_CLIENT_ID: 'frontdesk-test.apps.googleusercontent.com',
-		GOOGLE_CLIENT_SECRET: 'test-client-secret',
-		GOOGLE_API_ROOT: `${google.url}/`,
-		GOOGLE_OAUTH_TOKEN_URL: `${google.url}/token`,
-		GOOGLE_OAUTH_AUTH_URL: `${google.url}/o/oauth2/v2/auth`,
+		...googleEnv(google, port),
 		// The server looks at every calendar each second: the CLI's link is taken at once.
 		CALENDAR_INTERVAL_MS: '1000',
 		CALENDAR_RETRY_BASE_MS: '50'
@@ -236,7 +211,7 @@ describe('connecting a Google Calendar', () => {
 			expect(await page.innerText(`${connection(ayse)} [data-testid="connected-calendar"]`)).toContain(AYSE_CALENDAR);
 			await page.screenshot({ path: '/tmp/settings-calendar-connected.png', fullPage: true });
 			// The server syncs it from now on: a push channel on her calendar.
-			await until(() => google.channels.some((c) => c.calendarId === AYSE_CALENDAR), 'the push channel on her calendar');
+			await pollUntil(() => google.channels.some((c) => c.calendarId === AYSE_CALENDAR), 'the push channel on her calendar');
 
 			// Google refused, or something else went wrong: said in words, once.
 			await page.goto(`${server.url}/settings/calendar?error=denied`);
@@ -435,7 +410,10 @@ describe('Google’s versions that lost to the book’s', () => {
 
 		// Moved to Tuesday 11:00 for 45 minutes in Google, to 10:00 in the book: the book's time goes back to Google.
 		await atOnce(() => google.updateEvent(AYSE_CALENDAR, eventId, at(NEXT_TUESDAY, '11:00', '11:45')), '09:00', '10:00');
-		await until(() => startInGoogle() === new Date(istanbul(NEXT_MONDAY, '10:00')).getTime(), 'the book’s time back in Google');
+		await pollUntil(
+			() => startInGoogle() === new Date(istanbul(NEXT_MONDAY, '10:00')).getTime(),
+			'the book’s time back in Google'
+		);
 
 		// Deleted in Google while the desk moves it to 10:30; its dialog is open when the server records it.
 		await atOnce(
@@ -545,7 +523,7 @@ describe('reconnecting and disconnecting', () => {
 	it('SCHEDULE-GOOGLE-UI-5 a calendar whose access Google withdrew needs reconnecting; an admin reconnects it, then disconnects it after confirming', async () => {
 		// Access removed in Mehmet's Google account: the server's next look is refused.
 		google.revokeRefreshToken(MEHMET_TOKEN);
-		await until(async () => (await linkState(mehmet)) === 'failing', 'Mehmet’s calendar refused by Google');
+		await pollUntil(async () => (await linkState(mehmet)) === 'failing', 'Mehmet’s calendar refused by Google');
 		const office = await signIn(browser, server.url, admin, {
 			path: '/settings/calendar',
 			ready: [connection(mehmet, 'reconnect'), connection(ayse, 'connected')]

@@ -129,3 +129,15 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): P
 		);
 	});
 }
+
+/**
+ * Polls a condition on state that has no event to await (a fake provider's, another process's); fails with `what`
+ * after `ms`.
+ */
+export async function pollUntil(check: () => boolean | Promise<boolean>, what: string, ms = 15_000): Promise<void> {
+	const deadline = Date.now() + ms;
+	while (!(await check())) {
+		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+		await new Promise((resolve) => setTimeout(resolve, 20));
+	}
+}

@@ -1036,3 +1036,15 @@ function parseBound(value: string | null): number | undefined | null {
 	const parsed = RFC3339.exec(value);
 	return parsed?.[2] ? Date.parse(value) : null;
 }
+
+/** A server's settings pointing it at this fake (and at itself for Google's callbacks, on `port`). */
+export function googleEnv(google: FakeGoogle, port: number): Record<string, string> {
+	return {
+		ORIGIN: `http://127.0.0.1:${port}`,
+		GOOGLE_CLIENT_ID: 'frontdesk-test.apps.googleusercontent.com',
+		GOOGLE_CLIENT_SECRET: 'test-client-secret',
+		GOOGLE_API_ROOT: `${google.url}/`,
+		GOOGLE_OAUTH_TOKEN_URL: `${google.url}/token`,
+		GOOGLE_OAUTH_AUTH_URL: `${google.url}/o/oauth2/v2/auth`
+	};
+}

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -179,4 +180,16 @@ export async function limitHits(server: ServerProcess, limit: string): Promise<n
 	const text = await (await fetch(`${server.url}/metrics`)).text();
 	const line = text.split('\n').find((l) => l.startsWith(`frontdesk_limit_hits_total{limit="${limit}"}`));
 	return line ? Number(line.split(' ').pop()) : 0;
+}
+
+/** A loopback port free right now: for a server whose address must be known before it starts (its ORIGIN). */
+export function freePort(): Promise<number> {
+	return new Promise((resolve, reject) => {
+		const probe = net.createServer();
+		probe.once('error', reject);
+		probe.listen(0, '127.0.0.1', () => {
+			const { port } = probe.address() as net.AddressInfo;
+			probe.close(() => resolve(port));
+		});
+	});
 }

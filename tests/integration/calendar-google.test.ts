@@ -1,6 +1,5 @@
 import { now as nowIn } from '@internationalized/date';
 import type { calendar_v3 } from '@googleapis/calendar';
-import net from 'node:net';
 import type * as Y from 'yjs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { listBusy, lostVersions } from '../../src/lib/domain/calendarBusy.ts';
@@ -9,9 +8,18 @@ import { addPractitioner } from '../../src/lib/domain/directory.ts';
 import { createPatient } from '../../src/lib/domain/patients.ts';
 import { addAppointment, changeAppointment, findAppointment, monthOf, scheduleDoc } from '../../src/lib/domain/schedule.ts';
 import { addService } from '../../src/lib/domain/services.ts';
-import { connectProvider, login, trpc, whenDoc, whenSynced, withTimeout } from '../helpers/client.ts';
-import { FakeGoogle } from '../helpers/fakeGoogle.ts';
-import { admin, createClinic, createUser, ServerProcess, testEnv, type ServerEnv, type TestUser } from '../helpers/server.ts';
+import { connectProvider, login, pollUntil, trpc, whenDoc, whenSynced, withTimeout } from '../helpers/client.ts';
+import { FakeGoogle, googleEnv } from '../helpers/fakeGoogle.ts';
+import {
+	admin,
+	createClinic,
+	createUser,
+	freePort,
+	ServerProcess,
+	testEnv,
+	type ServerEnv,
+	type TestUser
+} from '../helpers/server.ts';
 
 // Two-way sync with a practitioner's Google Calendar (SCHEDULE-GOOGLE-*), the real server and Google's own client
 // against a local fake of the Calendar API: what is booked goes out, what is changed there comes in, and neither
@@ -39,26 +47,6 @@ interface Setup {
 	/** A day a week ahead, `YYYY-MM-DD`, and its month. */
 	day: string;
 	month: string;
-}
-
-function freePort(): Promise<number> {
-	return new Promise((resolve, reject) => {
-		const probe = net.createServer();
-		probe.once('error', reject);
-		probe.listen(0, '127.0.0.1', () => {
-			const { port } = probe.address() as net.AddressInfo;
-			probe.close(() => resolve(port));
-		});
-	});
-}
-
-/** Polls a condition on the fake's state (Google has no event to await); fails with `what` after `ms`. */
-async function until(check: () => boolean, what: string, ms = 15_000): Promise<void> {
-	const deadline = Date.now() + ms;
-	while (!check()) {
-		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-		await new Promise((resolve) => setTimeout(resolve, 20));
-	}
 }
 
 function open(s: Pick<Setup, 'server' | 'adminCookie'>, docName: string) {
@@ -98,12 +86,7 @@ async function startClinic(intervalMs = 60_000, extraEnv: Record<string, string>
 	const google = await FakeGoogle.start();
 	const port = await freePort();
 	const env = testEnv({
-		ORIGIN: `http://127.0.0.1:${port}`,
-		GOOGLE_CLIENT_ID: 'frontdesk-test.apps.googleusercontent.com',
-		GOOGLE_CLIENT_SECRET: 'test-client-secret',
-		GOOGLE_API_ROOT: `${google.url}/`,
-		GOOGLE_OAUTH_TOKEN_URL: `${google.url}/token`,
-		GOOGLE_OAUTH_AUTH_URL: `${google.url}/o/oauth2/v2/auth`,
+		...googleEnv(google, port),
 		CALENDAR_INTERVAL_MS: String(intervalMs),
 		CALENDAR_RETRY_BASE_MS: '50',
 		...extraEnv
@@ -211,8 +194,8 @@ async function setup(
 	} else if (connect === 'app') await connectThroughApp(s);
 	if (connect) {
 		// A full listing and a push channel (the CLI's link is taken at the server's next look).
-		await until(() => c.google.channels.length === before + 1, 'the push channel');
-		await until(
+		await pollUntil(() => c.google.channels.length === before + 1, 'the push channel');
+		await pollUntil(
 			() =>
 				c.google.requests.some(
 					(r) => r.method === 'GET' && r.path.includes(encodeURIComponent(who.calendar)) && r.status === 200
@@ -255,7 +238,7 @@ describe('SCHEDULE-GOOGLE-2: the book goes out to the practitioner’s calendar'
 	it('a booking is inserted once with the service and initials only, a move patches it, a cancellation deletes it', async () => {
 		const s = await setup();
 		const id = await book(s, '10:00');
-		await until(() => ours(s, id) !== undefined, 'the event in Google');
+		await pollUntil(() => ours(s, id) !== undefined, 'the event in Google');
 		const event = ours(s, id)!;
 		expect(event.summary).toBe('Dolgu · İ. Ş.');
 		expect(JSON.stringify(event)).not.toContain('İpek');
@@ -264,10 +247,10 @@ describe('SCHEDULE-GOOGLE-2: the book goes out to the practitioner’s calendar'
 		expect(requestsOf(s, 'POST')).toBe(1);
 
 		await edit(s, scheduleName(s), (d) => changeAppointment(scheduleDoc(scheduleName(s), d), id, { start: `${s.day}T11:15` }));
-		await until(() => startOf(ours(s, id)) === instant(`${s.day}T11:15`), 'the event moved in Google');
+		await pollUntil(() => startOf(ours(s, id)) === instant(`${s.day}T11:15`), 'the event moved in Google');
 
 		await edit(s, scheduleName(s), (d) => changeAppointment(scheduleDoc(scheduleName(s), d), id, { status: 'cancelled' }));
-		await until(() => ours(s, id) === undefined, 'the event deleted in Google');
+		await pollUntil(() => ours(s, id) === undefined, 'the event deleted in Google');
 		expect(ours(s, id, true)?.status).toBe('cancelled');
 		// Our own writes came back as notifications and listings: recognized, never written again.
 		expect(requestsOf(s, 'POST')).toBe(1);
@@ -278,7 +261,7 @@ describe('SCHEDULE-GOOGLE-3: what changes in Google changes the book', () => {
 	it('an event moved in Google moves the appointment, also into another month; deleted there, it is cancelled here', async () => {
 		const s = await setup();
 		const id = await book(s, '09:00');
-		await until(() => ours(s, id) !== undefined, 'the event in Google');
+		await pollUntil(() => ours(s, id) !== undefined, 'the event in Google');
 		const eventId = ours(s, id)!.id!;
 
 		s.google.updateEvent(s.calendar, eventId, {
@@ -343,7 +326,7 @@ describe('SCHEDULE-GOOGLE-5: notifications duplicated or out of order change not
 	it('two moves in Google delivered in reverse and twice each leave the book at the last one', async () => {
 		const s = await setup();
 		const id = await book(s, '08:00');
-		await until(() => ours(s, id) !== undefined, 'the event in Google');
+		await pollUntil(() => ours(s, id) !== undefined, 'the event in Google');
 		const eventId = ours(s, id)!.id!;
 		s.google.holdNotifications();
 		s.google.updateEvent(s.calendar, eventId, {
@@ -358,7 +341,7 @@ describe('SCHEDULE-GOOGLE-5: notifications duplicated or out of order change not
 		const doc = await docWhen(s, scheduleName(s), (d) => findAppointment(d, id)?.start === `${s.day}T16:00`, 'the book at 16:00');
 		// Every later listing finds nothing new: the book stays at the last move.
 		await s.google.resendLast(s.google.channels.find((c) => c.calendarId === s.calendar)!.id);
-		await until(() => s.google.deliveries.every((d) => d.status !== null), 'every notification answered');
+		await pollUntil(() => s.google.deliveries.every((d) => d.status !== null), 'every notification answered');
 		expect(findAppointment(doc, id)?.start).toBe(`${s.day}T16:00`);
 		expect(s.google.deliveries.filter((d) => d.resourceState === 'exists').every((d) => d.status === 200)).toBe(true);
 	});
@@ -406,12 +389,12 @@ describe('SCHEDULE-GOOGLE-4: an edit on both sides at once — the book wins, Go
 	it('a patch refused with 412 is made again over Google’s version, which is recorded on the appointment', async () => {
 		const s = await setup();
 		const id = await book(s, '10:00');
-		await until(() => ours(s, id) !== undefined, 'the event in Google');
+		await pollUntil(() => ours(s, id) !== undefined, 'the event in Google');
 		const eventId = ours(s, id)!.id!;
 		// The server has listed its own insert coming back (else it would take Google's change below in that listing).
 		const mine = (r: { path: string }) => r.path.includes(encodeURIComponent(s.calendar));
 		const inserted = s.google.requests.findIndex((r) => mine(r) && r.method === 'POST' && r.path.endsWith('/events'));
-		await until(
+		await pollUntil(
 			() =>
 				s.google.requests.some(
 					(r, i) => i > inserted && mine(r) && r.method === 'GET' && r.path.endsWith('/events') && r.status === 200
@@ -425,13 +408,13 @@ describe('SCHEDULE-GOOGLE-4: an edit on both sides at once — the book wins, Go
 			end: { dateTime: `${s.day}T15:30:00+03:00` }
 		});
 		await edit(s, scheduleName(s), (d) => changeAppointment(scheduleDoc(scheduleName(s), d), id, { start: `${s.day}T12:00` }));
-		await until(() => startOf(ours(s, id)) === instant(`${s.day}T12:00`), 'the book’s time in Google');
+		await pollUntil(() => startOf(ours(s, id)) === instant(`${s.day}T12:00`), 'the book’s time in Google');
 		expect(s.google.requests.some((r) => mine(r) && r.method === 'PATCH' && r.status === 412)).toBe(true);
 		const doc = await docWhen(s, scheduleName(s), (d) => lostVersions(d, id).length === 1, 'Google’s version recorded');
 		expect(lostVersions(doc, id)[0]).toMatchObject({ start: `${s.day}T15:00`, durationMinutes: 30 });
 		expect(findAppointment(doc, id)?.start).toBe(`${s.day}T12:00`);
 		await s.google.releaseNotifications();
-		await until(() => s.google.deliveries.every((d) => d.status !== null), 'the held notifications answered');
+		await pollUntil(() => s.google.deliveries.every((d) => d.status !== null), 'the held notifications answered');
 		expect(findAppointment(doc, id)?.start).toBe(`${s.day}T12:00`);
 	});
 });
@@ -444,7 +427,7 @@ describe('SCHEDULE-GOOGLE-7: Google limiting or down never blocks the book', () 
 		await s.server.logged((line) => line.includes('backing off'));
 		s.google.failNext(1, 503);
 		const second = await book(s, '09:30');
-		await until(() => ours(s, first) !== undefined && ours(s, second) !== undefined, 'both events in Google', 30_000);
+		await pollUntil(() => ours(s, first) !== undefined && ours(s, second) !== undefined, 'both events in Google', 30_000);
 		expect(s.google.events(s.calendar).length).toBe(2);
 	});
 
@@ -458,7 +441,7 @@ describe('SCHEDULE-GOOGLE-7: Google limiting or down never blocks the book', () 
 		const restarted = await ServerProcess.start(s.env, s.port);
 		cleanup.push(() => restarted.stop('SIGKILL'));
 		const after = { ...s, server: restarted };
-		await until(() => ids.every((id) => ours(after, id) !== undefined), 'every booking in Google', 30_000);
+		await pollUntil(() => ids.every((id) => ours(after, id) !== undefined), 'every booking in Google', 30_000);
 		expect(s.google.events(s.calendar).length).toBe(3);
 		for (const [i, id] of ids.entries()) expect(startOf(ours(after, id))).toBe(instant(`${s.day}T${['09', '10', '11'][i]}:00`));
 	});
@@ -469,7 +452,7 @@ describe('SCHEDULE-GOOGLE-5: push channels are renewed before they expire', () =
 		// Channels of 4 s, renewed when under 3 s are left, looked at every 300 ms.
 		const s = await setup({ connect: 'cli', env: { CALENDAR_CHANNEL_RENEW_MS: '3000' }, channelTtlSeconds: 4 });
 		const first = s.google.channels.find((c) => c.calendarId === s.calendar)!;
-		await until(
+		await pollUntil(
 			() => s.google.requests.some((r) => r.method === 'POST' && r.path.endsWith('/channels/stop') && r.status === 204),
 			'the old channel stopped'
 		);
@@ -542,9 +525,9 @@ describe('SCHEDULE-GOOGLE-1: connecting a calendar', () => {
 		expect(
 			(await trpc(s.server.url, 'calendar.pick', { practitionerId: s.practitionerId, calendarId: s.calendar }, { cookie })).status
 		).toBe(200);
-		await until(() => s.google.channels.length === 1, 'the push channel');
+		await pollUntil(() => s.google.channels.length === 1, 'the push channel');
 		const id = await book(s, '10:00');
-		await until(() => ours(s, id) !== undefined, 'the booking in Google');
+		await pollUntil(() => ours(s, id) !== undefined, 'the booking in Google');
 		const status = await trpc(s.server.url, 'calendar.status', undefined, { cookie, method: 'GET' });
 		expect(status.body.result!.data).toMatchObject({
 			configured: true,
