@@ -9,6 +9,7 @@ import { login } from '../../tests/helpers/client.ts';
 import { seedPractitioners } from '../../tests/helpers/seed.ts';
 import { createClinic, createUser, ServerProcess, testEnv } from '../../tests/helpers/server.ts';
 import { ensureAppBuilt } from '../common/app.ts';
+import { withBrowserProfile } from '../common/browserProfile.ts';
 import { emptyDevice } from '../common/device.ts';
 import { openDoc, seedPatients, untilServerHas } from '../common/patients.ts';
 import { max, median } from '../common/stats.ts';
@@ -71,6 +72,13 @@ export async function runScheduleWeek(): Promise<void> {
 		for (let i = 0; i < RUNS; i++) {
 			await page.goto('about:blank');
 			fromDevice.push(await timeLoad(page, url(DAY), weekReady(DAY)));
+		}
+		if (process.env.BENCH_BROWSER_PROFILE) {
+			// From a page of the same site: a new process would start unprofiled.
+			await page.goto(`${server.url}/healthz`);
+			await withBrowserProfile(page, () =>
+				timeLoad(page, url(DAY), weekReady(DAY)).then((ms) => console.log('profiled load', ms))
+			);
 		}
 		// Next week, then back: the same month, already open.
 		const switching: number[] = [];

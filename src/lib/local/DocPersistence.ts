@@ -76,8 +76,11 @@ export class DocPersistence {
 		if (this.#rows > COMPACT_AFTER) await this.#compact();
 	}
 
+	/** One transaction, each row applied as it is: merging them first would decode and encode everything twice. */
 	#apply(updates: Uint8Array[]): void {
-		Y.applyUpdate(this.#doc, updates.length === 1 ? updates[0] : Y.mergeUpdates(updates), STORE_ORIGIN);
+		this.#doc.transact(() => {
+			for (const update of updates) Y.applyUpdate(this.#doc, update, STORE_ORIGIN);
+		}, STORE_ORIGIN);
 	}
 
 	readonly #onUpdate = (update: Uint8Array, origin: unknown, _doc: Y.Doc, transaction: Y.Transaction) => {

@@ -232,6 +232,9 @@ export class DocConnection {
 		const stock = provider._updateHandler;
 		provider._updateHandler = (update: Uint8Array, origin: unknown) => {
 			if (origin === provider || this.#readOnly) return;
+			// Unconnected, the provider would send nothing (the sync steps on connecting carry the change): a doc loading
+			// from IndexedDB, hundreds of KB, is not split and re-encoded for nothing.
+			if (!provider.wsconnected && !provider.bcconnected) return;
 			for (const piece of splitUpdate(update, DEVICE_MAX_MESSAGE_BYTES)) stock(piece, origin);
 			// An edit that only deleted moves no clock: no state vector will ever confirm it.
 			if (Y.parseUpdateMeta(update).to.size === 0) this.#askForDeletions();

@@ -12,6 +12,7 @@ import {
 } from '$lib/local/index.ts';
 import { docNames, parseDocName } from '$lib/domain/docName.ts';
 import { mayWriteDoc, type Role } from '$lib/domain/roles.ts';
+import { afterPaint } from '$lib/ui/afterPaint.ts';
 import { DocConnection, type ConnectionState } from './DocConnection.ts';
 import { MuxTransport } from './MuxTransport.ts';
 
@@ -142,9 +143,13 @@ export class ClinicSync {
 		});
 		if (!this.browserOnline) connection.pause();
 		this.#states[docName] = connection.state;
-		void persistence.ready.then(() => {
-			if (!closed) connection.start();
-		});
+		// After the screen that waited for the doc has drawn it: opening the socket encodes the whole doc for the
+		// other tabs (y-websocket's BroadcastChannel step 2), tens of ms for a month of a busy clinic.
+		void persistence.ready.then(() =>
+			afterPaint(() => {
+				if (!closed) connection.start();
+			})
+		);
 		return {
 			connection,
 			awareness: connection.provider.awareness,
