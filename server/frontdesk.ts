@@ -19,7 +19,7 @@ import { ReminderAnswers } from './jobs/reminderAnswers.ts';
 import { ReminderJob } from './jobs/reminders.ts';
 import { CalendarSync, CALENDAR_WEBHOOK_PATH } from './calendar/CalendarSync.ts';
 import { CalendarConnections, OAUTH_CALLBACK_PATH } from './calendar/connections.ts';
-import { handleCalendarHttp } from './calendar/http.ts';
+import { declaresBody, handleCalendarHttp, notificationLimiter } from './calendar/http.ts';
 import { HeldDocs } from './channels/heldDocs.ts';
 import { SYNC_MUX_PATH, SYNC_PATH_PREFIX } from '../src/lib/domain/syncProtocol.ts';
 import { errorMessage } from './errors.ts';
@@ -90,6 +90,7 @@ export async function createFrontdesk(config: Config): Promise<Frontdesk> {
 		docs: calendarDocs,
 		logger
 	});
+	const calendarNotifications = notificationLimiter(config.calendar.notificationsPerMinute);
 	const sync: SyncServer = new SyncServer({
 		hooks: [clinicNameMirror(store, () => sync, logger), ...channels.hooks, automation, calendar],
 		store,
@@ -139,7 +140,15 @@ export async function createFrontdesk(config: Config): Promise<Frontdesk> {
 		}
 		if (path === CALENDAR_WEBHOOK_PATH || path === OAUTH_CALLBACK_PATH) {
 			res.setHeader('Content-Security-Policy', API_CSP);
-			handleCalendarHttp(req, res, path, { sync: calendar, connections: calendarConnections, sessions, logger });
+			handleCalendarHttp(req, res, path, {
+				sync: calendar,
+				connections: calendarConnections,
+				sessions,
+				logger,
+				metrics,
+				trustProxy: config.trustProxy,
+				notifications: calendarNotifications
+			});
 			return;
 		}
 		// Webhooks, forms and media: their own body bounds, no Origin check (providers and visitors' browsers call
@@ -186,7 +195,8 @@ export async function createFrontdesk(config: Config): Promise<Frontdesk> {
 			: path.startsWith('/forms/')
 				? config.channels.formMaxBodyBytes
 				: config.httpMaxBodyBytes;
-		if (!declaredTooLarge(req, limit)) res.writeContinue();
+		// A calendar notification has no body at all (SCHEDULE-GOOGLE-9).
+		if (path === CALENDAR_WEBHOOK_PATH ? !declaresBody(req) : !declaredTooLarge(req, limit)) res.writeContinue();
 		handle(req, res);
 	});
 	httpServer.on('clientError', (_error, socket) => socket.destroy());

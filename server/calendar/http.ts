@@ -1,7 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { readCookie, SESSION_COOKIE, type Sessions } from '../auth/index.ts';
 import { errorMessage } from '../errors.ts';
+import { refuseTooLarge } from '../http/bodyLimit.ts';
+import { clientAddress } from '../http/clientAddress.ts';
 import type { Logger } from '../log.ts';
+import type { Metrics } from '../metrics.ts';
 import { CALENDAR_WEBHOOK_PATH, type CalendarSync } from './CalendarSync.ts';
 import { OAUTH_CALLBACK_PATH, type CalendarConnections } from './connections.ts';
 
@@ -13,38 +17,39 @@ const header = (req: IncomingMessage, name: string) => {
 	return typeof value === 'string' ? value : undefined;
 };
 
+/** Notifications one client address may send per minute (SCHEDULE-GOOGLE-10); one limiter per process. */
+export function notificationLimiter(perMinute: number): RateLimiterMemory {
+	return new RateLimiterMemory({ keyPrefix: 'calendar-notification', points: perMinute, duration: 60 });
+}
+
+/**
+ * The request declares a body: a `content-length` above 0, or any `transfer-encoding` (Node's parser accepts only
+ * one ending in `chunked`). Without either, an HTTP/1.1 request has none.
+ */
+export function declaresBody(req: IncomingMessage): boolean {
+	const length = req.headers['content-length'];
+	return req.headers['transfer-encoding'] !== undefined || (length !== undefined && Number(length) > 0);
+}
+
+export interface CalendarHttpDeps {
+	sync: CalendarSync;
+	connections: CalendarConnections;
+	sessions: Sessions;
+	logger: Logger;
+	metrics: Pick<Metrics, 'limitHits'>;
+	/** `TRUST_PROXY`: how the client address the limiter counts is read. */
+	trustProxy: number;
+	/** From `notificationLimiter(CALENDAR_NOTIFICATIONS_PER_MINUTE)`. */
+	notifications: RateLimiterMemory;
+}
+
 /**
  * Google's two ways in: push notifications (`POST /webhooks/google/calendar`, headers only, SCHEDULE-GOOGLE-5) and
  * the browser coming back from the consent screen (`GET /calendar/oauth/callback`). True if the path was one of them.
  */
-export function handleCalendarHttp(
-	req: IncomingMessage,
-	res: ServerResponse,
-	path: string,
-	deps: { sync: CalendarSync; connections: CalendarConnections; sessions: Sessions; logger: Logger }
-): boolean {
+export function handleCalendarHttp(req: IncomingMessage, res: ServerResponse, path: string, deps: CalendarHttpDeps): boolean {
 	if (path === CALENDAR_WEBHOOK_PATH) {
-		// A calendar notification has no body: nothing is read, whatever is sent.
-		req.resume();
-		if (req.method !== 'POST') {
-			res.writeHead(405, { allow: 'POST' }).end();
-			return true;
-		}
-		deps.sync
-			.notified({
-				channelId: header(req, 'x-goog-channel-id'),
-				token: header(req, 'x-goog-channel-token'),
-				resourceId: header(req, 'x-goog-resource-id'),
-				state: header(req, 'x-goog-resource-state')
-			})
-			.then((status) => {
-				if (status !== 200) deps.logger.warn({ status }, 'calendar notification refused');
-				res.writeHead(status).end();
-			})
-			.catch((error: unknown) => {
-				deps.logger.error({ err: errorMessage(error) }, 'calendar notification failed');
-				res.writeHead(500).end();
-			});
+		receiveNotification(req, res, deps);
 		return true;
 	}
 	if (path === OAUTH_CALLBACK_PATH) {
@@ -70,4 +75,57 @@ export function handleCalendarHttp(
 		return true;
 	}
 	return false;
+}
+
+/**
+ * A push notification: headers only. A declared body is refused unread (SCHEDULE-GOOGLE-9), then each client
+ * address is held to its rate (SCHEDULE-GOOGLE-10); only then is the channel looked up.
+ */
+function receiveNotification(req: IncomingMessage, res: ServerResponse, deps: CalendarHttpDeps): void {
+	const ip = clientAddress(req, deps.trustProxy);
+	if (declaresBody(req)) {
+		deps.metrics.limitHits.inc({ limit: 'calendar_notification_body' });
+		deps.logger.warn({ path: CALENDAR_WEBHOOK_PATH, ip }, 'calendar notification with a body refused');
+		// 413 and the connection closed the way every other one is (HTTP-BODY-1): FIN, then a bounded discard.
+		refuseTooLarge(req, res, 0);
+		return;
+	}
+	// No body was declared: this only lets the request end.
+	req.resume();
+	if (req.method !== 'POST') {
+		res.writeHead(405, { allow: 'POST' }).end();
+		return;
+	}
+	deps.notifications
+		.consume(ip)
+		.then(
+			() =>
+				deps.sync.notified({
+					channelId: header(req, 'x-goog-channel-id'),
+					token: header(req, 'x-goog-channel-token'),
+					resourceId: header(req, 'x-goog-resource-id'),
+					state: header(req, 'x-goog-resource-state')
+				}),
+			(error: unknown) => {
+				if (!(error instanceof RateLimiterRes)) throw error;
+				deps.metrics.limitHits.inc({ limit: 'calendar_notifications_per_minute' });
+				// Logged once per address and minute (the first refusal); every refusal is counted.
+				if (error.consumedPoints === deps.notifications.points + 1)
+					deps.logger.warn(
+						{ path: CALENDAR_WEBHOOK_PATH, ip, limit: deps.notifications.points },
+						'calendar notification rate limit reached'
+					);
+				res.writeHead(429, { 'retry-after': String(Math.max(1, Math.ceil(error.msBeforeNext / 1000))) }).end();
+				return null;
+			}
+		)
+		.then((status) => {
+			if (status === null) return;
+			if (status !== 200) deps.logger.warn({ status }, 'calendar notification refused');
+			res.writeHead(status).end();
+		})
+		.catch((error: unknown) => {
+			deps.logger.error({ err: errorMessage(error) }, 'calendar notification failed');
+			if (!res.headersSent) res.writeHead(500).end();
+		});
 }

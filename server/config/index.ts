@@ -150,6 +150,11 @@ const schema = z.object({
 		.int()
 		.min(1000)
 		.default(24 * 60 * 60 * 1000),
+	/**
+	 * Push notifications (`POST /webhooks/google/calendar`) one client address may send per minute (429 past it).
+	 * Google sends one per calendar change; each costs a store lookup.
+	 */
+	CALENDAR_NOTIFICATIONS_PER_MINUTE: count(300),
 	/** Where a form may send the visitor back to (comma-separated URLs, compared by origin and path). */
 	FORM_REDIRECTS: z
 		.string()
@@ -198,6 +203,8 @@ export interface CalendarSettings {
 	intervalMs: number;
 	retryBaseMs: number;
 	channelRenewMs: number;
+	/** Push notifications one client address may send per minute (CALENDAR_NOTIFICATIONS_PER_MINUTE). */
+	notificationsPerMinute: number;
 }
 
 /** Every bound a sync client runs into; each one hit is logged and counted (`frontdesk_limit_hits_total`). */
@@ -313,7 +320,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 			publicOrigin: c.PUBLIC_ORIGIN ? new URL(c.PUBLIC_ORIGIN).origin : (c.ORIGIN[0] ?? null),
 			intervalMs: c.CALENDAR_INTERVAL_MS,
 			retryBaseMs: c.CALENDAR_RETRY_BASE_MS,
-			channelRenewMs: c.CALENDAR_CHANNEL_RENEW_MS
+			channelRenewMs: c.CALENDAR_CHANNEL_RENEW_MS,
+			notificationsPerMinute: c.CALENDAR_NOTIFICATIONS_PER_MINUTE
 		}
 	};
 }

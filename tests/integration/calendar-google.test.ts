@@ -1,5 +1,6 @@
 import { now as nowIn } from '@internationalized/date';
 import type { calendar_v3 } from '@googleapis/calendar';
+import http from 'node:http';
 import type * as Y from 'yjs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { listBusy, lostVersions } from '../../src/lib/domain/calendarBusy.ts';
@@ -15,6 +16,7 @@ import {
 	createClinic,
 	createUser,
 	freePort,
+	limitHits,
 	ServerProcess,
 	testEnv,
 	type ServerEnv,
@@ -224,6 +226,73 @@ const ours = (s: Setup, appointmentId: string, includeDeleted = false): calendar
 	s.google
 		.events(s.calendar, { includeDeleted })
 		.find((e) => e.extendedProperties?.private?.frontdeskAppointment === appointmentId);
+
+/** What a notification of the channel carries, as Google sends it. */
+function channelHeaders(s: Setup): Record<string, string> {
+	const channel = s.google.channels.find((c) => c.calendarId === s.calendar)!;
+	return {
+		'x-goog-channel-id': channel.id,
+		'x-goog-channel-token': channel.token!,
+		'x-goog-resource-id': channel.resourceId,
+		'x-goog-resource-state': 'exists'
+	};
+}
+
+interface NotifyAnswer {
+	status: number;
+	headers: http.IncomingHttpHeaders;
+	/** The server ended the connection after its answer. */
+	closed: boolean;
+	/** The server asked for the body (`100 Continue`). */
+	continued: boolean;
+}
+
+/**
+ * A notification with full control of its framing (fetch picks its own): without a body, with one of a declared
+ * length, chunked (never finished: the answer must not wait for it), or announced with `Expect: 100-continue`.
+ */
+function notify(
+	s: Pick<Setup, 'server'>,
+	headers: Record<string, string>,
+	body?: { data: string; framing: 'length' | 'chunked' | 'continue' }
+): Promise<NotifyAnswer> {
+	return new Promise((resolve, reject) => {
+		const all = { ...headers };
+		if (body && body.framing !== 'chunked') all['content-length'] = String(Buffer.byteLength(body.data));
+		if (body?.framing === 'continue') all.expect = '100-continue';
+		const req = http.request(`${s.server.url}/webhooks/google/calendar`, { method: 'POST', headers: all, agent: false });
+		let continued = false;
+		let answered = false;
+		req.on('continue', () => {
+			continued = true;
+			req.end(body!.data);
+		});
+		req.on('response', (res) => {
+			answered = true;
+			res.resume();
+			res.on('end', () => {
+				const done = (closed: boolean) => {
+					resolve({ status: res.statusCode ?? 0, headers: res.headers, closed, continued });
+					req.destroy();
+				};
+				const socket = req.socket;
+				if (res.headers.connection !== 'close') return done(false);
+				if (!socket || socket.destroyed || socket.readableEnded) return done(true);
+				socket.once('end', () => done(true));
+				socket.once('close', () => done(true));
+			});
+		});
+		// Writing on after the server has closed fails, as it should.
+		req.on('error', (error) => (answered ? undefined : reject(error)));
+		if (!body) req.end();
+		else if (body.framing === 'length') req.end(body.data);
+		else if (body.framing === 'chunked') req.write(body.data);
+		else req.flushHeaders();
+	});
+}
+
+/** This practitioner's busy blocks on the test's day (the shared clinic's month doc holds other tests' too). */
+const ownBusy = (s: Setup, d: Y.Doc) => listBusy(d, s.day).filter((b) => b.practitionerId === s.practitionerId);
 
 /** Istanbul is UTC+3 all year: a wall time there as the instant Google holds. */
 const instant = (wall: string) => new Date(`${wall}:00+03:00`).getTime();
@@ -560,5 +629,87 @@ describe('SCHEDULE-GOOGLE-1: connecting a calendar', () => {
 		expect(
 			(await trpc(s.server.url, 'calendar.pick', { practitionerId: s.practitionerId, calendarId: '' }, { cookie })).status
 		).toBe(400);
+	});
+});
+
+describe('SCHEDULE-GOOGLE-9: a notification that declares a body is refused unread', () => {
+	it('SCHEDULE-GOOGLE-9: a body of declared length, chunked or behind Expect: 100-continue gets 413 and a closed connection; no sync is triggered', async () => {
+		const s = await setup();
+		const valid = channelHeaders(s);
+		// A change in Google whose notification is held back: only a listing brings it to the book.
+		s.google.holdNotifications();
+		cleanup.push(() => s.google.releaseNotifications());
+		s.google.createEvent(s.calendar, {
+			summary: 'Seminer',
+			start: { dateTime: `${s.day}T07:00:00+03:00` },
+			end: { dateTime: `${s.day}T07:30:00+03:00` }
+		});
+		const listings = requestsOf(s, 'GET');
+		const marker = `body-marker-${process.pid}`;
+		const data = JSON.stringify({ marker, padding: 'x'.repeat(2048) });
+
+		const sized = await notify(s, valid, { data, framing: 'length' });
+		expect(sized).toMatchObject({ status: 413, closed: true });
+		expect(sized.headers.connection).toBe('close');
+		const chunked = await notify(s, valid, { data, framing: 'chunked' });
+		expect(chunked).toMatchObject({ status: 413, closed: true });
+		expect(chunked.headers.connection).toBe('close');
+		const announced = await notify(s, valid, { data, framing: 'continue' });
+		expect(announced).toMatchObject({ status: 413, closed: true, continued: false });
+		expect(requestsOf(s, 'GET')).toBe(listings);
+
+		// The same notification without a body is taken: one listing, and the change is in the book.
+		expect((await notify(s, valid)).status).toBe(200);
+		await docWhen(s, scheduleName(s), (d) => ownBusy(s, d).length === 1, 'the busy block after the bodiless notification');
+		expect(requestsOf(s, 'GET')).toBe(listings + 1);
+
+		const refused = (line: string) => line.includes('calendar notification with a body refused');
+		await withTimeout(s.server.logged(refused), 5000, 'the refusals logged');
+		await pollUntil(() => s.server.logs.filter(refused).length === 3, 'three refusals logged');
+		const logs = s.server.logs.join('\n');
+		expect(logs).not.toContain(marker);
+		for (const value of [valid['x-goog-channel-token'], valid['x-goog-channel-id'], valid['x-goog-resource-id']])
+			expect(s.server.logs.filter(refused).join('\n')).not.toContain(value);
+		expect(await limitHits(s.server, 'calendar_notification_body')).toBe(3);
+	});
+});
+
+describe('SCHEDULE-GOOGLE-10: notifications are rate-limited per client address', () => {
+	it('SCHEDULE-GOOGLE-10: past CALENDAR_NOTIFICATIONS_PER_MINUTE an address gets 429 with Retry-After before any lookup; under it, and from another address, notifications work', async () => {
+		// One trusted proxy: X-Forwarded-For names the client, so a second address can be shown unaffected.
+		const s = await setup({ own: true, env: { CALENDAR_NOTIFICATIONS_PER_MINUTE: '4', TRUST_PROXY: '1' } });
+		const valid = channelHeaders(s);
+		// The channel's `sync` message (from the fake, on this machine) counted too; nothing else is delivered now.
+		await s.google.whenDelivered(1);
+		s.google.holdNotifications();
+		const used = s.google.deliveries.length;
+		s.google.createEvent(s.calendar, {
+			summary: 'Kurs',
+			start: { dateTime: `${s.day}T07:00:00+03:00` },
+			end: { dateTime: `${s.day}T07:30:00+03:00` }
+		});
+
+		// Under the limit: answered, and they bring Google's change.
+		for (let i = used; i < 4; i++) expect((await notify(s, valid)).status).toBe(200);
+		await docWhen(s, scheduleName(s), (d) => ownBusy(s, d).length === 1, 'the busy block');
+
+		const limited = await notify(s, valid);
+		expect(limited.status).toBe(429);
+		const wait = Number(limited.headers['retry-after']);
+		expect(wait).toBeGreaterThan(0);
+		expect(wait).toBeLessThanOrEqual(60);
+		// Refused before the channel is looked up: an unknown channel gets 429 too, not 404.
+		expect((await notify(s, { ...valid, 'x-goog-channel-id': 'no-such-channel' })).status).toBe(429);
+		// Another client address is not held back.
+		expect((await notify(s, { ...valid, 'x-forwarded-for': '203.0.113.7' })).status).toBe(200);
+
+		const reached = (line: string) => line.includes('calendar notification rate limit reached');
+		await withTimeout(s.server.logged(reached), 5000, 'the limit logged');
+		// Logged once per address and minute, without a header's value; counted every time.
+		const lines = s.server.logs.filter(reached);
+		expect(lines).toHaveLength(1);
+		for (const value of [valid['x-goog-channel-token'], valid['x-goog-channel-id'], valid['x-goog-resource-id']])
+			expect(lines[0]).not.toContain(value);
+		expect(await limitHits(s.server, 'calendar_notifications_per_minute')).toBe(2);
 	});
 });
