@@ -282,6 +282,24 @@ export function listAppointments(target: ScheduleDoc | Y.Doc, day?: string | rea
 	);
 }
 
+/**
+ * Calls `changed` with the ids of the appointments changed in each transaction (for indexes kept from the doc);
+ * returns the function that stops it.
+ */
+export function observeAppointments(target: ScheduleDoc | Y.Doc, changed: (ids: string[]) => void): () => void {
+	const map = appointmentEntries(docOf(target));
+	const observer = (events: Y.YEvent<Y.AbstractType<unknown>>[]) => {
+		const ids = new Set<string>();
+		for (const event of events) {
+			if (event.target === map) for (const key of (event as Y.YMapEvent<unknown>).keysChanged) ids.add(key);
+			else if (typeof event.path[0] === 'string') ids.add(event.path[0]);
+		}
+		if (ids.size > 0) changed([...ids]);
+	};
+	map.observeDeep(observer);
+	return () => map.unobserveDeep(observer);
+}
+
 /** The appointment with this id in the doc, or null (also for one moved to another month). */
 export function findAppointment(target: ScheduleDoc | Y.Doc, id: string): Appointment | null {
 	return readAppointment(id, appointmentEntries(docOf(target)).get(id));

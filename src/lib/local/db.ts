@@ -7,6 +7,7 @@ import {
 	type PatientRow,
 	type PatientSearchEntry
 } from './patientTables.ts';
+import { SCHEDULE_TABLES, type AppointmentRow } from './scheduleTables.ts';
 import type { DeletedRange } from './serverDeletions.ts';
 
 /** One stored Yjs update of a synced doc. Compaction replaces a doc's rows by one merged update. */
@@ -56,6 +57,7 @@ export class FrontdeskDatabase extends Dexie {
 	indexMarks!: Table<IndexMark, string>;
 	patientRows!: Table<PatientRow, string>;
 	patientSearch!: Table<PatientSearchEntry, string>;
+	appointmentRows!: Table<AppointmentRow, [string, string]>;
 
 	constructor(name = DATABASE_NAME) {
 		super(name);
@@ -85,5 +87,7 @@ export class FrontdeskDatabase extends Dexie {
 		// Version 5: the patients' search entries, keyed in name order (a search stays bounded at 20,000 patients).
 		// Built at the next start (the table's mark changed name), so no data migration.
 		this.version(5).stores({ ...INBOX_TABLES_V3, ...PATIENT_TABLES_V5 });
+		// Version 6: the appointments' table, built from each month doc the next time it is open: no data migration.
+		this.version(6).stores({ ...INBOX_TABLES_V3, ...PATIENT_TABLES_V5, ...SCHEDULE_TABLES });
 	}
 }

@@ -28,6 +28,7 @@ import {
 	type Repeat
 } from '$lib/domain/scheduleSeries.ts';
 import { serviceBuffers } from '$lib/domain/services.ts';
+import { readAppointmentRows, type FrontdeskDatabase } from '$lib/local/index.ts';
 import type { ClinicSync, DocHandle } from '$lib/sync/clinic-sync.svelte.ts';
 import { contactLabel, readContact, resolveContact } from '$lib/domain/contacts.ts';
 import { docNames } from '$lib/domain/docName.ts';
@@ -78,6 +79,11 @@ export class ScheduleView {
 	readonly closedDays: ClosedDay[] = $derived.by(() => this.#directory.closedDays.filter((d) => this.days.includes(d.date)));
 	/** True once the directory and the shown months hold what the device stored: rendered without the network. */
 	loaded = $state(false);
+	/**
+	 * True once the shown days' appointments are on screen: from the device's appointments table while the month docs
+	 * load (hundreds of KB each), or from the docs. Writes wait for `loaded`.
+	 */
+	drawn = $state(false);
 	/** Overlaps among the shown appointments, a service's buffer counted. */
 	readonly clashList: Clash[] = $derived.by(() => listClashes(this.appointments, serviceBuffers(this.services)));
 	readonly clashes: ReadonlySet<string> = $derived(clashingIds(this.clashList));
@@ -89,13 +95,17 @@ export class ScheduleView {
 	 */
 	#contactsHandle: DocHandle | null = null;
 	readonly #sync: ClinicSync;
+	readonly #db: FrontdeskDatabase;
 	readonly #clinicId: string;
+	/** Resolves once the shown months are loaded (replaced on each `show`). */
+	#whenLoaded: Promise<void> = Promise.resolve();
 	#generation = 0;
 	#destroyed = false;
 
-	constructor(sync: ClinicSync, clinicId: string, day?: string, range: ScheduleRange = 'day') {
+	constructor(sync: ClinicSync, db: FrontdeskDatabase, clinicId: string, day?: string, range: ScheduleRange = 'day') {
 		this.#directory = new PractitionerList(sync, clinicId);
 		this.#sync = sync;
+		this.#db = db;
 		this.#clinicId = clinicId;
 		this.#months = new ScheduleMonths(sync, clinicId, () => {
 			this.#read();
@@ -126,15 +136,38 @@ export class ScheduleView {
 		this.day = day;
 		this.range = range;
 		const generation = ++this.#generation;
-		const months = daysOf(day, range).map(monthOf);
+		const days = this.days;
+		const months = days.map(monthOf);
 		// Another day or week of months already open is there at once: the screen does not blank while it waits.
-		if (!months.every((m) => this.#months.shown.has(m))) this.loaded = false;
-		void Promise.all([this.#months.show(months), this.#directory.whenLoaded]).then(() => {
+		const opening = !this.loaded || !months.every((m) => this.#months.shown.has(m));
+		if (opening) this.loaded = this.drawn = false;
+		// The days from the device's appointments table first; the month docs (hundreds of KB each, applied in turns
+		// on the main thread) start loading once that read is in, so they do not hold it up.
+		const fromTable = opening ? readAppointmentRows(this.#db, days).catch(() => null) : Promise.resolve(null);
+		this.#whenLoaded = fromTable.then(async (rows) => {
+			if (generation !== this.#generation) return;
+			if (rows) void this.#drawFromTable(rows, generation);
+			await Promise.all([this.#months.show(months), this.#directory.whenLoaded]);
 			if (generation !== this.#generation) return;
 			this.loaded = true;
+			this.#read();
+			this.drawn = true;
 			void this.#months.repair();
 		});
 		this.#read();
+	}
+
+	/** Resolves once the shown months' docs are loaded, when writes and their checks can run. */
+	async whenLoaded(): Promise<void> {
+		while (!this.loaded && !this.#destroyed) await this.#whenLoaded;
+	}
+
+	/** The shown days as the table has them, once the directory (the columns) is in, unless the docs were quicker. */
+	async #drawFromTable(rows: Appointment[], generation: number): Promise<void> {
+		await this.#directory.whenLoaded;
+		if (generation !== this.#generation || this.loaded || this.#destroyed) return;
+		this.appointments = rows;
+		this.drawn = true;
 	}
 
 	/** The appointment with this id in the shown months (another device may have moved it), or null. */
@@ -192,6 +225,8 @@ export class ScheduleView {
 
 	/** Changes an appointment; a new start in another month moves it there. */
 	async change(id: string, change: AppointmentChange): Promise<Appointment> {
+		// A card drawn from the table may be dragged before its month doc is in.
+		await this.whenLoaded();
 		const from = this.#monthOf(id);
 		const to = change.start === undefined ? from : monthOf(change.start);
 		const changed = await this.#months.write([from, to], (month) => moveAppointment(month(from), month(to), id, change));
@@ -256,6 +291,8 @@ export class ScheduleView {
 	}
 
 	#read(): void {
+		// Drawn from the table: kept until every shown month is in (one month of two would show half a week).
+		if (this.drawn && !this.loaded) return;
 		const days = this.days;
 		const list: Appointment[] = [];
 		const busy: BusyBlock[] = [];

@@ -3,6 +3,7 @@ import type * as Y from 'yjs';
 import { api, errorCode } from '$lib/api/client.ts';
 import {
 	DocHandles,
+	MonthIndex,
 	readUnsent,
 	type DocAttachment,
 	type DocHandle,
@@ -143,6 +144,9 @@ export class ClinicSync {
 		});
 		if (!this.browserOnline) connection.pause();
 		this.#states[docName] = connection.state;
+		// A month of the book keeps its query table while open, whichever screen opened it.
+		const index =
+			parsed.kind === 'schedule' && parsed.key ? new MonthIndex(this.#db, parsed.key, doc, persistence.ready, afterPaint) : null;
 		// After the screen that waited for the doc has drawn it: opening the socket encodes the whole doc for the
 		// other tabs (y-websocket's BroadcastChannel step 2), tens of ms for a month of a busy clinic.
 		void persistence.ready.then(() =>
@@ -155,6 +159,7 @@ export class ClinicSync {
 			awareness: connection.provider.awareness,
 			close: () => {
 				closed = true;
+				index?.stop();
 				connection.destroy();
 				delete this.#states[docName];
 			}
