@@ -45,7 +45,8 @@ export interface CalendarHttpDeps {
 
 /**
  * Google's two ways in: push notifications (`POST /webhooks/google/calendar`, headers only, SCHEDULE-GOOGLE-5) and
- * the browser coming back from the consent screen (`GET /calendar/oauth/callback`). True if the path was one of them.
+ * the browser coming back from the consent screen (`GET /calendar/oauth/callback`, no body either,
+ * SCHEDULE-GOOGLE-11). True if the path was one of them.
  */
 export function handleCalendarHttp(req: IncomingMessage, res: ServerResponse, path: string, deps: CalendarHttpDeps): boolean {
 	if (path === CALENDAR_WEBHOOK_PATH) {
@@ -53,6 +54,19 @@ export function handleCalendarHttp(req: IncomingMessage, res: ServerResponse, pa
 		return true;
 	}
 	if (path === OAUTH_CALLBACK_PATH) {
+		// The consent's answer is all in the query: a declared body is refused unread, before the session or the
+		// state is looked up (SCHEDULE-GOOGLE-11).
+		if (declaresBody(req)) {
+			deps.metrics.limitHits.inc({ limit: 'calendar_callback_body' });
+			// Path and address only: the query carries the consent's code and state.
+			deps.logger.warn(
+				{ path: OAUTH_CALLBACK_PATH, ip: clientAddress(req, deps.trustProxy) },
+				'calendar consent answer with a body refused'
+			);
+			refuseTooLarge(req, res, 0);
+			return true;
+		}
+		// No body was declared: this only lets the request end.
 		req.resume();
 		if (req.method !== 'GET') {
 			res.writeHead(405, { allow: 'GET' }).end();

@@ -238,7 +238,7 @@ function channelHeaders(s: Setup): Record<string, string> {
 	};
 }
 
-interface NotifyAnswer {
+interface RawAnswer {
 	status: number;
 	headers: http.IncomingHttpHeaders;
 	/** The server ended the connection after its answer. */
@@ -248,19 +248,23 @@ interface NotifyAnswer {
 }
 
 /**
- * A notification with full control of its framing (fetch picks its own): without a body, with one of a declared
+ * A request with full control of its framing (fetch picks its own): without a body, with one of a declared
  * length, chunked (never finished: the answer must not wait for it), or announced with `Expect: 100-continue`.
  */
-function notify(
+function rawRequest(
 	s: Pick<Setup, 'server'>,
+	method: string,
+	pathAndQuery: string,
 	headers: Record<string, string>,
 	body?: { data: string; framing: 'length' | 'chunked' | 'continue' }
-): Promise<NotifyAnswer> {
+): Promise<RawAnswer> {
 	return new Promise((resolve, reject) => {
 		const all = { ...headers };
 		if (body && body.framing !== 'chunked') all['content-length'] = String(Buffer.byteLength(body.data));
+		// Said outright: Node frames a GET's body only when told to.
+		if (body?.framing === 'chunked') all['transfer-encoding'] = 'chunked';
 		if (body?.framing === 'continue') all.expect = '100-continue';
-		const req = http.request(`${s.server.url}/webhooks/google/calendar`, { method: 'POST', headers: all, agent: false });
+		const req = http.request(`${s.server.url}${pathAndQuery}`, { method, headers: all, agent: false });
 		let continued = false;
 		let answered = false;
 		req.on('continue', () => {
@@ -291,6 +295,13 @@ function notify(
 	});
 }
 
+/** A push notification, as Google sends it (or with a body it never has). */
+const notify = (
+	s: Pick<Setup, 'server'>,
+	headers: Record<string, string>,
+	body?: { data: string; framing: 'length' | 'chunked' | 'continue' }
+) => rawRequest(s, 'POST', '/webhooks/google/calendar', headers, body);
+
 /** This practitioner's busy blocks on the test's day (the shared clinic's month doc holds other tests' too). */
 const ownBusy = (s: Setup, d: Y.Doc) => listBusy(d, s.day).filter((b) => b.practitionerId === s.practitionerId);
 
@@ -302,6 +313,14 @@ const requestsOf = (s: Setup, method: string, suffix = '/events') =>
 	s.google.requests.filter(
 		(r) => r.method === method && r.path.includes(encodeURIComponent(s.calendar)) && r.path.endsWith(suffix)
 	).length;
+
+/** This practitioner's link as `calendar.status` gives it (to the practitioner, or to whoever's cookie is given). */
+async function linkOf(s: Setup, cookie = s.practitionerCookie): Promise<Record<string, unknown> | undefined> {
+	const status = await trpc(s.server.url, 'calendar.status', undefined, { cookie, method: 'GET' });
+	expect(status.status).toBe(200);
+	const { links } = status.body.result!.data as { links: { practitionerId: string }[] };
+	return links.find((l) => l.practitionerId === s.practitionerId);
+}
 
 describe('SCHEDULE-GOOGLE-2: the book goes out to the practitioner’s calendar', () => {
 	it('a booking is inserted once with the service and initials only, a move patches it, a cancellation deletes it', async () => {
@@ -711,5 +730,53 @@ describe('SCHEDULE-GOOGLE-10: notifications are rate-limited per client address'
 		for (const value of [valid['x-goog-channel-token'], valid['x-goog-channel-id'], valid['x-goog-resource-id']])
 			expect(lines[0]).not.toContain(value);
 		expect(await limitHits(s.server, 'calendar_notifications_per_minute')).toBe(2);
+	});
+});
+
+describe('SCHEDULE-GOOGLE-11: the consent’s answer that declares a body is refused unread', () => {
+	it('SCHEDULE-GOOGLE-11: a callback with a body of declared length or chunked gets 413 and a closed connection; its state is not used, no code exchanged, nothing held; the same answer without a body connects', async () => {
+		const s = await setup({ connect: false });
+		const cookie = s.practitionerCookie;
+		s.google.consentAs(s.refreshToken);
+		const started = await trpc(s.server.url, 'calendar.connectUrl', { practitionerId: s.practitionerId }, { cookie });
+		expect(started.status).toBe(200);
+		const consent = await fetch((started.body.result!.data as { url: string }).url, { redirect: 'manual' });
+		const callback = new URL(consent.headers.get('location')!);
+		expect(callback.pathname).toBe('/calendar/oauth/callback');
+		const answer = `${callback.pathname}${callback.search}`;
+		const exchanges = () => s.google.requests.filter((r) => r.path === '/token' && r.method === 'POST').length;
+		const before = exchanges();
+		const marker = `body-marker-${process.pid}`;
+		const data = JSON.stringify({ marker, padding: 'x'.repeat(2048) });
+
+		const sized = await rawRequest(s, 'GET', answer, { cookie }, { data, framing: 'length' });
+		expect(sized).toMatchObject({ status: 413, closed: true });
+		expect(sized.headers.connection).toBe('close');
+		expect(sized.headers.location).toBeUndefined();
+		const chunked = await rawRequest(s, 'GET', answer, { cookie }, { data, framing: 'chunked' });
+		expect(chunked).toMatchObject({ status: 413, closed: true });
+		expect(chunked.headers.connection).toBe('close');
+		// Another method with a body: refused for the body first.
+		expect((await rawRequest(s, 'POST', answer, { cookie }, { data, framing: 'length' })).status).toBe(413);
+		// Nothing looked up or stored: no code exchanged, no consent held for the practitioner.
+		expect(exchanges()).toBe(before);
+		expect(await linkOf(s)).toBeUndefined();
+
+		// The state was not used up: the same answer without a body is taken, and the calendar can be picked.
+		const landed = await fetch(`${s.server.url}${answer}`, { redirect: 'manual', headers: { cookie } });
+		expect(landed.status).toBe(303);
+		expect(landed.headers.get('location')).toBe(`/settings/calendar?practitioner=${s.practitionerId}&pick=1`);
+		expect(exchanges()).toBe(before + 1);
+		expect(await linkOf(s)).toMatchObject({ pending: true });
+
+		const refused = (line: string) => line.includes('calendar consent answer with a body refused');
+		await withTimeout(s.server.logged(refused), 5000, 'the refusals logged');
+		await pollUntil(() => s.server.logs.filter(refused).length === 3, 'three refusals logged');
+		// Path and address only: neither the body nor the consent's code or state.
+		const logs = s.server.logs.join('\n');
+		expect(logs).not.toContain(marker);
+		for (const value of [callback.searchParams.get('code')!, callback.searchParams.get('state')!])
+			expect(s.server.logs.filter(refused).join('\n')).not.toContain(value);
+		expect(await limitHits(s.server, 'calendar_callback_body')).toBe(3);
 	});
 });
