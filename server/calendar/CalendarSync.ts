@@ -46,7 +46,7 @@ import {
 	type EventContext
 } from './eventBody.ts';
 import { classifyFailure, GoogleError, googleClient, type GoogleFailure } from './google.ts';
-import { newLinkRow, openRefreshToken, type LinkInput } from './links.ts';
+import { calendarNameOf, newLinkRow, openRefreshToken, type LinkInput } from './links.ts';
 
 /** Who writes what Google said into the book (every stored update names its writer). */
 export const CALENDAR_ORIGIN: TransactionOrigin = { source: 'job', name: 'google-calendar' };
@@ -694,6 +694,12 @@ export class CalendarSync implements SyncHooks {
 					continue;
 				}
 				throw error;
+			}
+			// Every listing names the calendar: a link the admin CLI made learns its name here, a renamed one its new name.
+			const name = calendarNameOf(page.summary);
+			if (name !== null && name !== link.calendarName) {
+				link.calendarName = name;
+				await this.#d.store.calendar.update(link.clinicId, link.practitionerId, { calendarName: name });
 			}
 			const events = (page.items ?? []).filter((e) => e.id);
 			for (const event of events) if (event.status !== 'cancelled') seen.add(event.id!);

@@ -1,3 +1,4 @@
+import type { calendar_v3 } from '@googleapis/calendar';
 import type * as Y from 'yjs';
 import { randomBytes } from 'node:crypto';
 import { listPractitioners } from '../../src/lib/domain/directory.ts';
@@ -8,6 +9,7 @@ import type { Logger } from '../log.ts';
 import type { Store } from '../store/index.ts';
 import type { CalendarSync } from './CalendarSync.ts';
 import { CALENDAR_SCOPES, classifyFailure, googleClient, oauthClient } from './google.ts';
+import { calendarNameOf } from './links.ts';
 
 /** Where Google sends the person back after consenting. */
 export const OAUTH_CALLBACK_PATH = '/calendar/oauth/callback';
@@ -37,6 +39,8 @@ export class CalendarRefusal extends Error {
 export interface CalendarLinkStatus {
 	practitionerId: string;
 	calendarId: string;
+	/** Google's name of the calendar; null until known (the settings screen shows the id then). */
+	calendarName: string | null;
 	state: 'ok' | 'retrying' | 'failing';
 	lastError: string | null;
 	/** A consent was given and waits for a calendar to be picked. */
@@ -92,6 +96,7 @@ export class CalendarConnections {
 			.map((l) => ({
 				practitionerId: l.practitionerId,
 				calendarId: l.calendarId,
+				calendarName: l.calendarName,
 				state: l.failures === 0 ? ('ok' as const) : l.lastError === 'auth' ? ('failing' as const) : ('retrying' as const),
 				lastError: l.lastError,
 				pending: this.#pendingOf(caller.clinicId, l.practitionerId, now) !== null
@@ -100,7 +105,7 @@ export class CalendarConnections {
 			const [clinicId, practitionerId] = key.split(':');
 			if (clinicId !== caller.clinicId || p.expiresAt < now || links.some((l) => l.practitionerId === practitionerId)) continue;
 			if (caller.role !== 'admin' && caller.practitionerId !== practitionerId) continue;
-			links.push({ practitionerId, calendarId: '', state: 'ok', lastError: null, pending: true });
+			links.push({ practitionerId, calendarId: '', calendarName: null, state: 'ok', lastError: null, pending: true });
 		}
 		return { configured: this.configured, own: caller.practitionerId, links };
 	}
@@ -168,10 +173,8 @@ export class CalendarConnections {
 	async calendars(caller: Caller, practitionerId: string): Promise<{ id: string; summary: string; primary: boolean }[]> {
 		await this.#authorize(caller, practitionerId);
 		const token = await this.#tokenFor(caller.clinicId, practitionerId);
-		const { api } = googleClient(this.#settings, token);
 		try {
-			const res = await api.calendarList.list({ minAccessRole: 'writer', maxResults: 250 });
-			return (res.data.items ?? []).map((c) => ({
+			return (await this.#list(token)).map((c) => ({
 				id: c.id ?? '',
 				summary: c.summary ?? c.id ?? '',
 				primary: c.primary === true
@@ -179,6 +182,12 @@ export class CalendarConnections {
 		} catch (error) {
 			throw new CalendarRefusal('PRECONDITION_FAILED', `Google did not list the calendars (${classifyFailure(error).kind})`);
 		}
+	}
+
+	async #list(refreshToken: string): Promise<calendar_v3.Schema$CalendarListEntry[]> {
+		const { api } = googleClient(this.#settings, refreshToken);
+		const res = await api.calendarList.list({ minAccessRole: 'writer', maxResults: 250 });
+		return res.data.items ?? [];
 	}
 
 	async #tokenFor(clinicId: string, practitionerId: string): Promise<string> {
@@ -189,11 +198,26 @@ export class CalendarConnections {
 		return this.#sync.refreshTokenOf(link);
 	}
 
-	/** Connects the picked calendar (or moves the link to another calendar of the same account) and starts syncing. */
+	/**
+	 * Connects the picked calendar (or moves the link to another calendar of the same account) and starts syncing.
+	 * Its name is taken from the account's calendars, listed once more here; if Google does not list them now, the
+	 * sync's first listing names it.
+	 */
 	async pick(caller: Caller, practitionerId: string, calendarId: string): Promise<void> {
 		await this.#authorize(caller, practitionerId);
 		const refreshToken = await this.#tokenFor(caller.clinicId, practitionerId);
-		await this.#sync.connect({ clinicId: caller.clinicId, practitionerId, userId: caller.id, calendarId, refreshToken });
+		const calendarName = await this.#list(refreshToken).then(
+			(calendars) => calendarNameOf(calendars.find((c) => c.id === calendarId.trim())?.summary),
+			() => null
+		);
+		await this.#sync.connect({
+			clinicId: caller.clinicId,
+			practitionerId,
+			userId: caller.id,
+			calendarId,
+			calendarName,
+			refreshToken
+		});
 		this.#pending.delete(`${caller.clinicId}:${practitionerId}`);
 		this.#logger.info({ clinicId: caller.clinicId, practitionerId, userId: caller.id }, 'Google Calendar connected');
 	}

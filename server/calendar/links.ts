@@ -9,9 +9,22 @@ export const linkInput = z.object({
 	userId: z.string().min(1).max(64),
 	// Google's calendar ids: `primary`, an address, or `…@group.calendar.google.com`.
 	calendarId: z.string().trim().min(1).max(256),
+	/** Google's name of the calendar when known (the pick lists it); the server's listings fill it in otherwise. */
+	calendarName: z.string().nullish(),
 	refreshToken: z.string().min(1).max(2048)
 });
 export type LinkInput = z.input<typeof linkInput>;
+
+/** The longest calendar name kept (Google sets no bound; the settings screen shows it on one line). */
+const MAX_NAME_CHARS = 256;
+
+/** A calendar's name as Google gives it (`summary`), trimmed and bounded; null when it has none. */
+export function calendarNameOf(summary: string | null | undefined): string | null {
+	const name = Array.from(summary?.trim() ?? '')
+		.slice(0, MAX_NAME_CHARS)
+		.join('');
+	return name === '' ? null : name;
+}
 
 const tokenAad = (clinicId: string, practitionerId: string) => `calendar-refresh-token:${clinicId}:${practitionerId}`;
 
@@ -24,6 +37,7 @@ export async function newLinkRow(keyring: Keyring, input: LinkInput, now: number
 		practitionerId: i.practitionerId,
 		userId: i.userId,
 		calendarId: i.calendarId,
+		calendarName: calendarNameOf(i.calendarName),
 		sealedRefreshToken: seal(key, Buffer.from(i.refreshToken, 'utf8'), tokenAad(i.clinicId, i.practitionerId)),
 		syncToken: null,
 		channel: null,

@@ -9,6 +9,11 @@ export interface CalendarLinkRow {
 	/** Who connected it (the practitioner, or an admin for them). */
 	userId: string;
 	calendarId: string;
+	/**
+	 * The calendar's name in Google (its `summary`), for the settings screen; null until known (a link the admin CLI
+	 * made, before the server's first listing). Not patient data.
+	 */
+	calendarName: string | null;
 	sealedRefreshToken: Buffer;
 	/** Google's `nextSyncToken` after the last complete listing; null until the first full sync (and after a 410). */
 	syncToken: string | null;
@@ -48,7 +53,7 @@ export interface CalendarEventRow {
 }
 
 export type CalendarLinkChange = Partial<
-	Pick<CalendarLinkRow, 'syncToken' | 'channel' | 'retryAt' | 'failures' | 'lastError' | 'calendarId'>
+	Pick<CalendarLinkRow, 'syncToken' | 'channel' | 'retryAt' | 'failures' | 'lastError' | 'calendarId' | 'calendarName'>
 >;
 
 export interface CalendarRepository {

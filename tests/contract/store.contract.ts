@@ -628,11 +628,12 @@ export function storeContract(engine: string, fresh: () => Promise<Store>, sameD
 			});
 		});
 		describe('calendar', () => {
-			const link = (practitionerId: string, calendarId = 'dr@example.com') => ({
+			const link = (practitionerId: string, calendarId = 'dr@example.com', calendarName: string | null = 'Dr. Ayşe') => ({
 				clinicId: 'c1',
 				practitionerId,
 				userId: 'u1',
 				calendarId,
+				calendarName,
 				sealedRefreshToken: Buffer.from(`sealed-${practitionerId}`),
 				syncToken: null,
 				channel: null,
@@ -670,6 +671,18 @@ export function storeContract(engine: string, fresh: () => Promise<Store>, sameD
 				expect(await second.calendar.update('c1', 'nobody', { failures: 0 })).toBe(false);
 				expect((await second.calendar.allLinks()).map((l) => l.practitionerId)).toEqual(['p1']);
 				expect(await second.calendar.linksForClinic('c2')).toEqual([]);
+			});
+
+			it('SCHEDULE-GOOGLE-1: the calendar’s name is kept with the link, unknown (null) until given, renamed, replaced on reconnecting', async () => {
+				const store = await seeded();
+				await store.calendar.connect(link('p1', 'dr@example.com', null));
+				expect((await store.calendar.link('c1', 'p1'))?.calendarName).toBeNull();
+				expect(await store.calendar.update('c1', 'p1', { calendarName: 'Muayene · Dr. Ayşe' })).toBe(true);
+				expect(await store.calendar.link('c1', 'p1')).toEqual({ ...link('p1'), calendarName: 'Muayene · Dr. Ayşe' });
+				await store.calendar.connect(link('p1', 'klinik@group.calendar.google.com', 'Klinik'));
+				expect((await store.calendar.linksForClinic('c1')).map((l) => [l.calendarId, l.calendarName])).toEqual([
+					['klinik@group.calendar.google.com', 'Klinik']
+				]);
 			});
 
 			it('SCHEDULE-GOOGLE-2: the events the book knows; reconnected to another calendar or disconnected, they are forgotten', async () => {

@@ -133,11 +133,15 @@ async function eventOf(calendarId: string, appointmentId: string): Promise<calen
 	return find()!;
 }
 
-/** What the server says of Mehmet's link now (`calendar.status`, as an admin). */
-async function linkState(practitionerId: string): Promise<string | undefined> {
+/** What the server says of a practitioner's link now (`calendar.status`, as an admin). */
+async function linkOf(practitionerId: string): Promise<{ state: string; calendarName: string | null } | undefined> {
 	const res = await trpc(server.url, 'calendar.status', undefined, { cookie: adminCookie, method: 'GET' });
-	const { links } = res.body.result!.data as { links: { practitionerId: string; state: string }[] };
-	return links.find((l) => l.practitionerId === practitionerId)?.state;
+	const { links } = res.body.result!.data as { links: { practitionerId: string; state: string; calendarName: string | null }[] };
+	return links.find((l) => l.practitionerId === practitionerId);
+}
+
+async function linkState(practitionerId: string): Promise<string | undefined> {
+	return (await linkOf(practitionerId))?.state;
 }
 
 beforeAll(async () => {
@@ -208,7 +212,10 @@ describe('connecting a Google Calendar', () => {
 
 			await page.click(`${connection(ayse, 'picking')} [data-testid="pick"]`);
 			await page.waitForSelector(connection(ayse, 'connected'));
-			expect(await page.innerText(`${connection(ayse)} [data-testid="connected-calendar"]`)).toContain(AYSE_CALENDAR);
+			// Named as in her Google account, not by its id.
+			const named = await page.innerText(`${connection(ayse)} [data-testid="connected-calendar"]`);
+			expect(named).toContain('Ayşe Yılmaz');
+			expect(named).not.toContain(AYSE_CALENDAR);
 			await page.screenshot({ path: '/tmp/settings-calendar-connected.png', fullPage: true });
 			// The server syncs it from now on: a push channel on her calendar.
 			await pollUntil(() => google.channels.some((c) => c.calendarId === AYSE_CALENDAR), 'the push channel on her calendar');
@@ -229,13 +236,17 @@ describe('connecting a Google Calendar', () => {
 	});
 
 	it('SCHEDULE-GOOGLE-UI-5 an admin sees every practitioner’s calendar, also one the CLI connected; offline, connecting waits for the network', async () => {
+		// The CLI gave only the calendar's id: the server's listing names it.
+		await pollUntil(async () => (await linkOf(mehmet))?.calendarName === 'Mehmet Demir', 'Mehmet’s calendar named');
 		const office = await signIn(browser, server.url, admin, {
 			path: '/settings/calendar',
 			ready: [connection(ayse, 'connected'), connection(mehmet, 'connected')]
 		});
 		try {
 			const page = office.page;
-			expect(await page.innerText(`${connection(mehmet)} [data-testid="connected-calendar"]`)).toContain(MEHMET_CALENDAR);
+			const named = await page.innerText(`${connection(mehmet)} [data-testid="connected-calendar"]`);
+			expect(named).toContain('Mehmet Demir');
+			expect(named).not.toContain(MEHMET_CALENDAR);
 			await office.context.setOffline(true);
 			await page.waitForSelector(`${CONNECTIONS} [data-testid="connect-offline"]`);
 			expect(await page.isDisabled(`${connection(ayse)} [data-testid="disconnect"]`)).toBe(true);
@@ -544,7 +555,10 @@ describe('reconnecting and disconnecting', () => {
 			// Disconnect asks first; cancelled, nothing changes.
 			await page.click(`${connection(mehmet)} [data-testid="disconnect"]`);
 			await page.waitForSelector('[data-testid="confirm-dialog"]');
-			expect(await page.innerText('[data-testid="confirm-dialog"]')).toContain(MEHMET_CALENDAR);
+			// The calendar by its name (the practitioner's own name aside), not by its id.
+			const asked = await page.innerText('[data-testid="confirm-dialog"]');
+			expect(asked).not.toContain(MEHMET_CALENDAR);
+			expect(asked.replaceAll('Dr. Mehmet Demir', '')).toContain('Mehmet Demir');
 			await page.keyboard.press('Escape');
 			await page.waitForSelector('[data-testid="confirm-dialog"]', { state: 'detached' });
 			expect(await linkState(mehmet)).toBe('ok');

@@ -567,8 +567,32 @@ describe('SCHEDULE-GOOGLE-1: connecting a calendar', () => {
 			end: { dateTime: `${s.day}T18:00:00+03:00` }
 		});
 		await docWhen(s, scheduleName(s), (d) => listBusy(d, s.day).length === 1, 'the busy block without a notification');
+		// The CLI knew only the calendar's id: the server's listing named it.
+		expect(await linkOf(s)).toMatchObject({ calendarId: s.calendar, calendarName: expect.stringMatching(/^Dr\. \d+$/) });
 		const refused = await admin(s.env, ['connect-google', '--user', s.practitionerUser.id, '--calendar', s.calendar], '');
 		expect(refused.code).not.toBe(0);
+	});
+
+	it('SCHEDULE-GOOGLE-1: after the consent and the pick, calendar.status names the calendar as Google does (its summary), to the practitioner and to an admin', async () => {
+		const s = await setup({ connect: false });
+		await connectThroughApp(s);
+		const listed = await trpc(
+			s.server.url,
+			'calendar.calendars',
+			{ practitionerId: s.practitionerId },
+			{ cookie: s.practitionerCookie, method: 'GET' }
+		);
+		const { summary } = (listed.body.result!.data as { id: string; summary: string }[]).find((c) => c.id === s.calendar)!;
+		expect(summary).toMatch(/^Dr\. \d+$/);
+		expect(await linkOf(s)).toEqual({
+			practitionerId: s.practitionerId,
+			calendarId: s.calendar,
+			calendarName: summary,
+			state: 'ok',
+			lastError: null,
+			pending: false
+		});
+		expect(await linkOf(s, s.adminCookie)).toMatchObject({ calendarId: s.calendar, calendarName: summary });
 	});
 
 	it('a practitioner consents, picks a calendar and it syncs; reception and other practitioners are refused', async () => {

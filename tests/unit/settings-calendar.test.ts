@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+	calendarLabel,
 	connectionState,
 	consentReturn,
 	primaryFirst,
@@ -9,6 +10,7 @@ import {
 const link = (change: Partial<CalendarLink> = {}): CalendarLink => ({
 	practitionerId: 'p1',
 	calendarId: 'dr@example.com',
+	calendarName: 'Dr. AyÅŸe',
 	state: 'ok',
 	lastError: null,
 	pending: false,
@@ -23,6 +25,13 @@ describe('SCHEDULE-GOOGLE-UI-5: what the settings screen says of a practitionerâ
 		expect(connectionState(link())).toBe('connected');
 		expect(connectionState(link({ state: 'retrying', lastError: 'rateLimitExceeded' }))).toBe('retrying');
 		expect(connectionState(link({ state: 'failing', lastError: 'auth' }))).toBe('reconnect');
+	});
+
+	it('a connected calendar is named as in Google; by its id only while its name is unknown (a link the admin CLI made)', () => {
+		expect(calendarLabel(link({ calendarId: 'abc123@group.calendar.google.com', calendarName: 'Muayene' }))).toBe('Muayene');
+		expect(calendarLabel(link({ calendarId: 'abc123@group.calendar.google.com', calendarName: null }))).toBe(
+			'abc123@group.calendar.google.com'
+		);
 	});
 
 	it('the way back from Google: a calendar to pick, or a message for each refusal (an unknown one as a failure)', () => {

@@ -101,3 +101,35 @@ describe('SQLite migration 4', () => {
 		expect(tables).toEqual([]);
 	});
 });
+
+describe('SQLite migration 10', () => {
+	it('SCHEDULE-GOOGLE-1: a calendar link of a version 9 database keeps everything and has no name until one is given', async () => {
+		const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fd-store-v9-'));
+		const db = new Database(path.join(dir, 'frontdesk.db'));
+		db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+		for (const m of migrations.filter((m) => m.version <= 9)) {
+			db.exec(m.sql);
+			db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, 0);
+		}
+		db.prepare("INSERT INTO clinics (id, name, wrapped_key, created_at) VALUES ('c1', 'Clinic', x'00', 0)").run();
+		db.prepare(
+			`INSERT INTO calendar_links (clinic_id, practitioner_id, user_id, calendar_id, sealed_refresh_token, sync_token, created_at)
+			VALUES ('c1', 'p1', 'u1', 'abc123@group.calendar.google.com', x'01', 'tok', 5)`
+		).run();
+		db.close();
+
+		const store = openStore(dir);
+		try {
+			expect(await store.calendar.link('c1', 'p1')).toMatchObject({
+				calendarId: 'abc123@group.calendar.google.com',
+				calendarName: null,
+				syncToken: 'tok',
+				createdAt: 5
+			});
+			expect(await store.calendar.update('c1', 'p1', { calendarName: 'Muayene' })).toBe(true);
+			expect((await store.calendar.link('c1', 'p1'))?.calendarName).toBe('Muayene');
+		} finally {
+			await store.close();
+		}
+	});
+});

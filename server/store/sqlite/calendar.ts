@@ -6,6 +6,7 @@ interface LinkTableRow {
 	practitioner_id: string;
 	user_id: string;
 	calendar_id: string;
+	calendar_name: string | null;
 	sealed_refresh_token: Buffer;
 	sync_token: string | null;
 	channel: string | null;
@@ -30,6 +31,7 @@ const linkOf = (r: LinkTableRow): CalendarLinkRow => ({
 	practitionerId: r.practitioner_id,
 	userId: r.user_id,
 	calendarId: r.calendar_id,
+	calendarName: r.calendar_name,
 	sealedRefreshToken: r.sealed_refresh_token,
 	syncToken: r.sync_token,
 	channel: r.channel === null ? null : (JSON.parse(r.channel) as CalendarChannel),
@@ -55,7 +57,8 @@ const COLUMNS: Record<keyof CalendarLinkChange, string> = {
 	retryAt: 'retry_at',
 	failures: 'failures',
 	lastError: 'last_error',
-	calendarId: 'calendar_id'
+	calendarId: 'calendar_id',
+	calendarName: 'calendar_name'
 };
 
 export class SqliteCalendar implements CalendarRepository {
@@ -77,14 +80,15 @@ export class SqliteCalendar implements CalendarRepository {
 			'DELETE FROM calendar_events WHERE clinic_id = ? AND practitioner_id = ? AND event_id = ?'
 		);
 		this.#connect = db.prepare(
-			`INSERT INTO calendar_links (clinic_id, practitioner_id, user_id, calendar_id, sealed_refresh_token, sync_token, channel,
-				channel_id, retry_at, failures, last_error, created_at)
-			VALUES (@clinicId, @practitionerId, @userId, @calendarId, @sealedRefreshToken, @syncToken, @channel, @channelId, @retryAt,
-				@failures, @lastError, @createdAt)
+			`INSERT INTO calendar_links (clinic_id, practitioner_id, user_id, calendar_id, calendar_name, sealed_refresh_token, sync_token,
+				channel, channel_id, retry_at, failures, last_error, created_at)
+			VALUES (@clinicId, @practitionerId, @userId, @calendarId, @calendarName, @sealedRefreshToken, @syncToken, @channel, @channelId,
+				@retryAt, @failures, @lastError, @createdAt)
 			ON CONFLICT (clinic_id, practitioner_id) DO UPDATE SET user_id = excluded.user_id, calendar_id = excluded.calendar_id,
-				sealed_refresh_token = excluded.sealed_refresh_token, sync_token = excluded.sync_token, channel = excluded.channel,
-				channel_id = excluded.channel_id, retry_at = excluded.retry_at, failures = excluded.failures,
-				last_error = excluded.last_error, created_at = excluded.created_at`
+				calendar_name = excluded.calendar_name, sealed_refresh_token = excluded.sealed_refresh_token,
+				sync_token = excluded.sync_token, channel = excluded.channel, channel_id = excluded.channel_id,
+				retry_at = excluded.retry_at, failures = excluded.failures, last_error = excluded.last_error,
+				created_at = excluded.created_at`
 		);
 		this.#forget = db.prepare<[string, string]>('DELETE FROM calendar_events WHERE clinic_id = ? AND practitioner_id = ?');
 	}

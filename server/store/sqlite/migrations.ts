@@ -262,5 +262,14 @@ CREATE TABLE calendar_events (
 ) WITHOUT ROWID;
 CREATE INDEX calendar_events_appointment ON calendar_events(clinic_id, appointment_id);
 `
+	},
+	{
+		version: 10,
+		name: "Google Calendar: the connected calendar's name",
+		// Google's name of the calendar (its summary), for the settings screen: null until known (links made before,
+		// or by the admin CLI, get it at the server's next listing).
+		sql: `
+ALTER TABLE calendar_links ADD COLUMN calendar_name TEXT;
+`
 	}
 ];

@@ -22,6 +22,11 @@ export function connectionState(link: CalendarLink | undefined): ConnectionState
 	return link.state === 'retrying' ? 'retrying' : 'connected';
 }
 
+/** How a connected calendar is named on the screen: its name in Google, its id only while the name is unknown. */
+export function calendarLabel(link: Pick<CalendarLink, 'calendarId' | 'calendarName'>): string {
+	return link.calendarName ?? link.calendarId;
+}
+
 /** The account's calendars with its primary one first (then as Google lists them): the picker preselects it. */
 export function primaryFirst(calendars: readonly GoogleCalendar[]): GoogleCalendar[] {
 	return [...calendars.filter((c) => c.primary), ...calendars.filter((c) => !c.primary)];
