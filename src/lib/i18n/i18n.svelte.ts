@@ -96,9 +96,20 @@ class I18n {
 
 	/** Dates and times in the current language. */
 	format(date: Date, options: Intl.DateTimeFormatOptions): string {
-		return new Intl.DateTimeFormat(this.locale === 'tr' ? 'tr-TR' : 'en-GB', options).format(date);
+		const locale = this.locale === 'tr' ? 'tr-TR' : 'en-GB';
+		// A formatter is costly to make (a timeline of 200 entries made 200); screens use a handful of option sets.
+		const key = `${locale}|${JSON.stringify(options)}`;
+		let formatter = formatters.get(key);
+		if (!formatter) {
+			formatter = new Intl.DateTimeFormat(locale, options);
+			formatters.set(key, formatter);
+		}
+		return formatter.format(date);
 	}
 }
+
+/** Formatters by locale and options; the option sets come from the code, so the map stays small. */
+const formatters = new Map<string, Intl.DateTimeFormat>();
 
 export const i18n = new I18n();
 export const t = i18n.t;

@@ -171,7 +171,11 @@ export class PatientRecord {
 		if (key === this.#threadKey) return;
 		this.#threadKey = key;
 		this.#threads?.unsubscribe();
-		this.#threads = liveQuery(() => this.#db.threadRows.where('contactId').anyOf(ids).toArray()).subscribe({
+		// One indexed read per record id (a single getAll each), not `anyOf`: its cursor takes a task per row, each
+		// waiting its turn on a main thread busy loading docs.
+		const read = async () =>
+			(await Promise.all(ids.map((contactId) => this.#db.threadRows.where('contactId').equals(contactId).toArray()))).flat();
+		this.#threads = liveQuery(read).subscribe({
 			next: (rows) => {
 				this.threads = rows.map((r) => r.summary);
 				this.#threadsShown();
