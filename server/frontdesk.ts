@@ -195,8 +195,9 @@ export async function createFrontdesk(config: Config): Promise<Frontdesk> {
 			: path.startsWith('/forms/')
 				? config.channels.formMaxBodyBytes
 				: config.httpMaxBodyBytes;
-		// A calendar notification has no body at all (SCHEDULE-GOOGLE-9).
-		if (path === CALENDAR_WEBHOOK_PATH ? !declaresBody(req) : !declaredTooLarge(req, limit)) res.writeContinue();
+		// A calendar notification and the consent answer have no body at all (SCHEDULE-GOOGLE-9, -11).
+		const bodiless = path === CALENDAR_WEBHOOK_PATH || path === OAUTH_CALLBACK_PATH;
+		if (bodiless ? !declaresBody(req) : !declaredTooLarge(req, limit)) res.writeContinue();
 		handle(req, res);
 	});
 	httpServer.on('clientError', (_error, socket) => socket.destroy());

@@ -708,7 +708,7 @@ describe('SCHEDULE-GOOGLE-9: a notification that declares a body is refused unre
 
 		const refused = (line: string) => line.includes('calendar notification with a body refused');
 		await withTimeout(s.server.logged(refused), 5000, 'the refusals logged');
-		await pollUntil(() => s.server.logs.filter(refused).length === 3, 'three refusals logged');
+		await pollUntil(() => s.server.logs.filter(refused).length === 4, 'four refusals logged');
 		const logs = s.server.logs.join('\n');
 		expect(logs).not.toContain(marker);
 		for (const value of [valid['x-goog-channel-token'], valid['x-goog-channel-id'], valid['x-goog-resource-id']])
@@ -758,7 +758,7 @@ describe('SCHEDULE-GOOGLE-10: notifications are rate-limited per client address'
 });
 
 describe('SCHEDULE-GOOGLE-11: the consent’s answer that declares a body is refused unread', () => {
-	it('SCHEDULE-GOOGLE-11: a callback with a body of declared length or chunked gets 413 and a closed connection; its state is not used, no code exchanged, nothing held; the same answer without a body connects', async () => {
+	it('SCHEDULE-GOOGLE-11: a callback with a body of declared length, chunked or behind Expect: 100-continue gets 413 and a closed connection; its state is not used, no code exchanged, nothing held; the same answer without a body connects', async () => {
 		const s = await setup({ connect: false });
 		const cookie = s.practitionerCookie;
 		s.google.consentAs(s.refreshToken);
@@ -780,6 +780,9 @@ describe('SCHEDULE-GOOGLE-11: the consent’s answer that declares a body is ref
 		const chunked = await rawRequest(s, 'GET', answer, { cookie }, { data, framing: 'chunked' });
 		expect(chunked).toMatchObject({ status: 413, closed: true });
 		expect(chunked.headers.connection).toBe('close');
+		// Announced with Expect: 100-continue: refused without asking for the body.
+		const announced = await rawRequest(s, 'GET', answer, { cookie }, { data, framing: 'continue' });
+		expect(announced).toMatchObject({ status: 413, closed: true, continued: false });
 		// Another method with a body: refused for the body first.
 		expect((await rawRequest(s, 'POST', answer, { cookie }, { data, framing: 'length' })).status).toBe(413);
 		// Nothing looked up or stored: no code exchanged, no consent held for the practitioner.
@@ -795,12 +798,12 @@ describe('SCHEDULE-GOOGLE-11: the consent’s answer that declares a body is ref
 
 		const refused = (line: string) => line.includes('calendar consent answer with a body refused');
 		await withTimeout(s.server.logged(refused), 5000, 'the refusals logged');
-		await pollUntil(() => s.server.logs.filter(refused).length === 3, 'three refusals logged');
+		await pollUntil(() => s.server.logs.filter(refused).length === 4, 'four refusals logged');
 		// Path and address only: neither the body nor the consent's code or state.
 		const logs = s.server.logs.join('\n');
 		expect(logs).not.toContain(marker);
 		for (const value of [callback.searchParams.get('code')!, callback.searchParams.get('state')!])
 			expect(s.server.logs.filter(refused).join('\n')).not.toContain(value);
-		expect(await limitHits(s.server, 'calendar_callback_body')).toBe(3);
+		expect(await limitHits(s.server, 'calendar_callback_body')).toBe(4);
 	});
 });
