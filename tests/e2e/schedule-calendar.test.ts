@@ -1,8 +1,8 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, signIn } from '../helpers/browser.ts';
+import { launchChromium, signIn, waitForPageState } from '../helpers/browser.ts';
 import { login as apiLogin, connectProvider, whenSynced, withTimeout } from '../helpers/client.ts';
-import { recordReminder, scheduleDoc } from '../../src/lib/domain/schedule.ts';
+import { changeAppointment, recordReminder, scheduleDoc } from '../../src/lib/domain/schedule.ts';
 import { CuttableProxy } from '../helpers/proxy.ts';
 import { APPOINTMENT_FORM, appointmentCard, bookAppointment, pickPatient, SCHEDULE_READY } from '../helpers/schedule.ts';
 import { seedPractitioners } from '../helpers/seed.ts';
@@ -197,5 +197,55 @@ describe('reminders in the dialog', () => {
 		await a.page.waitForSelector(`${FORM} [data-testid="reminder-sent"]`);
 		provider.destroy();
 		await a.page.keyboard.press('Escape');
+	});
+});
+
+describe('the appointments table on the device', () => {
+	it('SCHEDULE-TABLE-1 a change from another device reaches this device’s table; offline, a reload draws the week from it', async () => {
+		await show(a.page, '2027-03-15', 'week');
+		const card = cardAt('Seri Hasta', '2027-03-15T10:30');
+		const id = (await a.page.getAttribute(card, 'data-id'))!;
+		// Another device moves it to Wednesday at 14:00, through the server.
+		const cookie = await apiLogin(server.url, user.email, user.password);
+		const name = `${clinicId}/schedule/2027-03`;
+		const provider = connectProvider(server.wsUrl, name, { cookie, origin: server.url });
+		await withTimeout(whenSynced(provider), 5000, 'the month');
+		changeAppointment(scheduleDoc(name, provider.doc), id, { start: '2027-03-17T14:00' });
+		await a.page.waitForSelector(cardAt('Seri Hasta', '2027-03-17T14:00'));
+		provider.destroy();
+
+		// The device's table holds it as moved (read from IndexedDB as it is, not through the app).
+		await waitForPageState(
+			a.page,
+			(appointmentId) =>
+				new Promise<boolean>((resolve) => {
+					const open = indexedDB.open('frontdesk');
+					open.onsuccess = () => {
+						const db = open.result;
+						const read = db.transaction('appointmentRows').objectStore('appointmentRows').get(['2027-03', appointmentId]);
+						read.onsuccess = () => {
+							const row = read.result as { day: string; appointment: { start: string } } | undefined;
+							db.close();
+							resolve(row?.day === '2027-03-17' && row.appointment.start === '2027-03-17T14:00');
+						};
+						read.onerror = () => resolve(false);
+					};
+					open.onerror = () => resolve(false);
+				}),
+			id,
+			{ what: 'the moved appointment in the device’s table' }
+		);
+
+		// Offline, the reloaded week is drawn from the table and then from the month doc: the card where it was moved.
+		await a.context.setOffline(true);
+		await a.page.waitForSelector('[data-testid="sync-status"][data-status="offline"]');
+		await a.page.reload();
+		await a.page.waitForSelector(
+			`[data-testid="day-view"][data-drawn="true"][data-day="2027-03-15"] ${cardAt('Seri Hasta', '2027-03-17T14:00')}`
+		);
+		await a.page.waitForSelector(`${SCHEDULE_READY}[data-day="2027-03-15"] ${cardAt('Seri Hasta', '2027-03-17T14:00')}`);
+		expect(await a.page.locator(cardAt('Seri Hasta', '2027-03-15T10:30')).count()).toBe(0);
+		await a.context.setOffline(false);
+		await a.page.waitForSelector(online);
 	});
 });
