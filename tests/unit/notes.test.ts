@@ -10,6 +10,7 @@ import {
 	readNote,
 	renameNote,
 	restoreVersion,
+	sameNotes,
 	saveVersion,
 	signNote,
 	versionDue,
@@ -70,6 +71,21 @@ describe('NOTES-DOC-2: a patient’s notes, each a map entry and a rich-text bod
 		expect(() => createNote(doc, { title: 'Ek', authorId: 'dr1', addendumOf: first })).toThrow(/signed note only/);
 		expect(() => createNote(doc, { title: 'Ek', authorId: 'Not An Id' })).toThrow();
 		expect(Y.encodeStateVector(doc)).toEqual(before);
+	});
+});
+
+describe('NOTES-DOC-3: typing in a note leaves the list of notes as it was', () => {
+	it('a body change lists the same notes; a rename or a signature does not', () => {
+		const doc = new Y.Doc();
+		const id = createNote(doc, { title: 'Kontrol', authorId: 'dr1' }, new Date('2026-11-20T09:00:00Z'));
+		const before = listNotes(doc);
+		type(doc, id, 'Ağrı azaldı.');
+		expect(sameNotes(before, listNotes(doc))).toBe(true);
+		renameNote(doc, id, 'Kontrol muayenesi');
+		expect(sameNotes(before, listNotes(doc))).toBe(false);
+		const renamed = listNotes(doc);
+		signNote(doc, id, { userId: 'dr1', at: new Date('2026-11-20T10:00:00Z') });
+		expect(sameNotes(renamed, listNotes(doc))).toBe(false);
 	});
 });
 

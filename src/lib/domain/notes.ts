@@ -82,6 +82,14 @@ export function listNotes(doc: Y.Doc): NoteMeta[] {
 	return out.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || a.id.localeCompare(b.id));
 }
 
+/**
+ * Whether two lists from `listNotes` say the same. Screens keep their list when it does: a note's body changes with
+ * every keystroke (a doc update each), its list entry rarely.
+ */
+export function sameNotes(a: readonly NoteMeta[], b: readonly NoteMeta[]): boolean {
+	return a.length === b.length && JSON.stringify(a) === JSON.stringify(b);
+}
+
 export const noteInput = z.object({
 	title: z.string().trim().max(MAX_TITLE_LENGTH),
 	authorId: docId,

@@ -3,7 +3,7 @@ import { liveQuery, type Subscription } from 'dexie';
 import { ZodError } from 'zod';
 import { addEmail, addPhone, removeEmail, removePhone } from '$lib/domain/contacts.ts';
 import { docNames } from '$lib/domain/docName.ts';
-import { listNotes, type NoteMeta } from '$lib/domain/notes.ts';
+import { listNotes, sameNotes, type NoteMeta } from '$lib/domain/notes.ts';
 import type { ThreadSummary } from '$lib/domain/inbox.ts';
 import { clinicProfile, DEFAULT_TIME_ZONE } from '$lib/domain/clinicSettings.ts';
 import { listPractitioners, type Practitioner } from '$lib/domain/directory.ts';
@@ -114,13 +114,16 @@ export class PatientRecord {
 			})
 		);
 		this.#noteDocs.push(
-			watchDoc(sync, docNames.memo(user.clinicId, id), (doc) => (this.notes = { ...this.notes, administrative: listNotes(doc) }))
+			watchDoc(sync, docNames.memo(user.clinicId, id), (doc) => this.#showNotes('administrative', listNotes(doc)))
 		);
 		// The server refuses clinical notes to anyone else: this device does not ask.
 		if (user.role === 'practitioner' || user.role === 'admin')
-			this.#noteDocs.push(
-				watchDoc(sync, docNames.note(user.clinicId, id), (doc) => (this.notes = { ...this.notes, clinical: listNotes(doc) }))
-			);
+			this.#noteDocs.push(watchDoc(sync, docNames.note(user.clinicId, id), (doc) => this.#showNotes('clinical', listNotes(doc))));
+	}
+
+	/** Only a changed list is shown: typing in a note (a doc update per key) leaves the timeline as it is. */
+	#showNotes(kind: 'administrative' | 'clinical', list: NoteMeta[]): void {
+		if (!sameNotes(this.notes[kind], list)) this.notes = { ...this.notes, [kind]: list };
 	}
 
 	#openContacts(sync: Sync, name: string): void {
