@@ -20,6 +20,7 @@ import trAutomation from './messages/tr.automation.json';
 import trPatients from './messages/tr.patients.json';
 import trSchedule from './messages/tr.schedule.json';
 import trCalendar from './messages/tr.calendar.json';
+import { formatDate } from './dateFormat.ts';
 
 // One file per area of the app (core, staff administration, clinic settings, the device's sync and sign-out,
 // the inbox's list, a thread, the channels' settings, the inbox's automation, patients, the appointment book,
@@ -96,20 +97,9 @@ class I18n {
 
 	/** Dates and times in the current language. */
 	format(date: Date, options: Intl.DateTimeFormatOptions): string {
-		const locale = this.locale === 'tr' ? 'tr-TR' : 'en-GB';
-		// A formatter is costly to make (a timeline of 200 entries made 200); screens use a handful of option sets.
-		const key = `${locale}|${JSON.stringify(options)}`;
-		let formatter = formatters.get(key);
-		if (!formatter) {
-			formatter = new Intl.DateTimeFormat(locale, options);
-			formatters.set(key, formatter);
-		}
-		return formatter.format(date);
+		return formatDate(this.locale === 'tr' ? 'tr-TR' : 'en-GB', date, options);
 	}
 }
-
-/** Formatters by locale and options; the option sets come from the code, so the map stays small. */
-const formatters = new Map<string, Intl.DateTimeFormat>();
 
 export const i18n = new I18n();
 export const t = i18n.t;
