@@ -10,7 +10,7 @@ import { seedPractitioners } from '../../tests/helpers/seed.ts';
 import { createClinic, createUser, ServerProcess, testEnv } from '../../tests/helpers/server.ts';
 import { ensureAppBuilt } from '../common/app.ts';
 import { withBrowserProfile } from '../common/browserProfile.ts';
-import { emptyDevice } from '../common/device.ts';
+import { emptyDevice, untilDeviceHolds } from '../common/device.ts';
 import { openDoc, seedPatients, untilServerHas } from '../common/patients.ts';
 import { max, median } from '../common/stats.ts';
 
@@ -70,7 +70,11 @@ export async function runScheduleWeek(): Promise<void> {
 			await page.evaluate(emptyDevice);
 			fromNetwork.push(await timeLoad(page, url(DAY), weekReady(DAY)));
 		}
-		// The device holds the month now (and its patients' names): reloads come from IndexedDB.
+		// The device holds the month now (and its patients' names): reloads come from IndexedDB. The last emptied
+		// load left the patients' table to build (thousands of rows): timed loads start once the device holds it, or
+		// the first of them would measure that work.
+		await untilDeviceHolds(page, 'patientRows', PATIENTS, 120_000);
+		await untilDeviceHolds(page, 'appointmentRows', 1, 120_000);
 		const fromDevice: number[] = [];
 		const inPage: number[] = [];
 		const editable: number[] = [];
