@@ -3,6 +3,7 @@ import * as Y from 'yjs';
 import { z } from 'zod';
 import { docId } from './fields.ts';
 import { newId } from './ids.ts';
+import { observeEntryChanges } from './entryChanges.ts';
 
 /**
  * The `<clinic>/contacts` doc: the people behind the threads (and, later, the patients). Each contact is a Y.Map
@@ -347,15 +348,5 @@ export function contactLabel(contact: Contact): string {
 
 /** Calls `changed` with the ids of the contacts changed in each transaction; returns the function that stops it. */
 export function observeContacts(doc: Y.Doc, changed: (contactIds: string[]) => void): () => void {
-	const map = contactsMap(doc);
-	const observer = (events: Y.YEvent<Y.AbstractType<unknown>>[]) => {
-		const ids = new Set<string>();
-		for (const event of events) {
-			if (event.target === map) for (const key of (event as Y.YMapEvent<unknown>).keysChanged) ids.add(key);
-			else if (typeof event.path[0] === 'string') ids.add(event.path[0]);
-		}
-		if (ids.size > 0) changed([...ids]);
-	};
-	map.observeDeep(observer);
-	return () => map.unobserveDeep(observer);
+	return observeEntryChanges(contactsMap(doc), changed);
 }

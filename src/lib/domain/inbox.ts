@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { channelKind, type ChannelKind } from './contacts.ts';
 import { docId } from './fields.ts';
 import { newId } from './ids.ts';
+import { observeEntryChanges } from './entryChanges.ts';
 
 /**
  * The `<clinic>/inbox` doc: one summary per thread, everything the thread list shows without opening a thread
@@ -362,15 +363,5 @@ export function mergeThreads(doc: Y.Doc, keepId: string, goneId: string): void {
  * the doc); returns the function that stops it.
  */
 export function observeThreads(doc: Y.Doc, changed: (threadIds: string[]) => void): () => void {
-	const map = threadsMap(doc);
-	const observer = (events: Y.YEvent<Y.AbstractType<unknown>>[]) => {
-		const ids = new Set<string>();
-		for (const event of events) {
-			if (event.target === map) for (const key of (event as Y.YMapEvent<unknown>).keysChanged) ids.add(key);
-			else if (typeof event.path[0] === 'string') ids.add(event.path[0]);
-		}
-		if (ids.size > 0) changed([...ids]);
-	};
-	map.observeDeep(observer);
-	return () => map.unobserveDeep(observer);
+	return observeEntryChanges(threadsMap(doc), changed);
 }

@@ -5,6 +5,7 @@ import { parseDocName } from './docName.ts';
 import { docId, wallTime } from './fields.ts';
 import { newId } from './ids.ts';
 import type { Role } from './roles.ts';
+import { observeEntryChanges } from './entryChanges.ts';
 
 /**
  * The `<clinic>/schedule/<yyyy-mm>` doc: the appointments that start in that month, each a Y.Map under its id
@@ -287,17 +288,7 @@ export function listAppointments(target: ScheduleDoc | Y.Doc, day?: string | rea
  * returns the function that stops it.
  */
 export function observeAppointments(target: ScheduleDoc | Y.Doc, changed: (ids: string[]) => void): () => void {
-	const map = appointmentEntries(docOf(target));
-	const observer = (events: Y.YEvent<Y.AbstractType<unknown>>[]) => {
-		const ids = new Set<string>();
-		for (const event of events) {
-			if (event.target === map) for (const key of (event as Y.YMapEvent<unknown>).keysChanged) ids.add(key);
-			else if (typeof event.path[0] === 'string') ids.add(event.path[0]);
-		}
-		if (ids.size > 0) changed([...ids]);
-	};
-	map.observeDeep(observer);
-	return () => map.unobserveDeep(observer);
+	return observeEntryChanges(appointmentEntries(docOf(target)), changed);
 }
 
 /** The appointment with this id in the doc, or null (also for one moved to another month). */
