@@ -198,3 +198,37 @@ describe('CHAN-JOURNAL-2, -3: what was journaled before a crash is written after
 		expect(journalRows(s)).toEqual([{ messageId: 'wamid.refused', failed: true }]);
 	});
 });
+
+describe('CHAN-JOURNAL-4: while webhooks keep arriving, the docs are still written', () => {
+	it('a message reaches its thread while a stream of webhooks goes on, and every one of them after it stops', async () => {
+		const s = await setup();
+		const inbox = await docWhen(s, `${s.clinic}/inbox`, () => true, 'the inbox');
+		let stop = false;
+		let sent = 0;
+		const statuses: number[] = [];
+		// Four senders, each posting the next webhook as soon as the last was answered: never a pause of 50 ms.
+		const senders = Array.from({ length: 4 }, async () => {
+			while (!stop) {
+				const n = sent++;
+				statuses.push(await deliver(s, [{ id: `wamid.stream.${n}`, body: `Mesaj ${n}` }]));
+			}
+		});
+		await withTimeout(
+			whenDoc(inbox, (d) => (listThreadSummaries(d)[0]?.inboundCount ?? 0) > 0),
+			20_000,
+			'a message of the stream in the inbox while it goes on'
+		);
+		const answeredWhenWritten = statuses.length;
+		stop = true;
+		await Promise.all(senders);
+		expect(statuses.every((status) => status === 200)).toBe(true);
+		// The stream went on after the first write: the senders were never stopped to let the docs catch up.
+		expect(statuses.length).toBeGreaterThan(answeredWhenWritten);
+		await withTimeout(
+			whenDoc(inbox, (d) => listThreadSummaries(d)[0]?.inboundCount === sent),
+			20_000,
+			`all ${sent} counted`
+		);
+		expect(journalRows(s)).toEqual([]);
+	});
+});
