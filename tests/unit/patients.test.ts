@@ -19,6 +19,7 @@ import {
 import { queryWords } from '../../src/lib/domain/textSearch.ts';
 import { FrontdeskDatabase } from '../../src/lib/local/db.ts';
 import { holdsServerPatients, PatientIndex, patientTags, queryPatients } from '../../src/lib/local/patientIndex.ts';
+import { patientSearchMemory } from '../../src/lib/local/patientSearchMemory.ts';
 import type { PatientRow } from '../../src/lib/local/patientTables.ts';
 import { LatestQuery } from '../../src/lib/patients/latestQuery.ts';
 import { timelineKey } from '../../src/lib/patients/timelineKey.ts';
@@ -285,6 +286,71 @@ describe('PATIENT-SEARCH-2: a search answers in the list’s order and reads onl
 		await index.current();
 		expect((await queryPatients(db, { search: 'zeki' }, 50)).map((r) => r.id)).toEqual([ali]);
 		expect((await queryPatients(db, { search: 'ali' }, 50)).map((r) => r.patient.name).at(-1)).toBe('Zeki Ali');
+		index.stop();
+	}, 30_000);
+});
+
+describe('PATIENT-SEARCH-4: searches filter the entries held in memory, never stale ones', () => {
+	it('answers as the table does without reading it; a change anywhere drops the entries until they are read again', async () => {
+		const name = `patients-${++n}`;
+		const db = new FrontdeskDatabase(name);
+		const contacts = new Y.Doc();
+		contacts.transact(() => {
+			for (let i = 0; i < 400; i++)
+				createPatient(contacts, {
+					name: `${['Ahmet', 'Ayşe', 'Şükrü', 'İpek'][i % 4]} ${['Yılmaz', 'Kaya', 'Öztürk'][i % 3]} ${i}`,
+					phones: [`0532 555 ${String(1000 + i).slice(0, 2)} ${String(1000 + i).slice(2)}`],
+					...(i % 7 === 0 ? { tags: ['implant'] } : {})
+				});
+		});
+		const index = new PatientIndex(db, contacts);
+		await index.start();
+		const queries: [string, number, string?][] = [
+			['a', 50],
+			['ayse kaya', 50],
+			['sukru 1', 20],
+			['0532 555 10', 50],
+			['ipek', 5],
+			['', 50, 'implant'],
+			['ahmet', 50, 'implant'],
+			['nobody', 50]
+		];
+		const answers = async () => {
+			const all: string[][] = [];
+			for (const [search, limit, tag] of queries)
+				all.push((await queryPatients(db, { search, ...(tag ? { tag } : {}) }, limit)).map((r) => r.id));
+			return all;
+		};
+		const fromTable = await answers();
+		expect(fromTable.flat().length).toBeGreaterThan(100);
+
+		const memory = patientSearchMemory(db);
+		memory.warm();
+		await memory.whenHeld();
+		const walked = vi.spyOn(db.patientSearch, 'where');
+		const limited = vi.spyOn(db.patientSearch, 'limit');
+		expect(await answers()).toEqual(fromTable);
+		expect(walked).not.toHaveBeenCalled();
+		expect(limited).not.toHaveBeenCalled();
+
+		// A rename on this device: the entries are dropped at once, the table answers meanwhile, then memory again.
+		const first = (await queryPatients(db, { search: 'ipek' }, 1))[0].id;
+		updatePatient(contacts, first, { name: 'Zeynep Ak' });
+		await index.current();
+		expect(memory.search(['zeynep'], null, 5)).toBeNull();
+		expect((await queryPatients(db, { search: 'zeynep' }, 5)).map((r) => r.id)).toEqual([first]);
+		await memory.whenHeld();
+		expect(memory.search(['zeynep'], null, 5)).toEqual([first]);
+
+		// Another connection to the same database (another tab) changes the table: dropped again.
+		const other = new FrontdeskDatabase(name);
+		const entry = (await other.patientSearch.where('id').equals(first).first())!;
+		await other.patientSearch.put({ ...entry, words: [...entry.words, 'vip'] });
+		expect(memory.search(['vip'], null, 5)).toBeNull();
+		await memory.whenHeld();
+		expect(memory.search(['vip'], null, 5)).toEqual([first]);
+		other.close();
+		memory.destroy();
 		index.stop();
 	}, 30_000);
 });

@@ -8,5 +8,6 @@ export { InboxIndex, queryThreads, threadTags, type ThreadFilter } from './inbox
 export type { ThreadRow } from './inboxTables.ts';
 export { PatientIndex, queryPatients, patientTags, holdsServerPatients, type PatientFilter } from './patientIndex.ts';
 export type { PatientRow } from './patientTables.ts';
+export { patientSearchMemory } from './patientSearchMemory.ts';
 export { MonthIndex, readAppointmentRows } from './scheduleIndex.ts';
 export type { AppointmentRow } from './scheduleTables.ts';

@@ -2,6 +2,7 @@ import * as Y from 'yjs';
 import { contactLabel, observeContacts } from '$lib/domain/contacts.ts';
 import { listPatients, readPatient, type Patient } from '$lib/domain/patients.ts';
 import { foldText, phoneKeys, queryWords, searchWords } from '$lib/domain/textSearch.ts';
+import { patientSearchMemory } from './patientSearchMemory.ts';
 import type { FrontdeskDatabase } from './db.ts';
 import type { PatientRow, PatientSearchEntry } from './patientTables.ts';
 
@@ -164,8 +165,9 @@ const PASS_CAP = 2500;
 /**
  * Patients in name order, at most `limit`. A search finds rows having a word starting with each typed word: a
  * name as typed without Turkish letters (`ipek` finds `İpek`), a number in any spelling (`0532 123 45 67`,
- * `05321234567`, `+90 532…`), a tag. Bounded at 20,000 patients (PATIENT-SEARCH-2): it reads the `patientSearch`
- * entries, never all of them, then only the rows it answers. An aborted `signal` (the person typed on) stops it
+ * `05321234567`, `+90 532…`), a tag. Filters the entries held in memory once a search screen has them read (PATIENT-SEARCH-4); until then
+ * bounded at 20,000 patients (PATIENT-SEARCH-2): it reads the `patientSearch` entries, never all of them. Then it
+ * reads only the rows it answers. An aborted `signal` (the person typed on) stops it
  * between reads with an `AbortError`.
  */
 export async function queryPatients(
@@ -176,7 +178,8 @@ export async function queryPatients(
 ): Promise<PatientRow[]> {
 	const words = filter.search ? queryWords(filter.search) : [];
 	if (words.length === 0 && !filter.tag) return db.patientRows.orderBy('sortKey').limit(limit).toArray();
-	const ids = await searchIds(db, words, filter.tag ?? null, limit, signal);
+	const tag = filter.tag ?? null;
+	const ids = patientSearchMemory(db).search(words, tag, limit) ?? (await searchIds(db, words, tag, limit, signal));
 	signal?.throwIfAborted();
 	return (await db.patientRows.bulkGet(ids)).filter((r): r is PatientRow => r !== undefined);
 }

@@ -1,5 +1,13 @@
 import { liveQuery, type Subscription } from 'dexie';
-import { patientTags, queryPatients, type FrontdeskDatabase, type PatientFilter, type PatientRow } from '$lib/local/index.ts';
+import {
+	patientSearchMemory,
+	patientTags,
+	queryPatients,
+	type FrontdeskDatabase,
+	type PatientFilter,
+	type PatientRow
+} from '$lib/local/index.ts';
+import { afterPaint } from '$lib/ui/afterPaint.ts';
 import { LatestQuery } from './latestQuery.ts';
 
 const PAGE = 50;
@@ -44,6 +52,8 @@ export class PatientList {
 			}
 		);
 		this.#tags = liveQuery(() => patientTags(db)).subscribe({ next: (tags) => (this.tags = tags) });
+		// The search entries are read into memory once the first screen is drawn, before anyone types.
+		afterPaint(() => patientSearchMemory(db).warm());
 	}
 
 	/** Reads again for the current search (the screen calls it whenever the search, tag or page changes). */
