@@ -85,7 +85,7 @@ export class PatientSearchMemory {
 		const changesBefore = this.#changes;
 		try {
 			const entries: PatientSearchEntry[] = [];
-			for (let after: string | null = null; ; ) {
+			for (let after: string | null = null; ;) {
 				const table = this.#db.patientSearch;
 				const chunk: PatientSearchEntry[] = await (
 					after === null ? table.limit(CHUNK) : table.where(':id').above(after).limit(CHUNK)
