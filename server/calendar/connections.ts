@@ -200,16 +200,21 @@ export class CalendarConnections {
 
 	/**
 	 * Connects the picked calendar (or moves the link to another calendar of the same account) and starts syncing.
-	 * Its name is taken from the account's calendars, listed once more here; if Google does not list them now, the
-	 * sync's first listing names it.
+	 * The account's calendars are listed once more here: only one of them it may write is taken (SCHEDULE-GOOGLE-12),
+	 * and its name comes with it. If Google does not list them now, nothing is connected and the person tries again.
 	 */
 	async pick(caller: Caller, practitionerId: string, calendarId: string): Promise<void> {
 		await this.#authorize(caller, practitionerId);
 		const refreshToken = await this.#tokenFor(caller.clinicId, practitionerId);
-		const calendarName = await this.#list(refreshToken).then(
-			(calendars) => calendarNameOf(calendars.find((c) => c.id === calendarId.trim())?.summary),
-			() => null
-		);
+		let calendars: calendar_v3.Schema$CalendarListEntry[];
+		try {
+			calendars = await this.#list(refreshToken);
+		} catch (error) {
+			throw new CalendarRefusal('PRECONDITION_FAILED', `Google did not list the calendars (${classifyFailure(error).kind})`);
+		}
+		const picked = calendars.find((c) => c.id === calendarId);
+		if (!picked) throw new CalendarRefusal('BAD_REQUEST', 'not a calendar this Google account can write to');
+		const calendarName = calendarNameOf(picked.summary);
 		await this.#sync.connect({
 			clinicId: caller.clinicId,
 			practitionerId,

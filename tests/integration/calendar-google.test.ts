@@ -634,6 +634,29 @@ describe('SCHEDULE-GOOGLE-1: connecting a calendar', () => {
 			{ cookie, method: 'GET' }
 		);
 		expect(calendars.body.result!.data).toEqual([{ id: s.calendar, summary: expect.stringMatching(/^Dr\. /), primary: true }]);
+		// SCHEDULE-GOOGLE-12: a calendar the account does not list is refused, and so is any pick Google cannot
+		// list for; nothing is connected, and the consent still holds.
+		const notListed = await trpc(
+			s.server.url,
+			'calendar.pick',
+			{ practitionerId: s.practitionerId, calendarId: 'someone-else@group.calendar.google.com' },
+			{ cookie }
+		);
+		expect(notListed.status).toBe(400);
+		expect(notListed.body.error?.message).toContain('not a calendar this Google account can write to');
+		s.google.failNext(1, 403, 'forbidden');
+		const unlisted = await trpc(
+			s.server.url,
+			'calendar.pick',
+			{ practitionerId: s.practitionerId, calendarId: s.calendar },
+			{ cookie }
+		);
+		expect(unlisted.status).toBe(412);
+		// Still the consent waiting for its pick, no calendar connected.
+		expect((await trpc(s.server.url, 'calendar.status', undefined, { cookie, method: 'GET' })).body.result!.data).toMatchObject({
+			links: [{ practitionerId: s.practitionerId, calendarId: '', pending: true }]
+		});
+		expect(s.google.channels).toHaveLength(0);
 		expect(
 			(await trpc(s.server.url, 'calendar.pick', { practitionerId: s.practitionerId, calendarId: s.calendar }, { cookie })).status
 		).toBe(200);
