@@ -195,9 +195,10 @@ export class Ingest {
 	async #drain(queueKey: string): Promise<void> {
 		const queue = this.#queues.get(queueKey)!;
 		while (queue.length > 0 && !this.#closed) {
-			// One rest for all the workers (clinics, channels): together they keep to the share.
+			// One rest for all the workers (clinics, channels): together they keep to the share. Rested in short
+			// steps, so the batches run back to back as soon as the webhooks pause.
 			while (this.#busy(performance.now()) && performance.now() < this.#restUntil)
-				await rest(this.#restUntil - performance.now());
+				await rest(Math.min(this.#restUntil - performance.now(), BUSY_MS));
 			const started = performance.now();
 			const batch = queue.splice(0, this.#busy(started) ? BUSY_BATCH : MAX_BATCH);
 			try {
