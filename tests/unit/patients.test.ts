@@ -350,8 +350,14 @@ describe('PATIENT-SEARCH-4: searches filter the entries held in memory, never st
 		await memory.whenHeld();
 		expect(memory.search(['vip'], null, 5)).toEqual([first]);
 		other.close();
-		memory.destroy();
 		index.stop();
+
+		// Signing out deletes the database: the entries go with it, and nothing is read into memory again.
+		await db.delete();
+		expect(memory.destroyed).toBe(true);
+		expect(memory.search(['vip'], null, 5)).toBeNull();
+		memory.warm();
+		expect(memory.search(['vip'], null, 5)).toBeNull();
 	}, 30_000);
 });
 

@@ -28,14 +28,25 @@ export class PatientSearchMemory {
 		if ('all' in parts || Object.keys(parts).some((part) => part.startsWith(this.#part))) this.#changed();
 	};
 
+	readonly #onClosed = () => this.destroy();
+	#destroyed = false;
+
 	constructor(db: FrontdeskDatabase) {
 		this.#db = db;
 		this.#part = `idb://${db.name}/patientSearch/`;
 		Dexie.on('storagemutated', this.#onMutated);
+		// Signing out deletes the database (which closes it): the patients' words must not outlive it in memory.
+		db.on('close', this.#onClosed);
+	}
+
+	/** True once destroyed, or once its database closed: it holds nothing and never will again. */
+	get destroyed(): boolean {
+		return this.#destroyed;
 	}
 
 	/** Starts reading the entries if they are not held (a search screen opened, or a search ran). */
 	warm(): void {
+		if (this.#destroyed) return;
 		this.#wanted = true;
 		if (this.#entries === null && !this.#loading && this.#reload === null) void this.#load();
 	}
@@ -64,7 +75,9 @@ export class PatientSearchMemory {
 	}
 
 	destroy(): void {
+		this.#destroyed = true;
 		Dexie.on('storagemutated').unsubscribe(this.#onMutated);
+		this.#db.on('close').unsubscribe(this.#onClosed);
 		if (this.#reload) clearTimeout(this.#reload);
 		this.#entries = null;
 	}
@@ -72,7 +85,7 @@ export class PatientSearchMemory {
 	#changed(): void {
 		this.#changes++;
 		this.#entries = null;
-		if (!this.#wanted) return;
+		if (!this.#wanted || this.#destroyed) return;
 		if (this.#reload) clearTimeout(this.#reload);
 		this.#reload = setTimeout(() => {
 			this.#reload = null;
@@ -90,7 +103,8 @@ export class PatientSearchMemory {
 				const chunk: PatientSearchEntry[] = await (
 					after === null ? table.limit(CHUNK) : table.where(':id').above(after).limit(CHUNK)
 				).toArray();
-				if (this.#changes !== changesBefore) return; // #changed scheduled the next load
+				// #changed scheduled the next load; a destroyed memory takes none.
+				if (this.#changes !== changesBefore || this.#destroyed) return;
 				for (const e of chunk) entries.push({ sortKey: e.sortKey, id: e.id, words: e.words, tags: e.tags });
 				if (chunk.length < CHUNK) break;
 				after = chunk[chunk.length - 1].sortKey;
@@ -108,9 +122,9 @@ export class PatientSearchMemory {
 
 const held = new WeakMap<FrontdeskDatabase, PatientSearchMemory>();
 
-/** The device database's search memory, one per database object. */
+/** The device database's search memory, one per database object (a new one once it reopened after closing). */
 export function patientSearchMemory(db: FrontdeskDatabase): PatientSearchMemory {
 	let memory = held.get(db);
-	if (!memory) held.set(db, (memory = new PatientSearchMemory(db)));
+	if (!memory || memory.destroyed) held.set(db, (memory = new PatientSearchMemory(db)));
 	return memory;
 }
