@@ -8,6 +8,13 @@ import { deletedRanges, ServerDeletions, type DeleteSetLike } from './serverDele
 const COMPACT_AFTER = 100;
 /** A write IndexedDB refused is tried again after this long (and at once by whoever waits for it). */
 const FLUSH_RETRY_MS = 1000;
+/**
+ * Changes that arrived (from the server or another tab) are written at most this long after they came, together:
+ * a colleague typing sends one change per keystroke, and a write per keystroke on every device that shows the note
+ * cost more than drawing it. They are on the server already, so a tab closed before the write loses nothing: the
+ * server sends them again at the next open. This device's own edits are written at once (and take these along).
+ */
+export const ARRIVED_WRITE_DELAY_MS = 1000;
 const FLUSH_ATTEMPTS = 5;
 /**
  * Largest stored row. A bigger update (a fresh device's first sync, a compaction of a doc with 10,000 threads) is
@@ -41,8 +48,14 @@ export class DocPersistence {
 	/** What the server is known to hold, from every message it sent while this doc was open. */
 	readonly #serverState = new Map<number, number>();
 	readonly #serverDeletions = new ServerDeletions();
+	/**
+	 * The device's unconfirmed edits of this doc on disk or queued (what `pendingChanges` holds for it, from this tab
+	 * and from earlier sessions), so a message from the server that confirms none of them costs no database work.
+	 */
+	#unconfirmed: Pick<PendingChange, 'client' | 'clock' | 'deletes'>[] = [];
 	#flushing: Promise<void> | null = null;
-	#retry: ReturnType<typeof setTimeout> | undefined;
+	/** A retry after a failed write, or the delayed write of changes that arrived. */
+	#timer: ReturnType<typeof setTimeout> | undefined;
 	#rows = 0;
 	#destroyed = false;
 
@@ -56,7 +69,13 @@ export class DocPersistence {
 	}
 
 	async #load(): Promise<void> {
-		const rows = await this.#db.docUpdates.where('docName').equals(this.docName).toArray();
+		const [rows] = await Promise.all([
+			this.#db.docUpdates.where('docName').equals(this.docName).toArray(),
+			this.#db.pendingChanges
+				.where('docName')
+				.equals(this.docName)
+				.each(({ client, clock, deletes }) => this.#unconfirmed.push({ client, clock, ...(deletes ? { deletes } : {}) }))
+		]);
 		this.#rows = rows.filter((r) => !r.part).length;
 		// Rows are in the order they were written, each piece after what it refers to: applied one by one, in
 		// transactions of at most about one row's size, nothing stays pending and the page keeps answering.
@@ -89,15 +108,28 @@ export class DocPersistence {
 			const client = this.#doc.clientID;
 			const clock = Y.getState(this.#doc.store, client);
 			const deletesOnly = (transaction.beforeState.get(client) ?? 0) === clock;
-			this.#pending.push({ client, clock, update, ...(deletesOnly ? { deletes: deletedRanges(transaction.deleteSet) } : {}) });
+			const deletes = deletesOnly ? { deletes: deletedRanges(transaction.deleteSet) } : {};
+			this.#pending.push({ client, clock, update, ...deletes });
+			this.#unconfirmed.push({ client, clock, ...deletes });
+			this.#queue.push(update);
+			this.#flushSoon();
+			return;
 		}
-		this.#enqueue(update);
+		this.#queue.push(update);
+		if (this.#timer === undefined && !this.#flushing) this.#timer = setTimeout(this.#flushLater, ARRIVED_WRITE_DELAY_MS);
 	};
 
-	#enqueue(update: Uint8Array): void {
-		this.#queue.push(update);
+	/** Writes the queue in a microtask: what is typed in the same task goes in one write. */
+	#flushSoon(): void {
+		clearTimeout(this.#timer);
+		this.#timer = undefined;
 		if (!this.#flushing) this.#flushing = Promise.resolve().then(() => this.#flush());
 	}
+
+	readonly #flushLater = () => {
+		this.#timer = undefined;
+		if (!this.#destroyed && !this.#flushing && this.#queue.length > 0) this.#flushing = this.#flush();
+	};
 
 	async #flush(): Promise<void> {
 		try {
@@ -122,10 +154,8 @@ export class DocPersistence {
 			}
 		} catch (error) {
 			console.error(`could not store changes of ${this.docName}; retrying`, error);
-			this.#retry = setTimeout(() => {
-				this.#retry = undefined;
-				if (!this.#destroyed && !this.#flushing && this.#queue.length > 0) this.#flushing = this.#flush();
-			}, FLUSH_RETRY_MS);
+			clearTimeout(this.#timer);
+			this.#timer = setTimeout(this.#flushLater, FLUSH_RETRY_MS);
 			return;
 		} finally {
 			this.#flushing = null;
@@ -140,7 +170,8 @@ export class DocPersistence {
 			if (attempt > FLUSH_ATTEMPTS) throw new Error(`changes of ${this.docName} could not be stored`);
 			// A write waiting for its retry is tried now: whoever waits (a closing doc) needs it on disk.
 			if (!this.#flushing) {
-				clearTimeout(this.#retry);
+				clearTimeout(this.#timer);
+				this.#timer = undefined;
 				this.#flushing = this.#flush();
 			}
 			await this.#flushing;
@@ -176,13 +207,16 @@ export class DocPersistence {
 	async confirm(serverStateVector: Map<number, number>): Promise<void> {
 		for (const [client, clock] of serverStateVector)
 			if (clock > (this.#serverState.get(client) ?? 0)) this.#serverState.set(client, clock);
+		await this.ready;
+		// Most messages carry a colleague's change and confirm nothing of this device's.
+		if (!this.#unconfirmed.some(this.#confirmed)) return;
 		await this.flushed();
-		await this.#db.pendingChanges
-			.where('docName')
-			.equals(this.docName)
-			.filter((p) => (this.#serverState.get(p.client) ?? 0) >= p.clock && (!p.deletes || this.#serverDeletions.covers(p.deletes)))
-			.delete();
+		this.#unconfirmed = this.#unconfirmed.filter((p) => !this.#confirmed(p));
+		await this.#db.pendingChanges.where('docName').equals(this.docName).filter(this.#confirmed).delete();
 	}
+
+	readonly #confirmed = (p: Pick<PendingChange, 'client' | 'clock' | 'deletes'>): boolean =>
+		(this.#serverState.get(p.client) ?? 0) >= p.clock && (!p.deletes || this.#serverDeletions.covers(p.deletes));
 
 	/** A delete set the server sent: what it holds as deleted. Call it before `confirm` for the same message. */
 	noteServerDeletions(ds: DeleteSetLike): void {
@@ -191,7 +225,7 @@ export class DocPersistence {
 
 	destroy(): void {
 		this.#destroyed = true;
-		clearTimeout(this.#retry);
+		clearTimeout(this.#timer);
 		this.#doc.off('update', this.#onUpdate);
 	}
 }

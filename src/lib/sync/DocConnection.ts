@@ -7,6 +7,13 @@ import { AUTH_CLOSE_CODES, CloseCode, DEVICE_MAX_MESSAGE_BYTES, MessageType, Syn
 import type { DeleteSetLike } from '$lib/local/serverDeletions.ts';
 import { splitUpdate } from './splitUpdate.ts';
 
+/** What y-protocols' awareness reports with each 'update'. */
+interface AwarenessChanges {
+	added: number[];
+	updated: number[];
+	removed: number[];
+}
+
 export type ConnectionState = 'connecting' | 'syncing' | 'synced' | 'offline' | 'signed-out';
 
 export interface DocConnectionOptions {
@@ -70,6 +77,7 @@ export class DocConnection {
 		this.#readOnly = opts.readOnly ?? false;
 		this.#interceptSync();
 		this.#interceptLocalUpdates();
+		this.#sendOnlyOwnPresence();
 		this.provider.on('status', ({ status }) => {
 			if (status === 'connected') {
 				this.#opened = true;
@@ -240,6 +248,25 @@ export class DocConnection {
 			if (Y.parseUpdateMeta(update).to.size === 0) this.#askForDeletions();
 		};
 		provider.doc.on('update', provider._updateHandler);
+	}
+
+	/**
+	 * The stock provider sends every presence change it hears of, the others' included: each colleague's caret,
+	 * received here, went back to the server (which ignores presence a socket did not introduce) and to the other
+	 * tabs (which hear it on their own sockets), on every keystroke of theirs. Only this device's own entry goes out.
+	 */
+	#sendOnlyOwnPresence(): void {
+		const provider = this.provider;
+		const awareness = provider.awareness;
+		awareness.off('update', provider._awarenessUpdateHandler);
+		const stock = provider._awarenessUpdateHandler;
+		provider._awarenessUpdateHandler = (changes: AwarenessChanges, origin: unknown) => {
+			const own = awareness.clientID;
+			if (!changes.added.includes(own) && !changes.updated.includes(own) && !changes.removed.includes(own)) return;
+			const only = (ids: number[]) => (ids.includes(own) ? [own] : []);
+			stock({ added: only(changes.added), updated: only(changes.updated), removed: only(changes.removed) }, origin);
+		};
+		awareness.on('update', provider._awarenessUpdateHandler);
 	}
 
 	/** Sends a step 1 soon, at most once per `ASK_INTERVAL_MS`; the server's step 2 answer holds its whole delete set. */
