@@ -30,7 +30,10 @@ export async function withBrowserProfile<T>(page: Page, measured: () => Promise<
 async function withTrace<T>(page: Page, file: string, measured: () => Promise<T>): Promise<T> {
 	const browser = page.context().browser();
 	if (!browser) throw new Error('BENCH_BROWSER_TRACE needs a launched browser');
-	await browser.startTracing(page, { path: file, categories: ['devtools.timeline', 'toplevel', 'v8.execute', 'blink', 'cc', 'viz'] });
+	await browser.startTracing(page, {
+		path: file,
+		categories: ['devtools.timeline', 'toplevel', 'v8.execute', 'blink', 'cc', 'viz']
+	});
 	try {
 		return await measured();
 	} finally {

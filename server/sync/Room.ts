@@ -42,7 +42,9 @@ export interface RoomDeps {
  * - a socket's update that fails to apply closes its sender and leaves no trace: the batch it was in is dropped
  *   before it is stored, the doc is read back from the store, and the other updates are applied again;
  * - what depends on changes the server does not have is held for its sender, never served or stored;
- * - a socket changes only the awareness states it introduced.
+ * - a socket changes only the awareness states it introduced;
+ * - a socket's presence reaches the others after the changes it sent before it (SYNC-PRESENCE-ORDER-1): a caret
+ *   never points at text they do not have yet.
  */
 export class Room implements CommitTarget {
 	readonly name: string;
@@ -84,6 +86,13 @@ export class Room implements CommitTarget {
 	#afterCommit: (() => void)[] = [];
 	/** Updates received since the last commit, validated and applied together just before it. */
 	#incoming: { conn: Connection; update: Uint8Array }[] = [];
+	/** The ordinal of the last update each socket's changes were enqueued in. */
+	readonly #lastWriteOf = new WeakMap<Connection, number>();
+	/**
+	 * Presence a socket sent while a change it sent before was not yet relayed, in order, and the ordinal to wait for
+	 * (null while that change waits to be applied).
+	 */
+	readonly #presenceAfterWrite = new Map<Connection, { after: number | null; batches: AwarenessEntry[][] }>();
 	#compacting: Promise<void> | null = null;
 	#closed = false;
 
@@ -175,6 +184,7 @@ export class Room implements CommitTarget {
 
 	leave(conn: Connection): void {
 		this.connections.delete(conn);
+		this.#presenceAfterWrite.delete(conn);
 		if (conn.awarenessClients.size > 0) {
 			const ids = [...conn.awarenessClients];
 			for (const id of ids) if (this.#awarenessOwners.get(id) === conn) this.#awarenessOwners.delete(id);
@@ -259,7 +269,44 @@ export class Room implements CommitTarget {
 				accepted.push(e);
 			}
 		}
-		if (accepted.length > 0) awarenessProtocol.applyAwarenessUpdate(this.awareness, encodeAwarenessEntries(accepted), conn);
+		if (accepted.length > 0) this.#presenceInOrder(conn, accepted);
+	}
+
+	/**
+	 * Applies (and so relays) a socket's presence once every change it sent before is relayed. A caret is a position
+	 * in the text after the keystroke: relayed at once, it overtook the keystroke (which waits to be durable), the
+	 * others could not place it, and every keystroke drew each colleague's screen twice, the caret gone in between.
+	 */
+	#presenceInOrder(conn: Connection, entries: AwarenessEntry[]): void {
+		const waiting = this.#presenceAfterWrite.get(conn);
+		const unapplied = this.#incoming.some((i) => i.conn === conn);
+		if (waiting) {
+			waiting.batches.push(entries);
+			if (unapplied) waiting.after = null;
+			return;
+		}
+		const lastWrite = this.#lastWriteOf.get(conn) ?? 0;
+		if (!unapplied && lastWrite <= this.#durable) {
+			awarenessProtocol.applyAwarenessUpdate(this.awareness, encodeAwarenessEntries(entries), conn);
+			return;
+		}
+		this.#presenceAfterWrite.set(conn, { after: unapplied ? null : lastWrite, batches: [entries] });
+		if (!unapplied) this.#presenceWhenStored(conn, lastWrite);
+	}
+
+	#presenceWhenStored(conn: Connection, ordinal: number): void {
+		const release = () => {
+			const waiting = this.#presenceAfterWrite.get(conn);
+			if (!waiting || waiting.after !== ordinal) return;
+			this.#presenceAfterWrite.delete(conn);
+			if (conn.isClosed || !this.connections.has(conn)) return;
+			for (const batch of waiting.batches) {
+				// Still its own: a presence another socket of the session took over meanwhile is not put back.
+				const own = batch.filter((e) => this.#awarenessOwners.get(e.clientId) === conn);
+				if (own.length > 0) awarenessProtocol.applyAwarenessUpdate(this.awareness, encodeAwarenessEntries(own), conn);
+			}
+		};
+		this.whenStored(ordinal).then(release, () => this.#presenceAfterWrite.delete(conn));
 	}
 
 	/**
@@ -347,6 +394,14 @@ export class Room implements CommitTarget {
 		const output = this.#stash;
 		this.#stash = null;
 		for (const { update, origin, coWriters } of output) this.#enqueue(update, origin, coWriters);
+		for (const conn of sending) {
+			this.#lastWriteOf.set(conn, this.#enqueued);
+			const waiting = this.#presenceAfterWrite.get(conn);
+			if (waiting && waiting.after === null) {
+				waiting.after = this.#enqueued;
+				this.#presenceWhenStored(conn, this.#enqueued);
+			}
+		}
 	}
 
 	/** Applies one socket's update (after what it held) and takes out what still depends on changes not sent. */

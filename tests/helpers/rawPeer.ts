@@ -15,6 +15,8 @@ export class RawPeer {
 	readonly closed: Promise<number>;
 	/** Awareness states the server sent, by client id (null when removed), as JSON text. */
 	readonly presence = new Map<number, string | null>();
+	/** Called with each awareness entry as it arrives, before the next message is read. */
+	onPresence: ((clientId: number, state: string | null) => void) | null = null;
 	#onMessage: (() => void)[] = [];
 
 	constructor(url: string, headers: Record<string, string>, options: WebSocket.ClientOptions = {}) {
@@ -53,6 +55,7 @@ export class RawPeer {
 				decoding.readVarUint(inner);
 				const state = decoding.readVarString(inner);
 				this.presence.set(id, state === 'null' ? null : state);
+				this.onPresence?.(id, state === 'null' ? null : state);
 			}
 		}
 	}

@@ -1,5 +1,7 @@
+import * as decoding from 'lib0/decoding';
 import * as Y from 'yjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MessageType } from '../../src/lib/domain/syncProtocol.ts';
 import { DocConnection } from '../../src/lib/sync/DocConnection.ts';
 import { startClinicServer, type ClinicServer } from '../helpers/clinic.ts';
 import { browserLikeWebSocket, connectProvider, login, whenDoc, whenSynced, withTimeout } from '../helpers/client.ts';
@@ -206,6 +208,107 @@ describe('SYNC-AWARE-1: a socket changes only the presences it introduced, a few
 		admin.destroy();
 	});
 });
+
+describe('SYNC-PRESENCE-ORDER-1: a socket’s presence reaches the others after the changes it sent before it', () => {
+	it('a caret sent right after each keystroke never arrives before the keystroke', async () => {
+		const name = docOf('caret-order');
+		const observer = await peer(name, practitionerCookie);
+		const typist = await peer(name, main.cookie);
+		const doc = new Y.Doc();
+		const typistPresence = 990100;
+		// What the observer holds of the text when each of the typist's carets arrives.
+		const heldAtCaret: { typed: number; held: number }[] = [];
+		observer.onPresence = (clientId, state) => {
+			if (clientId !== typistPresence || state === null) return;
+			heldAtCaret.push({ typed: (JSON.parse(state) as { typed: number }).typed, held: observer.doc.getText('t').length });
+		};
+		const KEYS = 20;
+		for (let typed = 1; typed <= KEYS; typed++) {
+			const before = Y.encodeStateVector(doc);
+			doc.getText('t').insert(typed - 1, 'a');
+			typist.sendUpdate(Y.encodeStateAsUpdate(doc, before));
+			typist.sendAwareness([{ clientId: typistPresence, clock: typed, state: { typed } }]);
+		}
+		await withTimeout(
+			observer.until(() => heldAtCaret.length === KEYS && observer.doc.getText('t').length === KEYS),
+			5000,
+			'every keystroke and caret relayed'
+		);
+		expect(heldAtCaret.filter(({ typed, held }) => held < typed)).toEqual([]);
+		expect(heldAtCaret.map((c) => c.typed)).toEqual(Array.from({ length: KEYS }, (_, i) => i + 1));
+		observer.close();
+		typist.close();
+	});
+});
+
+describe('SYNC-PRESENCE-OWN-1: a device sends only its own presence, never the colleagues’ it hears of', () => {
+	it('a colleague’s caret moving five times makes the device send no presence of theirs', async () => {
+		const name = docOf('presence-own');
+		const sentPresence: number[][] = [];
+		const Recording = browserLikeWebSocket(practitionerCookie, main.server.url);
+		class RecordingSocket extends (Recording as unknown as typeof import('ws').WebSocket) {
+			override send(data: Parameters<import('ws').WebSocket['send']>[0], ...rest: unknown[]): void {
+				const bytes = new Uint8Array(data as ArrayBufferLike);
+				if (bytes[0] === MessageType.awareness) sentPresence.push(awarenessClientIds(bytes));
+				(super.send as (...args: unknown[]) => void)(data, ...rest);
+			}
+		}
+		const doc = new Y.Doc();
+		const connection = new DocConnection(name, doc, {
+			url: `${main.server.wsUrl}/sync`,
+			WebSocket: RecordingSocket as unknown as typeof globalThis.WebSocket,
+			sessionStands: async () => true,
+			onState: () => {},
+			onServerStateVector: () => {}
+		});
+		connection.provider.awareness.setLocalState({ user: 'viewer' });
+		const synced = new Promise<void>((resolve) => connection.provider.once('sync', () => resolve()));
+		connection.start();
+		await withTimeout(synced, 5000, 'viewer synced');
+		const colleague = await peer(name, main.cookie);
+		const colleagueId = 990200;
+		for (let clock = 1; clock <= 5; clock++) colleague.sendAwareness([{ clientId: colleagueId, clock, state: { caret: clock } }]);
+		await withTimeout(
+			whenAwareness(
+				connection,
+				() => (connection.provider.awareness.getStates().get(colleagueId) as { caret?: number })?.caret === 5
+			),
+			5000,
+			'the viewer sees the colleague’s last caret'
+		);
+		const own = connection.provider.awareness.clientID;
+		expect(sentPresence.length).toBeGreaterThan(0);
+		expect(sentPresence.flat().filter((id) => id !== own)).toEqual([]);
+		colleague.close();
+		connection.destroy();
+	});
+});
+
+/** The client ids of an awareness message (type, length, count, then per entry: id, clock, state). */
+function awarenessClientIds(message: Uint8Array): number[] {
+	const outer = decoding.createDecoder(message);
+	decoding.readVarUint(outer);
+	const inner = decoding.createDecoder(decoding.readVarUint8Array(outer));
+	const ids: number[] = [];
+	for (let count = decoding.readVarUint(inner); count > 0; count--) {
+		ids.push(decoding.readVarUint(inner));
+		decoding.readVarUint(inner);
+		decoding.readVarString(inner);
+	}
+	return ids;
+}
+
+function whenAwareness(connection: DocConnection, holds: () => boolean): Promise<void> {
+	return new Promise((resolve) => {
+		const check = () => {
+			if (!holds()) return;
+			connection.provider.awareness.off('change', check);
+			resolve();
+		};
+		connection.provider.awareness.on('change', check);
+		check();
+	});
+}
 
 describe('SYNC-LIMIT-1: a socket that does not read is cut at the send-buffer cap; queries are rate-limited', () => {
 	it('a paused reader asking for a large doc again and again is closed, and memory stays bounded', async () => {

@@ -2,7 +2,7 @@ import 'fake-indexeddb/auto';
 import * as Y from 'yjs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FrontdeskDatabase } from '../../src/lib/local/db.ts';
-import { DocPersistence, STORED_ROW_BYTES } from '../../src/lib/local/DocPersistence.ts';
+import { ARRIVED_WRITE_DELAY_MS, DocPersistence, STORED_ROW_BYTES } from '../../src/lib/local/DocPersistence.ts';
 import { listThreadSummaries, openThread, recordActivity } from '../../src/lib/domain/inbox.ts';
 import { addAppointment, listAppointments, scheduleDoc } from '../../src/lib/domain/schedule.ts';
 
@@ -150,5 +150,95 @@ describe('DEVICE-STORE-6: a write IndexedDB refuses is tried again, and nothing 
 		const reloaded = new Y.Doc();
 		await new DocPersistence(db, 'c1/schedule/2026-11', reloaded).ready;
 		expect(listAppointments(reloaded).map((a) => a.start)).toEqual(['2026-11-25T09:00', '2026-11-25T10:00', '2026-11-25T11:00']);
+	});
+});
+
+describe('DEVICE-STORE-7: changes that arrived are written together; confirming costs nothing when none is this device’s', () => {
+	const NAME = 'c1/note/patient-1';
+	/** A colleague's keystrokes, each a change that arrives here on its own. */
+	function colleagueTyping(keys: number): Uint8Array[] {
+		const colleague = new Y.Doc();
+		const updates: Uint8Array[] = [];
+		colleague.on('update', (update: Uint8Array) => updates.push(update));
+		for (let i = 0; i < keys; i++) colleague.getText('body').insert(i, 'a');
+		return updates;
+	}
+
+	it('fifty arrived keystrokes are one write; a local edit takes them along at once; the doc reloads whole', async () => {
+		vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+		try {
+			const db = database();
+			const doc = new Y.Doc();
+			const persistence = new DocPersistence(db, NAME, doc);
+			await persistence.ready;
+			const rows = () => db.docUpdates.where('docName').equals(NAME).count();
+			for (const update of colleagueTyping(50)) Y.applyUpdate(doc, update, 'server');
+			expect(await rows()).toBe(0);
+			await vi.advanceTimersByTimeAsync(ARRIVED_WRITE_DELAY_MS);
+			await persistence.flushed();
+			expect(await rows()).toBe(1);
+
+			// More arrive, then this person types: everything goes in the next write, without waiting for the delay.
+			for (const update of colleagueTyping(3)) Y.applyUpdate(doc, update, 'server');
+			doc.getMap('meta').set('title', 'Muayene notu');
+			await persistence.flushed();
+			expect(await rows()).toBe(2);
+			expect(await db.pendingChanges.where('docName').equals(NAME).count()).toBe(1);
+
+			persistence.destroy();
+			const reloaded = new Y.Doc();
+			await new DocPersistence(db, NAME, reloaded).ready;
+			expect(Y.encodeStateVector(reloaded)).toEqual(Y.encodeStateVector(doc));
+			expect(reloaded.getText('body').length).toBe(53);
+		} finally {
+			vi.useRealTimers();
+		}
+	});
+
+	it('a closing doc writes what arrived at once (nothing waits for the delay)', async () => {
+		const db = database();
+		const doc = new Y.Doc();
+		const persistence = new DocPersistence(db, NAME, doc);
+		await persistence.ready;
+		for (const update of colleagueTyping(5)) Y.applyUpdate(doc, update, 'server');
+		await persistence.flushed();
+		const reloaded = new Y.Doc();
+		await new DocPersistence(db, NAME, reloaded).ready;
+		expect(reloaded.getText('body').toString()).toBe('aaaaa');
+	});
+
+	it('a server message that confirms none of this device’s edits does not touch the pending table', async () => {
+		const db = database();
+		const doc = new Y.Doc();
+		const persistence = new DocPersistence(db, NAME, doc);
+		await persistence.ready;
+		doc.getMap('meta').set('title', 'Muayene notu');
+		await persistence.flushed();
+		const colleague = colleagueTyping(10);
+		const reads = vi.spyOn(db.pendingChanges, 'where');
+		for (const update of colleague) {
+			Y.applyUpdate(doc, update, 'server');
+			await persistence.confirm(Y.parseUpdateMeta(update).to);
+		}
+		expect(reads).not.toHaveBeenCalled();
+		expect(await db.pendingChanges.count()).toBe(1);
+		// The message that covers this device's edit confirms it.
+		await persistence.confirm(new Map([[doc.clientID, Y.getState(doc.store, doc.clientID)]]));
+		expect(reads).toHaveBeenCalled();
+		expect(await db.pendingChanges.count()).toBe(0);
+		reads.mockRestore();
+	});
+
+	it('edits left pending by an earlier session are confirmed by the next one', async () => {
+		const db = database();
+		const doc = new Y.Doc();
+		const first = new DocPersistence(db, NAME, doc);
+		await first.ready;
+		doc.getMap('meta').set('title', 'Muayene notu');
+		await first.flushed();
+		first.destroy();
+		const again = new DocPersistence(db, NAME, new Y.Doc());
+		await again.confirm(Y.decodeStateVector(Y.encodeStateVector(doc)));
+		expect(await db.pendingChanges.count()).toBe(0);
 	});
 });
