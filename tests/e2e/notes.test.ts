@@ -41,6 +41,22 @@ async function untilText(page: Page, wanted: string): Promise<void> {
 	);
 }
 
+/** Waits until a colleague's caret stands right after `before`, at the end of what its paragraph holds before it. */
+async function untilCaretAfter(page: Page, before: string): Promise<void> {
+	await page.waitForFunction(
+		([selector, want]) => {
+			const caret = document.querySelector(`${selector} .collaboration-carets__caret`);
+			const block = caret?.closest('p, h2, li');
+			if (!caret || !block) return false;
+			const range = document.createRange();
+			range.setStart(block, 0);
+			range.setEndBefore(caret);
+			return range.toString().endsWith(want);
+		},
+		[BODY, before] as const
+	);
+}
+
 beforeAll(async () => {
 	const env = testEnv();
 	const clinic = await createClinic(env, 'Not Klinik');
@@ -110,6 +126,9 @@ describe('Live notes', () => {
 		expect(deskSees).toHaveLength(1);
 		expect(tabletSees).toHaveLength(1);
 		expect(deskSees[0]).not.toBe(tabletSees[0]);
+		// And where it stands: right after what the other typed (NOTES-CARET-1).
+		await untilCaretAfter(desk, 'Penisilin alerjisi bildirdi.');
+		await untilCaretAfter(tablet, 'Alt çene 36 numara implant planlandı.');
 		await desk.waitForSelector(`${CLINICAL} [data-testid="note-editor"][data-on-server="true"]`);
 	});
 
