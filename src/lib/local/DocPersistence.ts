@@ -9,12 +9,14 @@ const COMPACT_AFTER = 100;
 /** A write IndexedDB refused is tried again after this long (and at once by whoever waits for it). */
 const FLUSH_RETRY_MS = 1000;
 /**
- * Changes that arrived (from the server or another tab) are written at most this long after they came, together:
- * a colleague typing sends one change per keystroke, and a write per keystroke on every device that shows the note
- * cost more than drawing it. They are on the server already, so a tab closed before the write loses nothing: the
- * server sends them again at the next open. This device's own edits are written at once (and take these along).
+ * Changes that arrived (from the server or another tab) are written at once, but at most one such write per this
+ * long: what arrives meanwhile waits and goes in the next write, together. A colleague typing sends one change per
+ * keystroke, and a write per keystroke on every device that shows the note cost more than drawing it. What waits is
+ * on the server already (a tab closed meanwhile loses nothing: the server sends it again at the next open), and it
+ * is written at once when the device goes offline or the page is hidden. This device's own edits are written at
+ * once (and take what waits along).
  */
-export const ARRIVED_WRITE_DELAY_MS = 1000;
+export const ARRIVED_WRITE_GAP_MS = 250;
 const FLUSH_ATTEMPTS = 5;
 /**
  * Largest stored row. A bigger update (a fresh device's first sync, a compaction of a doc with 10,000 threads) is
@@ -56,6 +58,8 @@ export class DocPersistence {
 	#flushing: Promise<void> | null = null;
 	/** A retry after a failed write, or the delayed write of changes that arrived. */
 	#timer: ReturnType<typeof setTimeout> | undefined;
+	/** When the last write began (`performance.now()`), for the gap between writes of what arrived. */
+	#lastArrivedWrite = -Infinity;
 	#rows = 0;
 	#destroyed = false;
 
@@ -116,7 +120,10 @@ export class DocPersistence {
 			return;
 		}
 		this.#queue.push(update);
-		if (this.#timer === undefined && !this.#flushing) this.#timer = setTimeout(this.#flushLater, ARRIVED_WRITE_DELAY_MS);
+		if (this.#timer !== undefined || this.#flushing) return;
+		const wait = this.#lastArrivedWrite + ARRIVED_WRITE_GAP_MS - performance.now();
+		if (wait <= 0) this.#flushSoon();
+		else this.#timer = setTimeout(this.#flushLater, wait);
 	};
 
 	/** Writes the queue in a microtask: what is typed in the same task goes in one write. */
@@ -131,11 +138,18 @@ export class DocPersistence {
 		if (!this.#destroyed && !this.#flushing && this.#queue.length > 0) this.#flushing = this.#flush();
 	};
 
-	async #flush(): Promise<void> {
+	/** `all`: everything queued is written before it returns; else what arrived meanwhile waits for the gap. */
+	async #flush(all = false): Promise<void> {
+		let arrivedWait = false;
 		try {
 			while (this.#queue.length > 0) {
+				if (!all && this.#pending.length === 0 && this.#lastArrivedWrite + ARRIVED_WRITE_GAP_MS > performance.now()) {
+					arrivedWait = true;
+					break;
+				}
 				const updates = this.#queue;
 				const pending = this.#pending;
+				this.#lastArrivedWrite = performance.now();
 				this.#queue = [];
 				this.#pending = [];
 				try {
@@ -160,6 +174,8 @@ export class DocPersistence {
 		} finally {
 			this.#flushing = null;
 		}
+		if (arrivedWait && this.#timer === undefined && !this.#destroyed)
+			this.#timer = setTimeout(this.#flushLater, this.#lastArrivedWrite + ARRIVED_WRITE_GAP_MS - performance.now());
 		if (this.#rows > COMPACT_AFTER) await this.compact();
 	}
 
@@ -172,7 +188,7 @@ export class DocPersistence {
 			if (!this.#flushing) {
 				clearTimeout(this.#timer);
 				this.#timer = undefined;
-				this.#flushing = this.#flush();
+				this.#flushing = this.#flush(true);
 			}
 			await this.#flushing;
 		}

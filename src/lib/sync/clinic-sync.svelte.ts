@@ -73,6 +73,8 @@ export class ClinicSync {
 		});
 		window.addEventListener('online', this.#wentOnline);
 		window.addEventListener('offline', this.#wentOffline);
+		document.addEventListener('visibilitychange', this.#storeIfHidden);
+		window.addEventListener('pagehide', this.#storeNow);
 		// Kept by its policy until sign-out: the hold is never given back.
 		this.#docs.acquire(docNames.directory(user.clinicId));
 	}
@@ -166,7 +168,20 @@ export class ClinicSync {
 		};
 	}
 
+	/**
+	 * Changes that arrived wait up to a quarter second to be written together (DEVICE-STORE-7): written now when the
+	 * device may next start without the server to send them again.
+	 */
+	readonly #storeNow = () => {
+		this.#docs.flushAll().catch(() => {});
+	};
+
+	readonly #storeIfHidden = () => {
+		if (document.visibilityState === 'hidden') this.#storeNow();
+	};
+
 	readonly #wentOffline = () => {
+		this.#storeNow();
 		this.browserOnline = false;
 		for (const { connection } of this.#docs.attachments()) connection.pause();
 		// The shared socket may outlive the network without knowing it (the OS keeps the TCP connection): back online,
@@ -185,6 +200,8 @@ export class ClinicSync {
 		this.#destroyed = true;
 		window.removeEventListener('online', this.#wentOnline);
 		window.removeEventListener('offline', this.#wentOffline);
+		document.removeEventListener('visibilitychange', this.#storeIfHidden);
+		window.removeEventListener('pagehide', this.#storeNow);
 		this.#pendingQuery.unsubscribe();
 		await this.#docs.closeAll();
 		this.#transport.close();
