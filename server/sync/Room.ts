@@ -89,10 +89,11 @@ export class Room implements CommitTarget {
 	/** The ordinal of the last update each socket's changes were enqueued in. */
 	readonly #lastWriteOf = new WeakMap<Connection, number>();
 	/**
-	 * Presence a socket sent while a change it sent before was not yet relayed, in order, and the ordinal to wait for
-	 * (null while that change waits to be applied).
+	 * Presence a socket sent while a change it sent before was not yet relayed: the latest state of each of its client
+	 * ids (a state replaces the one before, so at most `maxAwarenessClients` wait), and the ordinal to wait for (null
+	 * while that change waits to be applied).
 	 */
-	readonly #presenceAfterWrite = new Map<Connection, { after: number | null; batches: AwarenessEntry[][] }>();
+	readonly #presenceAfterWrite = new Map<Connection, { after: number | null; latest: Map<number, AwarenessEntry> }>();
 	#compacting: Promise<void> | null = null;
 	#closed = false;
 
@@ -281,7 +282,9 @@ export class Room implements CommitTarget {
 		const waiting = this.#presenceAfterWrite.get(conn);
 		const unapplied = this.#incoming.some((i) => i.conn === conn);
 		if (waiting) {
-			waiting.batches.push(entries);
+			// Only the latest state waits; it waits for the newest change before it. A socket that writes without a
+			// pause has its presence relayed at its first pause (memory stays bounded by `latest`).
+			for (const e of entries) waiting.latest.set(e.clientId, e);
 			if (unapplied) waiting.after = null;
 			return;
 		}
@@ -290,7 +293,10 @@ export class Room implements CommitTarget {
 			awarenessProtocol.applyAwarenessUpdate(this.awareness, encodeAwarenessEntries(entries), conn);
 			return;
 		}
-		this.#presenceAfterWrite.set(conn, { after: unapplied ? null : lastWrite, batches: [entries] });
+		this.#presenceAfterWrite.set(conn, {
+			after: unapplied ? null : lastWrite,
+			latest: new Map(entries.map((e) => [e.clientId, e]))
+		});
 		if (!unapplied) this.#presenceWhenStored(conn, lastWrite);
 	}
 
@@ -300,11 +306,9 @@ export class Room implements CommitTarget {
 			if (!waiting || waiting.after !== ordinal) return;
 			this.#presenceAfterWrite.delete(conn);
 			if (conn.isClosed || !this.connections.has(conn)) return;
-			for (const batch of waiting.batches) {
-				// Still its own: a presence another socket of the session took over meanwhile is not put back.
-				const own = batch.filter((e) => this.#awarenessOwners.get(e.clientId) === conn);
-				if (own.length > 0) awarenessProtocol.applyAwarenessUpdate(this.awareness, encodeAwarenessEntries(own), conn);
-			}
+			// Still its own: a presence another socket of the session took over meanwhile is not put back.
+			const own = [...waiting.latest.values()].filter((e) => this.#awarenessOwners.get(e.clientId) === conn);
+			if (own.length > 0) awarenessProtocol.applyAwarenessUpdate(this.awareness, encodeAwarenessEntries(own), conn);
 		};
 		this.whenStored(ordinal).then(release, () => this.#presenceAfterWrite.delete(conn));
 	}
@@ -397,7 +401,7 @@ export class Room implements CommitTarget {
 		for (const conn of sending) {
 			this.#lastWriteOf.set(conn, this.#enqueued);
 			const waiting = this.#presenceAfterWrite.get(conn);
-			if (waiting && waiting.after === null) {
+			if (waiting && waiting.after !== this.#enqueued) {
 				waiting.after = this.#enqueued;
 				this.#presenceWhenStored(conn, this.#enqueued);
 			}

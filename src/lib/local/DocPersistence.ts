@@ -59,7 +59,7 @@ export class DocPersistence {
 	/** A retry after a failed write, or the delayed write of changes that arrived. */
 	#timer: ReturnType<typeof setTimeout> | undefined;
 	/** When the last write began (`performance.now()`), for the gap between writes of what arrived. */
-	#lastArrivedWrite = -Infinity;
+	#lastWriteAt = -Infinity;
 	#rows = 0;
 	#destroyed = false;
 
@@ -121,7 +121,7 @@ export class DocPersistence {
 		}
 		this.#queue.push(update);
 		if (this.#timer !== undefined || this.#flushing) return;
-		const wait = this.#lastArrivedWrite + ARRIVED_WRITE_GAP_MS - performance.now();
+		const wait = this.#lastWriteAt + ARRIVED_WRITE_GAP_MS - performance.now();
 		if (wait <= 0) this.#flushSoon();
 		else this.#timer = setTimeout(this.#flushLater, wait);
 	};
@@ -143,13 +143,13 @@ export class DocPersistence {
 		let arrivedWait = false;
 		try {
 			while (this.#queue.length > 0) {
-				if (!all && this.#pending.length === 0 && this.#lastArrivedWrite + ARRIVED_WRITE_GAP_MS > performance.now()) {
+				if (!all && this.#pending.length === 0 && this.#lastWriteAt + ARRIVED_WRITE_GAP_MS > performance.now()) {
 					arrivedWait = true;
 					break;
 				}
 				const updates = this.#queue;
 				const pending = this.#pending;
-				this.#lastArrivedWrite = performance.now();
+				this.#lastWriteAt = performance.now();
 				this.#queue = [];
 				this.#pending = [];
 				try {
@@ -175,7 +175,7 @@ export class DocPersistence {
 			this.#flushing = null;
 		}
 		if (arrivedWait && this.#timer === undefined && !this.#destroyed)
-			this.#timer = setTimeout(this.#flushLater, this.#lastArrivedWrite + ARRIVED_WRITE_GAP_MS - performance.now());
+			this.#timer = setTimeout(this.#flushLater, this.#lastWriteAt + ARRIVED_WRITE_GAP_MS - performance.now());
 		if (this.#rows > COMPACT_AFTER) await this.compact();
 	}
 
