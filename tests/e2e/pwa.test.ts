@@ -1,9 +1,8 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromiumProfile } from '../helpers/browser.ts';
-import { ROOT, ServerProcess, tempDataDir, testEnv } from '../helpers/server.ts';
+import { ServerProcess, tempDataDir, testEnv } from '../helpers/server.ts';
 
 // The built app (`npm run test:e2e` builds first) in Debian's Chromium: installable, and opening with no network.
 
@@ -131,32 +130,5 @@ describe('DEVICE-PWA-1: installable, and opens offline at any URL', () => {
 		} finally {
 			await context.setOffline(false);
 		}
-	});
-});
-
-describe('DEVICE-PWA-2: the shell document preloads the signed-in app’s layout and every module it imports', () => {
-	it('each file of the (app) layout’s import closure is a modulepreload of /shell', async () => {
-		const shell = await (await page.request.get('/shell')).text();
-		const preloaded = new Set([...shell.matchAll(/<link href="\/([^"]+\.js)" rel="modulepreload">/g)].map((m) => m[1]));
-		// The build's own record of which file holds the (app) layout and what each file imports.
-		const generated = path.join(ROOT, '.svelte-kit/generated/client-optimized/nodes');
-		const layoutNode = fs
-			.readdirSync(generated)
-			.find((file) => fs.readFileSync(path.join(generated, file), 'utf8').includes('src/routes/(app)/+layout.svelte'));
-		expect(layoutNode).toBeDefined();
-		const manifest = JSON.parse(
-			fs.readFileSync(path.join(ROOT, '.svelte-kit/output/client/.vite/manifest.json'), 'utf8')
-		) as Record<string, { file: string; imports?: string[] }>;
-		const closure = new Set<string>();
-		const visit = (key: string) => {
-			if (closure.has(key)) return;
-			closure.add(key);
-			for (const imported of manifest[key].imports ?? []) visit(imported);
-		};
-		visit(`.svelte-kit/generated/client-optimized/nodes/${layoutNode}`);
-		const files = [...closure].map((key) => manifest[key].file);
-		// The layout, and what it imports (the Yjs, zod and tRPC chunk among them).
-		expect(files.length).toBeGreaterThan(5);
-		expect(files.filter((file) => !preloaded.has(file))).toEqual([]);
 	});
 });
