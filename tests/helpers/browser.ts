@@ -1,3 +1,4 @@
+import { appendFileSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 
 /** Debian's Chromium, headless, with the flags this machine needs (no sandbox as root, no background traffic). */
@@ -23,6 +24,29 @@ export function launchChromiumProfile(profileDir: string, baseURL: string): Prom
 	return chromium.launchPersistentContext(profileDir, { ...LAUNCH, baseURL });
 }
 
+/**
+ * `E2E_BROWSER_LOG=<file>`: every page signed in here appends its console, its errors and its websockets' opening
+ * and closing to the file, with the time: what a failed run under load leaves to read.
+ */
+const browserLog = process.env.E2E_BROWSER_LOG;
+const logged = new WeakSet<Page>();
+let pages = 0;
+
+function logPage(page: Page): void {
+	if (!browserLog || logged.has(page)) return;
+	logged.add(page);
+	const name = `page${++pages}`;
+	const log = (line: string) => appendFileSync(browserLog, `${new Date().toISOString()} ${name} ${line}\n`);
+	page.on('console', (message) => log(`console.${message.type()} ${message.text()}`));
+	page.on('pageerror', (error) => log(`pageerror ${error.message}`));
+	page.on('framenavigated', (frame) => frame === page.mainFrame() && log(`navigated ${frame.url()}`));
+	page.on('websocket', (socket) => {
+		log(`ws open ${socket.url()}`);
+		socket.on('close', () => log(`ws closed ${socket.url()}`));
+		socket.on('socketerror', (error) => log(`ws error ${error}`));
+	});
+}
+
 const DESK: BrowserContextOptions = { viewport: { width: 1280, height: 800 } };
 
 export type SignInOptions = {
@@ -46,6 +70,7 @@ export async function signIn(
 	options: SignInOptions = {}
 ): Promise<{ context: BrowserContext; page: Page }> {
 	const page = 'newContext' in on ? await (await on.newContext(options.context ?? DESK)).newPage() : on;
+	logPage(page);
 	await page.goto(`${baseUrl}/login`);
 	await page.fill('input[name="email"]', user.email);
 	await page.fill('input[name="password"]', user.password);

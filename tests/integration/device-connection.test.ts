@@ -22,7 +22,15 @@ async function setup() {
 function connect(
 	server: ServerProcess,
 	docName: string,
-	opts: { cookie?: string; ticket?: () => Promise<string>; doc?: Y.Doc }
+	opts: {
+		cookie?: string;
+		ticket?: () => Promise<string>;
+		doc?: Y.Doc;
+		/** Replaces the real session check (a test holds its answer). */
+		sessionStands?: () => Promise<boolean | 'unreachable'>;
+		/** Whether to call `start` at once (the device starts a doc once it has loaded). */
+		start?: boolean;
+	}
 ): {
 	connection: DocConnection;
 	states: ConnectionState[];
@@ -38,14 +46,16 @@ function connect(
 		url: `${server.wsUrl}/sync`,
 		ticket: opts.ticket,
 		WebSocket: browserLikeWebSocket(opts.ticket ? null : (opts.cookie ?? null), opts.ticket ? null : server.url),
-		sessionStands: async () => {
-			try {
-				const res = await trpc(server.url, 'auth.me', undefined, { cookie: opts.cookie, method: 'GET' });
-				return (res.body.result?.data as { user: unknown }).user !== null;
-			} catch {
-				return 'unreachable';
-			}
-		},
+		sessionStands:
+			opts.sessionStands ??
+			(async () => {
+				try {
+					const res = await trpc(server.url, 'auth.me', undefined, { cookie: opts.cookie, method: 'GET' });
+					return (res.body.result?.data as { user: unknown }).user !== null;
+				} catch {
+					return 'unreachable';
+				}
+			}),
 		onState: (state) => {
 			states.push(state);
 			const due = waiters.filter((w) => w.state === state);
@@ -60,7 +70,7 @@ function connect(
 		}
 	});
 	connections.push(connection);
-	connection.start();
+	if (opts.start !== false) connection.start();
 	const next = (state: ConnectionState) => new Promise<void>((resolve) => waiters.push({ state, resolve }));
 	const reached = (state: ConnectionState) => (states.includes(state) ? Promise.resolve() : next(state));
 	const acknowledged = (client: number, clock: number) =>
@@ -132,5 +142,85 @@ describe('DEVICE-SYNC-3: tickets are fetched anew for every connect', () => {
 		running.push(current);
 		await withTimeout(syncedAgain, 20_000, 'synced again');
 		expect(issued).toBeGreaterThanOrEqual(2);
+	});
+});
+
+describe('DEVICE-SYNC-7: offline tries nothing; back online connects at once, and a live socket is never called offline', () => {
+	it('a doc opened offline that comes back online before it started connects when it starts', async () => {
+		const { clinic, server, cookie } = await setup();
+		const c = connect(server, `${clinic}/inbox`, { cookie, start: false });
+		c.connection.pause();
+		c.connection.reconnect();
+		c.connection.start();
+		await withTimeout(c.reached('synced'), 5000, 'synced');
+	});
+
+	it('paused while the session check of a failed attempt is out, the attempt is not retried and nothing more is asked', async () => {
+		const { clinic, server, cookie } = await setup();
+		let asked = 0;
+		let answer!: (stands: boolean | 'unreachable') => void;
+		const c = connect(server, `${clinic}/inbox`, {
+			cookie,
+			start: false,
+			sessionStands: () => {
+				asked++;
+				return new Promise((resolve) => (answer = resolve));
+			}
+		});
+		// The server is gone: the first attempt closes before it opens, and the device asks whether the session stands.
+		await server.stop('SIGKILL');
+		running.splice(0);
+		c.connection.start();
+		await withTimeout(
+			new Promise<void>((resolve) => {
+				const poll = () => (asked > 0 ? resolve() : setTimeout(poll, 10));
+				poll();
+			}),
+			5000,
+			'the session check'
+		);
+		// The device goes offline while it waits for the answer; the answer then schedules nothing.
+		c.connection.pause();
+		answer('unreachable');
+		// Nothing to await when nothing may happen: a retry would come within 625 ms (the first backoff, jitter included).
+		await new Promise((resolve) => setTimeout(resolve, 1000));
+		expect(c.connection.provider.ws).toBe(null);
+		expect(c.states.at(-1)).toBe('offline');
+		expect(asked).toBe(1);
+	});
+
+	it('a retry that waited for the session check leaves alone the socket opened meanwhile', async () => {
+		const { env, clinic, server, cookie } = await setup();
+		let answer!: (stands: boolean | 'unreachable') => void;
+		let asked = 0;
+		const c = connect(server, `${clinic}/inbox`, {
+			cookie,
+			start: false,
+			sessionStands: () => {
+				asked++;
+				return new Promise((resolve) => (answer = resolve));
+			}
+		});
+		const port = server.port;
+		await server.stop('SIGKILL');
+		running.splice(0);
+		c.connection.start();
+		await withTimeout(
+			new Promise<void>((resolve) => {
+				const poll = () => (asked > 0 ? resolve() : setTimeout(poll, 10));
+				poll();
+			}),
+			5000,
+			'the session check'
+		);
+		// Back: the server answers again and the device comes online before the check of the failed attempt returns.
+		running.push(await ServerProcess.start(env, port));
+		c.connection.pause();
+		c.connection.reconnect();
+		await withTimeout(c.reached('synced'), 5000, 'synced');
+		answer('unreachable');
+		await new Promise((resolve) => setImmediate(resolve));
+		expect(c.connection.state).toBe('synced');
+		expect(c.connection.provider.wsconnected).toBe(true);
 	});
 });

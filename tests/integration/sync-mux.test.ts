@@ -131,3 +131,39 @@ describe('SYNC-MUX-4: a malformed frame closes the socket with 4400', () => {
 		ws.close();
 	});
 });
+
+describe('SYNC-MUX-7: a shared socket that finishes closing late ends only the channels that were on it', () => {
+	it('a doc reconnected while the old socket was still closing keeps its new channel, and syncs', async () => {
+		const sockets: WebSocket[] = [];
+		const Base = browserLikeWebSocket(cookie, server.url) as unknown as typeof WebSocket;
+		class Recorded extends Base {
+			constructor(address: string | URL, protocols?: string | string[]) {
+				super(address, protocols);
+				sockets.push(this);
+			}
+		}
+		const transport = new MuxTransport(server.wsUrl, Recorded as unknown as typeof globalThis.WebSocket);
+		const schedule = overTransport(transport, `${clinic}/schedule/2026-12`);
+		await whenSynced(schedule);
+
+		// The device went offline (its docs let go, the shared socket asked to close) and came back before that close
+		// finished: the doc opens on a new socket at once.
+		schedule.disconnect();
+		transport.close();
+		const oldClosed = new Promise((resolve) => sockets[0].once('close', resolve));
+		schedule.connect();
+		await whenSynced(schedule);
+		await oldClosed;
+		expect(transport.socketsOpened).toBe(2);
+		// The old socket's close did not take the new channel with it: the doc still syncs both ways.
+		expect(schedule.wsconnected).toBe(true);
+		const standard = connectProvider(server.wsUrl, `${clinic}/schedule/2026-12`, { cookie, origin: server.url });
+		providers.push(standard);
+		await whenSynced(standard);
+		schedule.doc.getMap('m').set('after', 'reconnect');
+		standard.doc.getMap('m').set('from', 'desk');
+		await whenDoc(standard.doc, (d) => d.getMap('m').get('after') === 'reconnect');
+		await whenDoc(schedule.doc, (d) => d.getMap('m').get('from') === 'desk');
+		transport.close();
+	});
+});

@@ -61,6 +61,8 @@ export class DocConnection {
 	#timer: ReturnType<typeof setTimeout> | null = null;
 	#stopped = false;
 	#started = false;
+	/** The device is offline (`pause`): nothing is tried until `reconnect`. */
+	#paused = false;
 	#readOnly: boolean;
 	#askTimer: ReturnType<typeof setTimeout> | null = null;
 	#lastAsked = 0;
@@ -109,7 +111,7 @@ export class DocConnection {
 	start(): void {
 		if (this.#started) return;
 		this.#started = true;
-		if (this.#state !== 'offline') void this.#connect();
+		if (!this.#paused) void this.#connect();
 	}
 
 	get state(): ConnectionState {
@@ -123,12 +125,15 @@ export class DocConnection {
 
 	/** Drops the socket now (the device went offline) and reconnects when `reconnect` is called. */
 	pause(): void {
+		this.#paused = true;
 		this.#clearTimer();
 		this.provider.disconnect();
 		this.#set('offline');
 	}
 
+	/** The device is back online: connects now, or when `start` is called if the doc has not started yet. */
 	reconnect(): void {
+		this.#paused = false;
 		if (this.#stopped || !this.#started || this.provider.wsconnected || this.provider.wsconnecting) return;
 		this.#clearTimer();
 		this.#failures = 0;
@@ -143,7 +148,7 @@ export class DocConnection {
 	}
 
 	async #connect(): Promise<void> {
-		if (this.#stopped) return;
+		if (this.#stopped || this.#paused) return;
 		// A retry after a failure stays "offline" until the socket opens: the status must not flicker on every attempt.
 		if (this.#state !== 'offline') this.#set('connecting');
 		this.#opened = false;
@@ -154,7 +159,7 @@ export class DocConnection {
 				return this.#retryLater();
 			}
 		}
-		if (this.#stopped) return;
+		if (this.#stopped || this.#paused) return;
 		this.provider.connect();
 	}
 
@@ -167,6 +172,9 @@ export class DocConnection {
 			// The upgrade was refused or the server is unreachable; only the server can say which.
 			const stands = await this.#opts.sessionStands().catch(() => 'unreachable' as const);
 			if (stands === false) return this.#signedOut();
+			// The device came back online meanwhile and connected again: a retry now would report that live socket as
+			// offline, and the status would stay so until the next close.
+			if (this.#stopped || this.provider.ws !== null) return;
 		}
 		this.#retryLater();
 	}
@@ -174,6 +182,8 @@ export class DocConnection {
 	#retryLater(): void {
 		if (this.#stopped) return;
 		this.#set('offline');
+		// Offline, nothing is tried (each try would also ask the server whether the session stands): `reconnect` will.
+		if (this.#paused) return;
 		this.#failures++;
 		const delay = Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.min(this.#failures, 6)) * (0.75 + Math.random() / 2);
 		this.#clearTimer();

@@ -67,26 +67,29 @@ export class MuxTransport {
 		return this.#channels.size;
 	}
 
-	/** @internal */
-	register(channel: Channel): number {
+	/**
+	 * @internal A new channel: its id, and the shared socket it travels on for its whole life. A socket still closing
+	 * (the device went offline and came back before its close finished) is not reused: the channel gets a new one,
+	 * and the old socket's close ends only the channels that were on it.
+	 */
+	register(channel: Channel): { id: number; socket: WebSocket } {
 		let id = this.#nextId;
 		while (this.#channels.has(id)) id = id >= MUX_MAX_CHANNEL_ID ? 1 : id + 1;
 		this.#nextId = id >= MUX_MAX_CHANNEL_ID ? 1 : id + 1;
 		this.#channels.set(id, channel);
 		const socket = this.#ensureSocket();
 		if (socket.readyState === OPEN) queueMicrotask(() => channel.opened());
-		return id;
+		return { id, socket };
 	}
 
 	/** @internal */
-	unregister(id: number): void {
-		this.#channels.delete(id);
+	unregister(id: number, channel: Channel): void {
+		if (this.#channels.get(id) === channel) this.#channels.delete(id);
 	}
 
-	/** @internal */
-	send(frame: MuxFrame): void {
-		const socket = this.#socket;
-		if (!socket || socket.readyState !== OPEN) return;
+	/** @internal Sends on the channel's own socket: the server knows the channel there, and only there. */
+	send(socket: WebSocket, frame: MuxFrame): void {
+		if (socket.readyState !== OPEN) return;
 		const bytes = encodeMuxFrame(frame);
 		this.bytesSent += bytes.length;
 		socket.send(bytes as Uint8Array<ArrayBuffer>);
@@ -100,7 +103,7 @@ export class MuxTransport {
 		socket.binaryType = 'arraybuffer';
 		this.#socket = socket;
 		socket.onopen = () => {
-			for (const channel of [...this.#channels.values()]) channel.opened();
+			for (const channel of this.#channelsOn(socket)) channel.opened();
 		};
 		socket.onmessage = (event: MessageEvent<ArrayBuffer>) => {
 			const bytes = new Uint8Array(event.data);
@@ -112,18 +115,23 @@ export class MuxTransport {
 				return socket.close(4400, 'malformed frame');
 			}
 			const channel = this.#channels.get(frame.channel);
-			if (!channel) return;
+			if (!channel || !channel.isOn(socket)) return;
 			if (frame.kind === MuxFrameKind.message) channel.receive(frame.message);
 			else if (frame.kind === MuxFrameKind.close) channel.closedByServer(frame.code, frame.reason);
 		};
 		socket.onclose = (event: CloseEvent) => {
 			if (this.#socket === socket) this.#socket = null;
-			// Every channel ends as its own socket would have: with the server's code (a session that ended is 4401 for
-			// each doc), or as an abnormal close; each provider then reconnects, over a new shared socket.
-			for (const channel of [...this.#channels.values()]) channel.closedByServer(event.code || ABNORMAL, event.reason);
+			// Every channel on it ends as its own socket would have: with the server's code (a session that ended is 4401
+			// for each doc), or as an abnormal close; each provider then reconnects, over a new shared socket. Channels
+			// already on a newer socket are not touched.
+			for (const channel of this.#channelsOn(socket)) channel.closedByServer(event.code || ABNORMAL, event.reason);
 		};
 		socket.onerror = () => {};
 		return socket;
+	}
+
+	#channelsOn(socket: WebSocket): Channel[] {
+		return [...this.#channels.values()].filter((channel) => channel.isOn(socket));
 	}
 }
 
@@ -144,24 +152,29 @@ class Channel implements ChannelEvents {
 	readonly #transport: MuxTransport;
 	readonly #docName: string;
 	readonly #id: number;
+	readonly #socket: WebSocket;
 
 	constructor(transport: MuxTransport, url: string) {
 		this.#transport = transport;
 		const path = new URL(url).pathname;
 		this.#docName = path.slice(SYNC_PATH_PREFIX.length).split('/').map(decodeURIComponent).join('/');
-		this.#id = transport.register(this);
+		({ id: this.#id, socket: this.#socket } = transport.register(this));
+	}
+
+	isOn(socket: WebSocket): boolean {
+		return this.#socket === socket;
 	}
 
 	opened(): void {
 		if (this.readyState !== CONNECTING) return;
-		this.#transport.send({ channel: this.#id, kind: MuxFrameKind.open, docName: this.#docName });
+		this.#transport.send(this.#socket, { channel: this.#id, kind: MuxFrameKind.open, docName: this.#docName });
 		this.readyState = OPEN;
 		this.onopen?.(new Event('open'));
 	}
 
 	send(data: Uint8Array | ArrayBuffer): void {
 		if (this.readyState !== OPEN) return;
-		this.#transport.send({
+		this.#transport.send(this.#socket, {
 			channel: this.#id,
 			kind: MuxFrameKind.message,
 			message: data instanceof Uint8Array ? data : new Uint8Array(data)
@@ -176,7 +189,8 @@ class Channel implements ChannelEvents {
 
 	close(code = 1000, reason = ''): void {
 		if (this.readyState === CLOSED) return;
-		if (this.readyState === OPEN) this.#transport.send({ channel: this.#id, kind: MuxFrameKind.close, code, reason });
+		if (this.readyState === OPEN)
+			this.#transport.send(this.#socket, { channel: this.#id, kind: MuxFrameKind.close, code, reason });
 		this.#end(code, reason);
 	}
 
@@ -186,7 +200,7 @@ class Channel implements ChannelEvents {
 
 	#end(code: number, reason: string): void {
 		this.readyState = CLOSED;
-		this.#transport.unregister(this.#id);
+		this.#transport.unregister(this.#id, this);
 		const onclose = this.onclose;
 		// As a browser does: the close is reported after the call that caused it returns.
 		if (onclose) queueMicrotask(() => onclose({ code, reason }));
