@@ -2,6 +2,7 @@ import { sveltekit } from '@sveltejs/kit/vite';
 import tailwindcss from '@tailwindcss/vite';
 import { SvelteKitPWA } from '@vite-pwa/sveltekit';
 import { defineConfig } from 'vite';
+import { serverPathPatterns } from './src/lib/domain/serverPaths.ts';
 
 /** The prerendered, client-only page the service worker answers every app navigation with (src/routes/shell). */
 const SHELL_URL = '/shell';
@@ -36,8 +37,8 @@ export default defineConfig({
 				// With SSR off every page is the same client-rendered document, so one precached shell serves any app
 				// URL, online or not; SvelteKit's router then renders the route in the address bar.
 				navigateFallback: SHELL_URL,
-				// Server endpoints opened as documents must reach the server, not the shell.
-				navigateFallbackDenylist: [/^\/trpc(?:\/|$)/, /^\/sync(?:\/|$)/, /^\/healthz(?:\/|$)/],
+				// Server addresses opened as documents (Google's consent answer, a media file) must reach the server.
+				navigateFallbackDenylist: serverPathPatterns(),
 				cleanupOutdatedCaches: true
 			}
 		})

@@ -132,3 +132,20 @@ describe('DEVICE-PWA-1: installable, and opens offline at any URL', () => {
 		}
 	});
 });
+
+describe('DEVICE-PWA-3: addresses the server answers itself reach the server, not the shell', () => {
+	it('Google’s consent answer and a media file opened as a page are the server’s answers', async () => {
+		await untilControlled();
+		// Google sends the browser back here after the consent: the server reads the answer and sends it on.
+		const consent = page.waitForResponse((res) => new URL(res.url()).pathname === '/calendar/oauth/callback');
+		await page.goto('/calendar/oauth/callback?state=unknown&code=x');
+		const answer = await consent;
+		expect(answer.fromServiceWorker()).toBe(false);
+		expect(answer.status()).toBe(303);
+		expect(answer.headers().location).toMatch(/^\/settings\/calendar\?error=/);
+
+		const media = await page.goto('/media/no-such-file');
+		expect(media?.fromServiceWorker()).toBe(false);
+		expect(media?.status()).toBeGreaterThanOrEqual(400);
+	});
+});

@@ -237,6 +237,29 @@ describe('DEVICE-STORE-7: changes that arrived are written together; confirming 
 		reads.mockRestore();
 	});
 
+	it('confirming waits only for what was queued before it: a colleague typing during every write does not hold it up', async () => {
+		const db = database();
+		const doc = new Y.Doc();
+		const persistence = new DocPersistence(db, NAME, doc);
+		await persistence.ready;
+		// A keystroke of theirs arrives during every write of this device, ten in all.
+		const keys = colleagueTyping(10);
+		const bulkAdd = db.docUpdates.bulkAdd.bind(db.docUpdates);
+		const writes = vi.spyOn(db.docUpdates, 'bulkAdd').mockImplementation(((...args: Parameters<typeof bulkAdd>) => {
+			const key = keys.shift();
+			if (key) Y.applyUpdate(doc, key, 'server');
+			return bulkAdd(...args);
+		}) as typeof bulkAdd);
+		doc.getMap('meta').set('title', 'Muayene notu');
+		await persistence.confirm(new Map([[doc.clientID, Y.getState(doc.store, doc.clientID)]]));
+		expect(await db.pendingChanges.count()).toBe(0);
+		await persistence.flushed();
+		writes.mockRestore();
+		const reloaded = new Y.Doc();
+		await new DocPersistence(db, NAME, reloaded).ready;
+		expect(reloaded.getMap('meta').get('title')).toBe('Muayene notu');
+	});
+
 	it('edits left pending by an earlier session are confirmed by the next one', async () => {
 		const db = database();
 		const doc = new Y.Doc();

@@ -61,6 +61,9 @@ export class DocPersistence {
 	/** When the last write began (`performance.now()`), for the gap between writes of what arrived. */
 	#lastWriteAt = -Infinity;
 	#rows = 0;
+	/** Updates queued and written so far: the queue is written in order, so `#written` counts a prefix of `#enqueued`. */
+	#enqueued = 0;
+	#written = 0;
 	#destroyed = false;
 
 	/** `after`: a previous instance of the same doc still writing; loading waits for it so nothing is read half-written. */
@@ -116,10 +119,12 @@ export class DocPersistence {
 			this.#pending.push({ client, clock, update, ...deletes });
 			this.#unconfirmed.push({ client, clock, ...deletes });
 			this.#queue.push(update);
+			this.#enqueued++;
 			this.#flushSoon();
 			return;
 		}
 		this.#queue.push(update);
+		this.#enqueued++;
 		if (this.#timer !== undefined || this.#flushing) return;
 		const wait = this.#lastWriteAt + ARRIVED_WRITE_GAP_MS - performance.now();
 		if (wait <= 0) this.#flushSoon();
@@ -138,12 +143,15 @@ export class DocPersistence {
 		if (!this.#destroyed && !this.#flushing && this.#queue.length > 0) this.#flushing = this.#flush();
 	};
 
-	/** `all`: everything queued is written before it returns; else what arrived meanwhile waits for the gap. */
-	async #flush(all = false): Promise<void> {
+	/**
+	 * Writes the queue. The first `upTo` updates ever queued (`flushed` waits for them) and this device's own edits
+	 * go without waiting; what arrived beyond them waits for the gap.
+	 */
+	async #flush(upTo = 0): Promise<void> {
 		let arrivedWait = false;
 		try {
 			while (this.#queue.length > 0) {
-				if (!all && this.#pending.length === 0 && this.#lastWriteAt + ARRIVED_WRITE_GAP_MS > performance.now()) {
+				if (this.#written >= upTo && this.#pending.length === 0 && this.#lastWriteAt + ARRIVED_WRITE_GAP_MS > performance.now()) {
 					arrivedWait = true;
 					break;
 				}
@@ -165,6 +173,7 @@ export class DocPersistence {
 					throw error;
 				}
 				this.#rows++;
+				this.#written += updates.length;
 			}
 		} catch (error) {
 			console.error(`could not store changes of ${this.docName}; retrying`, error);
@@ -179,18 +188,27 @@ export class DocPersistence {
 		if (this.#rows > COMPACT_AFTER) await this.compact();
 	}
 
-	/** Resolves when every update so far is on disk; rejects if writing them failed again and again. */
+	/**
+	 * Resolves when every update so far is on disk; rejects if writing them failed again and again. Updates that
+	 * arrive meanwhile are not waited for: while a colleague types, the queue never stays empty, and waiting for it
+	 * to be empty counted each of their keystrokes as a failed attempt (the device then reported its own confirmed
+	 * edits as not stored).
+	 */
 	async flushed(): Promise<void> {
 		await this.ready;
-		for (let attempt = 0; this.#flushing || this.#queue.length > 0; attempt++) {
-			if (attempt > FLUSH_ATTEMPTS) throw new Error(`changes of ${this.docName} could not be stored`);
-			// A write waiting for its retry is tried now: whoever waits (a closing doc) needs it on disk.
+		const upTo = this.#enqueued;
+		let failures = 0;
+		while (this.#written < upTo) {
+			// A write waiting for its retry or for the gap is tried now: whoever waits (a closing doc) needs it on disk.
 			if (!this.#flushing) {
 				clearTimeout(this.#timer);
 				this.#timer = undefined;
-				this.#flushing = this.#flush(true);
+				this.#flushing = this.#flush(upTo);
 			}
+			const before = this.#written;
 			await this.#flushing;
+			if (this.#written === before && ++failures > FLUSH_ATTEMPTS)
+				throw new Error(`changes of ${this.docName} could not be stored`);
 		}
 	}
 
