@@ -49,6 +49,13 @@ export function browserLikeWebSocket(cookie: string | null, origin: string | nul
 	return BrowserLike as unknown as typeof globalThis.WebSocket;
 }
 
+/**
+ * In Node every y-websocket provider adds a process 'exit' listener (to say its presence is gone) until destroyed;
+ * a test that holds a clinic's docs holds a dozen or more at once, which is no leak.
+ */
+const PROVIDERS_HELD_AT_ONCE = 100;
+if (process.getMaxListeners() < PROVIDERS_HELD_AT_ONCE) process.setMaxListeners(PROVIDERS_HELD_AT_ONCE);
+
 /** The unmodified y-websocket client, with BroadcastChannel off so that only the server can carry updates. */
 export function connectProvider(
 	wsUrl: string,
