@@ -203,6 +203,36 @@ describe('DEVICE-STORE-7: changes that arrived are written together; confirming 
 		}
 	});
 
+	it('a delayed write that wakes before the page’s clock says the gap is over leaves later edits stored', async () => {
+		// The timers are the test's and the page's clock is real: each delayed write wakes "early", as a browser's
+		// timer may by a millisecond against `performance.now()`.
+		vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+		try {
+			const db = database();
+			const doc = new Y.Doc();
+			const persistence = new DocPersistence(db, NAME, doc);
+			await persistence.ready;
+			const [first, second] = colleagueTyping(2);
+			Y.applyUpdate(doc, first, 'server');
+			await vi.advanceTimersByTimeAsync(0);
+			await persistence.flushed();
+			Y.applyUpdate(doc, second, 'server');
+			await vi.advanceTimersByTimeAsync(ARRIVED_WRITE_GAP_MS);
+			// An edit made here afterwards is stored, with what arrived (before, the doc's writes had stopped for good:
+			// a booking made offline was gone after a reload).
+			doc.getMap('meta').set('title', 'Randevu: Selin Aydın');
+			await vi.advanceTimersByTimeAsync(0);
+			await persistence.flushed();
+			expect(await db.pendingChanges.where('docName').equals(NAME).count()).toBe(1);
+			const reloaded = new Y.Doc();
+			await new DocPersistence(db, NAME, reloaded).ready;
+			expect(reloaded.getMap('meta').get('title')).toBe('Randevu: Selin Aydın');
+			expect(reloaded.getText('body').length).toBe(2);
+		} finally {
+			vi.useRealTimers();
+		}
+	});
+
 	it('a closing doc writes what arrived at once (nothing waits for the gap)', async () => {
 		const db = database();
 		const doc = new Y.Doc();

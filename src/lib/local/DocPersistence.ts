@@ -120,41 +120,64 @@ export class DocPersistence {
 			this.#unconfirmed.push({ client, clock, ...deletes });
 			this.#queue.push(update);
 			this.#enqueued++;
-			this.#flushSoon();
+			// Written in a microtask: what is typed in the same task goes in one write.
+			if (!this.#flushing) this.#startFlush();
 			return;
 		}
 		this.#queue.push(update);
 		this.#enqueued++;
-		if (this.#timer !== undefined || this.#flushing) return;
-		const wait = this.#lastWriteAt + ARRIVED_WRITE_GAP_MS - performance.now();
-		if (wait <= 0) this.#flushSoon();
-		else this.#timer = setTimeout(this.#flushLater, wait);
+		this.#scheduleArrived();
 	};
 
-	/** Writes the queue in a microtask: what is typed in the same task goes in one write. */
-	#flushSoon(): void {
+	/**
+	 * Starts a write of the queue, in a microtask. `#flushing` is set here and cleared only when that same write is
+	 * over, so it never holds a write that has ended: before, a write that found nothing to do ended inside the call
+	 * that stored its promise, the finished promise stayed in `#flushing`, and from then on nothing of the doc was
+	 * written (a booking made offline was gone after a reload; every confirmation failed).
+	 */
+	#startFlush(upTo = 0): Promise<void> {
 		clearTimeout(this.#timer);
 		this.#timer = undefined;
-		if (!this.#flushing) this.#flushing = Promise.resolve().then(() => this.#flush());
+		const run: Promise<void> = Promise.resolve()
+			.then(() => this.#flush(upTo))
+			.finally(() => {
+				if (this.#flushing !== run) return;
+				this.#flushing = null;
+				// What came during the write's last step (or its compaction) is not left waiting for the next update.
+				this.#scheduleArrived();
+			});
+		this.#flushing = run;
+		return run;
 	}
 
-	readonly #flushLater = () => {
+	/** What waits is written now (an edit of this device's is in it, or the gap is over) or when the gap is over. */
+	#scheduleArrived(): void {
+		if (this.#destroyed || this.#flushing || this.#timer !== undefined || this.#queue.length === 0) return;
+		const wait = this.#pending.length > 0 ? 0 : this.#lastWriteAt + ARRIVED_WRITE_GAP_MS - performance.now();
+		if (wait <= 0) void this.#startFlush();
+		else this.#timer = setTimeout(this.#afterWait, wait);
+	}
+
+	readonly #afterWait = () => {
 		this.#timer = undefined;
-		if (!this.#destroyed && !this.#flushing && this.#queue.length > 0) this.#flushing = this.#flush();
+		this.#scheduleArrived();
+	};
+
+	/** After a failed write: tried again whatever the gap says. */
+	readonly #retry = () => {
+		this.#timer = undefined;
+		if (!this.#destroyed && !this.#flushing && this.#queue.length > 0) void this.#startFlush();
 	};
 
 	/**
 	 * Writes the queue. The first `upTo` updates ever queued (`flushed` waits for them) and this device's own edits
-	 * go without waiting; what arrived beyond them waits for the gap.
+	 * go without waiting; what arrived beyond them waits for the gap (`#startFlush` schedules it when this ends).
 	 */
 	async #flush(upTo = 0): Promise<void> {
-		let arrivedWait = false;
 		try {
 			while (this.#queue.length > 0) {
-				if (this.#written >= upTo && this.#pending.length === 0 && this.#lastWriteAt + ARRIVED_WRITE_GAP_MS > performance.now()) {
-					arrivedWait = true;
+				if (this.#written >= upTo && this.#pending.length === 0 && this.#lastWriteAt + ARRIVED_WRITE_GAP_MS > performance.now())
 					break;
-				}
 				const updates = this.#queue;
 				const pending = this.#pending;
 				this.#lastWriteAt = performance.now();
@@ -178,14 +201,12 @@ export class DocPersistence {
 		} catch (error) {
 			console.error(`could not store changes of ${this.docName}; retrying`, error);
 			clearTimeout(this.#timer);
-			this.#timer = setTimeout(this.#flushLater, FLUSH_RETRY_MS);
+			this.#timer = setTimeout(this.#retry, FLUSH_RETRY_MS);
 			return;
-		} finally {
-			this.#flushing = null;
 		}
-		if (arrivedWait && this.#timer === undefined && !this.#destroyed)
-			this.#timer = setTimeout(this.#flushLater, this.#lastWriteAt + ARRIVED_WRITE_GAP_MS - performance.now());
-		if (this.#rows > COMPACT_AFTER) await this.compact();
+		if (this.#rows > COMPACT_AFTER)
+			// A compaction that fails leaves the rows as they were: nothing is lost, it is tried after the next write.
+			await this.compact().catch((error: unknown) => console.error(`could not compact ${this.docName}`, error));
 	}
 
 	/**
@@ -200,13 +221,9 @@ export class DocPersistence {
 		let failures = 0;
 		while (this.#written < upTo) {
 			// A write waiting for its retry or for the gap is tried now: whoever waits (a closing doc) needs it on disk.
-			if (!this.#flushing) {
-				clearTimeout(this.#timer);
-				this.#timer = undefined;
-				this.#flushing = this.#flush(upTo);
-			}
+			const run = this.#flushing ?? this.#startFlush(upTo);
 			const before = this.#written;
-			await this.#flushing;
+			await run;
 			if (this.#written === before && ++failures > FLUSH_ATTEMPTS)
 				throw new Error(`changes of ${this.docName} could not be stored`);
 		}

@@ -102,10 +102,16 @@ export class PatientRecord {
 		this.#db = db;
 		this.#releaseDocs = holdDocs();
 		const openContacts = () => this.#openContacts(sync, docNames.contacts(user.clinicId));
-		void db.patientRows.get(id).then((row) => {
+		// The threads of the record's own id are read beside the record, not after it: nearly every record has no
+		// other id (merged records do), and the page is drawn once, whole, a read sooner.
+		const ownThreads = this.#readThreads([id]).catch(() => null);
+		void db.patientRows.get(id).then(async (row) => {
 			if (!row || this.live) return openContacts();
 			this.#whenThreadsShown = () => afterPaint(openContacts);
-			this.#show(row.patient);
+			const ids = recordIds(row.patient);
+			const early = ids.length === 1 && ids[0] === id ? await ownThreads : null;
+			if (this.live || this.#destroyed) return;
+			this.#show(row.patient, early ?? undefined);
 		}, openContacts);
 		this.#noteDocs.push(
 			watchDoc(sync, docNames.directory(user.clinicId), (doc) => {
@@ -166,7 +172,17 @@ export class PatientRecord {
 		});
 	}
 
-	#show(patient: Patient | null): void {
+	/**
+	 * One indexed read per record id (a single getAll each), not `anyOf`: its cursor takes a task per row, each
+	 * waiting its turn on a main thread busy loading docs.
+	 */
+	async #readThreads(ids: string[]): Promise<ThreadSummary[]> {
+		const rows = await Promise.all(ids.map((contactId) => this.#db.threadRows.where('contactId').equals(contactId).toArray()));
+		return rows.flat().map((r) => r.summary);
+	}
+
+	/** `threads`: the record's threads when already read, shown with it; the live query then only follows changes. */
+	#show(patient: Patient | null, threads?: ThreadSummary[]): void {
 		if (this.#destroyed) return;
 		this.patient = patient;
 		const ids = patient ? recordIds(patient) : [];
@@ -174,13 +190,18 @@ export class PatientRecord {
 		if (key === this.#threadKey) return;
 		this.#threadKey = key;
 		this.#threads?.unsubscribe();
-		// One indexed read per record id (a single getAll each), not `anyOf`: its cursor takes a task per row, each
-		// waiting its turn on a main thread busy loading docs.
-		const read = async () =>
-			(await Promise.all(ids.map((contactId) => this.#db.threadRows.where('contactId').equals(contactId).toArray()))).flat();
-		this.#threads = liveQuery(read).subscribe({
-			next: (rows) => {
-				this.threads = rows.map((r) => r.summary);
+		let shown = threads ? JSON.stringify(threads) : null;
+		if (threads) {
+			this.threads = threads;
+			this.#threadsShown();
+		}
+		this.#threads = liveQuery(() => this.#readThreads(ids)).subscribe({
+			next: (summaries) => {
+				// The live query's first answer repeats what was read beside the record: the timeline is not drawn twice.
+				const same = JSON.stringify(summaries);
+				if (same === shown) return;
+				shown = same;
+				this.threads = summaries;
 				this.#threadsShown();
 			},
 			error: () => {
