@@ -44,6 +44,13 @@ function logPage(page: Page): void {
 		log(`ws open ${socket.url()}`);
 		socket.on('close', () => log(`ws closed ${socket.url()}`));
 		socket.on('socketerror', (error) => log(`ws error ${error}`));
+		// Frames by size and first bytes (the mux channel and kind, the sync message type): never their content.
+		const head = (payload: string | Buffer) =>
+			typeof payload === 'string' ? `text ${payload.length}` : `${payload.length} [${[...payload.subarray(0, 4)].join(',')}]`;
+		if (process.env.E2E_BROWSER_LOG_FRAMES) {
+			socket.on('framesent', ({ payload }) => log(`ws sent ${head(payload)}`));
+			socket.on('framereceived', ({ payload }) => log(`ws received ${head(payload)}`));
+		}
 	});
 }
 

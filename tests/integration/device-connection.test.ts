@@ -30,6 +30,7 @@ function connect(
 		sessionStands?: () => Promise<boolean | 'unreachable'>;
 		/** Whether to call `start` at once (the device starts a doc once it has loaded). */
 		start?: boolean;
+		sessionCheckMs?: number;
 	}
 ): {
 	connection: DocConnection;
@@ -45,6 +46,7 @@ function connect(
 	const connection = new DocConnection(docName, opts.doc ?? new Y.Doc(), {
 		url: `${server.wsUrl}/sync`,
 		ticket: opts.ticket,
+		sessionCheckMs: opts.sessionCheckMs,
 		WebSocket: browserLikeWebSocket(opts.ticket ? null : (opts.cookie ?? null), opts.ticket ? null : server.url),
 		sessionStands:
 			opts.sessionStands ??
@@ -222,5 +224,27 @@ describe('DEVICE-SYNC-7: offline tries nothing; back online connects at once, an
 		await new Promise((resolve) => setImmediate(resolve));
 		expect(c.connection.state).toBe('synced');
 		expect(c.connection.provider.wsconnected).toBe(true);
+	});
+
+	it('a session check that never answers counts as unreachable: the doc keeps trying and connects', async () => {
+		const { env, clinic, server, cookie } = await setup();
+		let asked = 0;
+		const c = connect(server, `${clinic}/inbox`, {
+			cookie,
+			start: false,
+			sessionCheckMs: 300,
+			sessionStands: () => {
+				asked++;
+				return new Promise(() => {});
+			}
+		});
+		const port = server.port;
+		await server.stop('SIGKILL');
+		running.splice(0);
+		c.connection.start();
+		await withTimeout(c.reached('offline'), 5000, 'offline');
+		running.push(await ServerProcess.start(env, port));
+		await withTimeout(c.reached('synced'), 10_000, 'synced after the hanging checks');
+		expect(asked).toBeGreaterThanOrEqual(1);
 	});
 });

@@ -26,6 +26,8 @@ export interface DocConnectionOptions {
 	ticket?: () => Promise<string>;
 	/** Asks the server whether the session still stands, after a socket failed to open (browsers hide the 401). */
 	sessionStands: () => Promise<boolean | 'unreachable'>;
+	/** How long that answer may take before the server counts as unreachable; `SESSION_CHECK_MS` unless given. */
+	sessionCheckMs?: number;
 	onState: (state: ConnectionState) => void;
 	/** Every state vector the server sends: what it has durably stored. */
 	onServerStateVector: (stateVector: Map<number, number>) => void;
@@ -41,6 +43,8 @@ export interface DocConnectionOptions {
 }
 
 const MAX_BACKOFF_MS = 10_000;
+/** How long the session check after a failed connect may take before the server counts as unreachable. */
+const SESSION_CHECK_MS = 5_000;
 /**
  * Deletions carry no clock, so only a delete set from the server confirms them: the device asks for one (a step 1,
  * answered once everything before it is stored) after sending deletions, at most this often (the server bounds queries).
@@ -170,13 +174,29 @@ export class DocConnection {
 		if (code === CloseCode.readOnly) this.#readOnly = true;
 		if (!this.#opened) {
 			// The upgrade was refused or the server is unreachable; only the server can say which.
-			const stands = await this.#opts.sessionStands().catch(() => 'unreachable' as const);
+			const stands = await this.#sessionStands();
 			if (stands === false) return this.#signedOut();
 			// The device came back online meanwhile and connected again: a retry now would report that live socket as
 			// offline, and the status would stay so until the next close.
 			if (this.#stopped || this.provider.ws !== null) return;
 		}
 		this.#retryLater();
+	}
+
+	/**
+	 * The server's word on the session, or "unreachable" when it does not answer in time (`sessionCheckMs`): a request
+	 * that hangs (a network coming back, a proxy holding it) must not hold the doc's reconnecting with it.
+	 */
+	async #sessionStands(): Promise<boolean | 'unreachable'> {
+		let timer: ReturnType<typeof setTimeout> | undefined;
+		const late = new Promise<'unreachable'>(
+			(resolve) => (timer = setTimeout(() => resolve('unreachable'), this.#opts.sessionCheckMs ?? SESSION_CHECK_MS))
+		);
+		try {
+			return await Promise.race([this.#opts.sessionStands().catch(() => 'unreachable' as const), late]);
+		} finally {
+			clearTimeout(timer);
+		}
 	}
 
 	#retryLater(): void {
