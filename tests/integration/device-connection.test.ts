@@ -1,3 +1,4 @@
+import net from 'node:net';
 import * as Y from 'yjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DocConnection, type ConnectionState } from '../../src/lib/sync/DocConnection.ts';
@@ -23,6 +24,8 @@ function connect(
 	server: ServerProcess,
 	docName: string,
 	opts: {
+		/** The WebSocket class the connection uses; a browser-like one with the cookie unless given. */
+		WebSocket?: typeof globalThis.WebSocket;
 		cookie?: string;
 		ticket?: () => Promise<string>;
 		doc?: Y.Doc;
@@ -47,7 +50,8 @@ function connect(
 		url: `${server.wsUrl}/sync`,
 		ticket: opts.ticket,
 		sessionCheckMs: opts.sessionCheckMs,
-		WebSocket: browserLikeWebSocket(opts.ticket ? null : (opts.cookie ?? null), opts.ticket ? null : server.url),
+		WebSocket:
+			opts.WebSocket ?? browserLikeWebSocket(opts.ticket ? null : (opts.cookie ?? null), opts.ticket ? null : server.url),
 		sessionStands:
 			opts.sessionStands ??
 			(async () => {
@@ -246,5 +250,39 @@ describe('DEVICE-SYNC-7: offline tries nothing; back online connects at once, an
 		running.push(await ServerProcess.start(env, port));
 		await withTimeout(c.reached('synced'), 10_000, 'synced after the hanging checks');
 		expect(asked).toBeGreaterThanOrEqual(1);
+	});
+
+	it('back online, an attempt still connecting (begun while offline) is replaced by a fresh one', async () => {
+		const { clinic, server, cookie } = await setup();
+		// A server that accepts the connection and never answers the upgrade: the socket stays "connecting".
+		const silent = net.createServer(() => {});
+		await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+		const silentPort = (silent.address() as net.AddressInfo).port;
+		let sockets = 0;
+		const Real = browserLikeWebSocket(cookie, server.url) as unknown as new (url: string) => WebSocket;
+		class FirstHangs extends Real {
+			constructor(url: string) {
+				super(sockets++ === 0 ? url.replace(`:${server.port}/`, `:${silentPort}/`) : url);
+			}
+		}
+		try {
+			const c = connect(server, `${clinic}/inbox`, {
+				cookie,
+				WebSocket: FirstHangs as unknown as typeof globalThis.WebSocket
+			});
+			await withTimeout(
+				new Promise<void>((resolve) => {
+					const poll = () => (c.connection.provider.wsconnecting ? resolve() : setTimeout(poll, 10));
+					poll();
+				}),
+				5000,
+				'the hanging attempt'
+			);
+			c.connection.reconnect();
+			await withTimeout(c.reached('synced'), 5000, 'synced on a fresh socket');
+			expect(sockets).toBe(2);
+		} finally {
+			silent.close();
+		}
 	});
 });

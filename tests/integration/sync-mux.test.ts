@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { WebsocketProvider } from 'y-websocket';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
@@ -165,5 +166,32 @@ describe('SYNC-MUX-7: a shared socket that finishes closing late ends only the c
 		await whenDoc(standard.doc, (d) => d.getMap('m').get('after') === 'reconnect');
 		await whenDoc(schedule.doc, (d) => d.getMap('m').get('from') === 'desk');
 		transport.close();
+	});
+
+	it('back online, a shared socket still connecting is dropped, and the docs reconnect on a fresh one', async () => {
+		const silent = net.createServer(() => {});
+		await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+		const silentPort = (silent.address() as net.AddressInfo).port;
+		const Base = browserLikeWebSocket(cookie, server.url) as unknown as typeof WebSocket;
+		let opened = 0;
+		class FirstHangs extends Base {
+			constructor(address: string | URL, protocols?: string | string[]) {
+				super(opened++ === 0 ? String(address).replace(`:${server.port}/`, `:${silentPort}/`) : address, protocols);
+			}
+		}
+		try {
+			const transport = new MuxTransport(server.wsUrl, FirstHangs as unknown as typeof globalThis.WebSocket);
+			const inbox = overTransport(transport, `${clinic}/inbox`);
+			expect(inbox.wsconnecting).toBe(true);
+			// What the device does on 'online': the unopened socket goes, then each doc connects again.
+			transport.dropUnopened();
+			inbox.disconnect();
+			inbox.connect();
+			await whenSynced(inbox);
+			expect(transport.socketsOpened).toBe(2);
+			transport.close();
+		} finally {
+			silent.close();
+		}
 	});
 });

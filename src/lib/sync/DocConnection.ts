@@ -135,10 +135,15 @@ export class DocConnection {
 		this.#set('offline');
 	}
 
-	/** The device is back online: connects now, or when `start` is called if the doc has not started yet. */
+	/**
+	 * The device is back online: connects now, or when `start` is called if the doc has not started yet. An attempt
+	 * still connecting began while the network was gone (Chromium may hold such a socket unopened, seen in e2e runs:
+	 * the doc then never reconnected): it is dropped for a fresh one.
+	 */
 	reconnect(): void {
 		this.#paused = false;
-		if (this.#stopped || !this.#started || this.provider.wsconnected || this.provider.wsconnecting) return;
+		if (this.#stopped || !this.#started || this.provider.wsconnected) return;
+		if (this.provider.wsconnecting) this.provider.disconnect();
 		this.#clearTimer();
 		this.#failures = 0;
 		void this.#connect();

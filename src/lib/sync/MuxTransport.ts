@@ -63,6 +63,17 @@ export class MuxTransport {
 		this.#socket?.close(1000, 'closed by the device');
 	}
 
+	/**
+	 * Back online: a shared socket still connecting was opened while the network was gone and may never open; the
+	 * channels that reconnect now get a fresh one. Its own channels end when it closes, as for any socket.
+	 */
+	dropUnopened(): void {
+		const socket = this.#socket;
+		if (!socket || socket.readyState !== CONNECTING) return;
+		this.#socket = null;
+		socket.close();
+	}
+
 	get channelCount(): number {
 		return this.#channels.size;
 	}

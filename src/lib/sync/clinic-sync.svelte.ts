@@ -191,6 +191,7 @@ export class ClinicSync {
 
 	readonly #wentOnline = () => {
 		this.browserOnline = true;
+		this.#transport.dropUnopened();
 		for (const { connection } of this.#docs.attachments()) connection.reconnect();
 	};
 
