@@ -51,6 +51,17 @@ export class CuttableProxy {
 		this.#server = server;
 	}
 
+	/**
+	 * Stops carrying anything on the connections open now, in either direction, without closing them: a network that
+	 * dropped under an open socket. New connections are carried as before.
+	 */
+	freeze(): void {
+		for (const s of this.#sockets) {
+			s.unpipe();
+			s.pause();
+		}
+	}
+
 	/** Drops every open connection and refuses new ones (the network is gone). */
 	async cut(): Promise<void> {
 		const server = this.#server;

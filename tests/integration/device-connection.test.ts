@@ -2,9 +2,11 @@ import net from 'node:net';
 import * as Y from 'yjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DocConnection, type ConnectionState } from '../../src/lib/sync/DocConnection.ts';
+import { MuxTransport } from '../../src/lib/sync/MuxTransport.ts';
 import { startClinicServer } from '../helpers/clinic.ts';
+import { CuttableProxy } from '../helpers/proxy.ts';
 import { ServerProcess } from '../helpers/server.ts';
-import { browserLikeWebSocket, trpc, withTimeout } from '../helpers/client.ts';
+import { browserLikeWebSocket, connectProvider, trpc, whenDoc, whenSynced, withTimeout } from '../helpers/client.ts';
 
 // The device's connection (src/lib/sync/DocConnection.ts) against the real server: rules DEVICE-SYNC-* .
 const running: ServerProcess[] = [];
@@ -34,6 +36,8 @@ function connect(
 		/** Whether to call `start` at once (the device starts a doc once it has loaded). */
 		start?: boolean;
 		sessionCheckMs?: number;
+		onStalled?: () => void;
+		stallCheckMs?: number;
 	}
 ): {
 	connection: DocConnection;
@@ -50,6 +54,8 @@ function connect(
 		url: `${server.wsUrl}/sync`,
 		ticket: opts.ticket,
 		sessionCheckMs: opts.sessionCheckMs,
+		onStalled: opts.onStalled,
+		stallCheckMs: opts.stallCheckMs,
 		WebSocket:
 			opts.WebSocket ?? browserLikeWebSocket(opts.ticket ? null : (opts.cookie ?? null), opts.ticket ? null : server.url),
 		sessionStands:
@@ -283,6 +289,42 @@ describe('DEVICE-SYNC-7: offline tries nothing; back online connects at once, an
 			expect(sockets).toBe(2);
 		} finally {
 			silent.close();
+		}
+	});
+});
+
+describe('DEVICE-SYNC-8: a change the server never acknowledges, on a socket gone silent, is sent again on a new one', () => {
+	it('the shared socket stops carrying anything without closing; the edit still reaches the server', async () => {
+		const { clinic, server, cookie } = await setup();
+		const proxy = await CuttableProxy.start(server.port);
+		const transport = new MuxTransport(`ws://127.0.0.1:${proxy.port}`, browserLikeWebSocket(cookie, proxy.url));
+		try {
+			const doc = new Y.Doc();
+			const c = connect(server, `${clinic}/contacts`, {
+				cookie,
+				doc,
+				WebSocket: transport.WebSocket,
+				onStalled: () => transport.abandon(),
+				stallCheckMs: 300
+			});
+			await withTimeout(c.reached('synced'), 5000, 'synced');
+			proxy.freeze();
+			doc.getMap('m').set('typed', 'while the network was gone');
+			const desk = connectProvider(server.wsUrl, `${clinic}/contacts`, { cookie, origin: server.url });
+			try {
+				await withTimeout(whenSynced(desk), 5000, 'desk synced');
+				await withTimeout(
+					whenDoc(desk.doc, (d) => d.getMap('m').get('typed') === 'while the network was gone'),
+					10_000,
+					'the edit on the server'
+				);
+				expect(transport.socketsOpened).toBe(2);
+			} finally {
+				desk.destroy();
+			}
+		} finally {
+			transport.close();
+			await proxy.cut();
 		}
 	});
 });

@@ -28,6 +28,14 @@ export interface DocConnectionOptions {
 	sessionStands: () => Promise<boolean | 'unreachable'>;
 	/** How long that answer may take before the server counts as unreachable; `SESSION_CHECK_MS` unless given. */
 	sessionCheckMs?: number;
+	/**
+	 * The socket took this device's changes and then the server said nothing (a network that dropped without closing
+	 * it): the caller drops the socket the doc travels on (the shared one: every doc on it is as cut off). Without it
+	 * the doc drops its own socket and reconnects.
+	 */
+	onStalled?: () => void;
+	/** How long a sent change may go unanswered before the server is asked, and that question too; `STALL_CHECK_MS`. */
+	stallCheckMs?: number;
 	onState: (state: ConnectionState) => void;
 	/** Every state vector the server sends: what it has durably stored. */
 	onServerStateVector: (stateVector: Map<number, number>) => void;
@@ -45,6 +53,11 @@ export interface DocConnectionOptions {
 const MAX_BACKOFF_MS = 10_000;
 /** How long the session check after a failed connect may take before the server counts as unreachable. */
 const SESSION_CHECK_MS = 5_000;
+/**
+ * A change sent and not acknowledged after this long, with nothing at all heard from the server meanwhile, makes the
+ * device ask (a step 1, which the server always answers); no answer to that either in as long: the socket is dead.
+ */
+const STALL_CHECK_MS = 4_000;
 /**
  * Deletions carry no clock, so only a delete set from the server confirms them: the device asks for one (a step 1,
  * answered once everything before it is stored) after sending deletions, at most this often (the server bounds queries).
@@ -70,6 +83,12 @@ export class DocConnection {
 	#readOnly: boolean;
 	#askTimer: ReturnType<typeof setTimeout> | null = null;
 	#lastAsked = 0;
+	/** When the server was last heard from on this socket (`performance.now()`). */
+	#lastHeard = 0;
+	/** The highest clock of this device's own edits the server has said it holds. */
+	#ownClockStored = 0;
+	/** Runs while a sent change of this device waits for its acknowledgement (`#watchAcknowledgement`). */
+	#stallTimer: ReturnType<typeof setTimeout> | null = null;
 
 	constructor(docName: string, doc: Y.Doc, opts: DocConnectionOptions) {
 		this.#opts = opts;
@@ -106,6 +125,9 @@ export class DocConnection {
 			}
 		});
 		this.provider.on('closed', ({ code }) => void this.#onClosed(code));
+		this.provider.on('status', ({ status }) => {
+			if (status !== 'connected') this.#stopWatching();
+		});
 	}
 
 	/**
@@ -130,6 +152,7 @@ export class DocConnection {
 	/** Drops the socket now (the device went offline) and reconnects when `reconnect` is called. */
 	pause(): void {
 		this.#paused = true;
+		this.#stopWatching();
 		this.#clearTimer();
 		this.provider.disconnect();
 		this.#set('offline');
@@ -151,6 +174,7 @@ export class DocConnection {
 
 	destroy(): void {
 		this.#stopped = true;
+		this.#stopWatching();
 		this.#clearTimer();
 		if (this.#askTimer) clearTimeout(this.#askTimer);
 		this.provider.destroy();
@@ -245,6 +269,7 @@ export class DocConnection {
 		const original = handlers[MessageType.sync];
 		handlers[MessageType.sync] = (encoder, decoder, provider, fromServer, messageType) => {
 			if (!fromServer) return original(encoder, decoder, provider, fromServer, messageType);
+			this.#lastHeard = performance.now();
 			const peek = decoding.clone(decoder);
 			const step = decoding.readVarUint(peek);
 			const payload = decoding.readVarUint8Array(peek);
@@ -253,11 +278,11 @@ export class DocConnection {
 					const { ds } = Y.decodeUpdate(payload);
 					if (ds.clients.size > 0) this.#opts.onServerDeletions(ds);
 				}
-				this.#opts.onServerStateVector(Y.parseUpdateMeta(payload).to);
+				this.#heldByServer(Y.parseUpdateMeta(payload).to);
 				return original(encoder, decoder, provider, fromServer, messageType);
 			}
 			const stateVector = Y.decodeStateVector(payload);
-			this.#opts.onServerStateVector(stateVector);
+			this.#heldByServer(stateVector);
 			// Consumed here; the provider sends nothing for an empty encoder.
 			decoding.readVarUint(decoder);
 			decoding.readVarUint8Array(decoder);
@@ -279,6 +304,7 @@ export class DocConnection {
 			// from IndexedDB, hundreds of KB, is not split and re-encoded for nothing.
 			if (!provider.wsconnected && !provider.bcconnected) return;
 			for (const piece of splitUpdate(update, DEVICE_MAX_MESSAGE_BYTES)) stock(piece, origin);
+			if (provider.wsconnected) this.#watchAcknowledgement();
 			// An edit that only deleted moves no clock: no state vector will ever confirm it.
 			if (Y.parseUpdateMeta(update).to.size === 0) this.#askForDeletions();
 		};
@@ -302,6 +328,61 @@ export class DocConnection {
 			stock({ added: only(changes.added), updated: only(changes.updated), removed: only(changes.removed) }, origin);
 		};
 		awareness.on('update', provider._awarenessUpdateHandler);
+	}
+
+	/** What the server holds, from a message of its: told to the caller, and whether this device's edits are in it. */
+	#heldByServer(stateVector: Map<number, number>): void {
+		const own = stateVector.get(this.provider.doc.clientID);
+		if (own !== undefined && own > this.#ownClockStored) this.#ownClockStored = own;
+		if (this.#acknowledged()) this.#stopWatching();
+		this.#opts.onServerStateVector(stateVector);
+	}
+
+	#acknowledged(): boolean {
+		const doc = this.provider.doc;
+		return this.#ownClockStored >= Y.getState(doc.store, doc.clientID);
+	}
+
+	/**
+	 * A change of this device went out: if the server neither acknowledges it nor says anything else for a while, it
+	 * is asked (a step 1); silent again, the socket counts as dead and is dropped, and the doc reconnects — its step 2
+	 * then carries what the server lacks. A socket the network stopped carrying stays "open" for a browser, and
+	 * without this the change would wait for a reconnect that nothing causes (seen in e2e runs: the tablet's offline
+	 * paragraph never reached the desk).
+	 */
+	#watchAcknowledgement(): void {
+		if (this.#stallTimer || this.#acknowledged()) return;
+		const wait = this.#opts.stallCheckMs ?? STALL_CHECK_MS;
+		const since = performance.now();
+		this.#stallTimer = setTimeout(() => {
+			this.#stallTimer = null;
+			const ws = this.provider.ws;
+			if (this.#stopped || !this.provider.wsconnected || !ws || this.#acknowledged()) return;
+			// The server is talking (a big step 2 being stored, say): it will acknowledge; keep watching.
+			if (this.#lastHeard > since) return this.#watchAcknowledgement();
+			const asked = performance.now();
+			const encoder = encoding.createEncoder();
+			encoding.writeVarUint(encoder, MessageType.sync);
+			syncProtocol.writeSyncStep1(encoder, this.provider.doc);
+			ws.send(encoding.toUint8Array(encoder));
+			this.#stallTimer = setTimeout(() => {
+				this.#stallTimer = null;
+				if (this.#stopped || !this.provider.wsconnected || this.#acknowledged()) return;
+				if (this.#lastHeard > asked) return this.#watchAcknowledgement();
+				this.#stalled();
+			}, wait);
+		}, wait);
+	}
+
+	#stopWatching(): void {
+		if (this.#stallTimer) clearTimeout(this.#stallTimer);
+		this.#stallTimer = null;
+	}
+
+	#stalled(): void {
+		if (this.#opts.onStalled) return this.#opts.onStalled();
+		this.provider.disconnect();
+		this.#retryLater();
 	}
 
 	/** Sends a step 1 soon, at most once per `ASK_INTERVAL_MS`; the server's step 2 answer holds its whole delete set. */

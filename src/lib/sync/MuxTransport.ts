@@ -74,6 +74,19 @@ export class MuxTransport {
 		socket.close();
 	}
 
+	/**
+	 * The shared socket stopped carrying anything without closing (a doc's change went unanswered, DEVICE-SYNC-8): it
+	 * is dropped now, not after a close handshake that a dead network never completes, and every channel on it ends
+	 * at once as after an abnormal close, so each doc reconnects on a new socket.
+	 */
+	abandon(): void {
+		const socket = this.#socket;
+		if (!socket) return;
+		this.#socket = null;
+		for (const channel of this.#channelsOn(socket)) channel.closedByServer(ABNORMAL, 'not answering');
+		socket.close();
+	}
+
 	get channelCount(): number {
 		return this.#channels.size;
 	}

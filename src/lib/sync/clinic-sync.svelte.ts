@@ -142,6 +142,8 @@ export class ClinicSync {
 			},
 			onServerStateVector: (stateVector) => void persistence.confirm(stateVector),
 			onServerDeletions: (ds) => persistence.noteServerDeletions(ds),
+			// Every doc rides the one socket: if it carries nothing for one, it carries nothing for any.
+			onStalled: () => this.#transport.abandon(),
 			readOnly: !mayWriteDoc(this.#role, parsed.kind)
 		});
 		if (!this.browserOnline) connection.pause();
