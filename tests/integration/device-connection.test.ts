@@ -38,6 +38,7 @@ function connect(
 		sessionCheckMs?: number;
 		onStalled?: () => void;
 		stallCheckMs?: number;
+		connectTimeoutMs?: number;
 	}
 ): {
 	connection: DocConnection;
@@ -56,6 +57,7 @@ function connect(
 		sessionCheckMs: opts.sessionCheckMs,
 		onStalled: opts.onStalled,
 		stallCheckMs: opts.stallCheckMs,
+		connectTimeoutMs: opts.connectTimeoutMs,
 		WebSocket:
 			opts.WebSocket ?? browserLikeWebSocket(opts.ticket ? null : (opts.cookie ?? null), opts.ticket ? null : server.url),
 		sessionStands:
@@ -286,6 +288,33 @@ describe('DEVICE-SYNC-7: offline tries nothing; back online connects at once, an
 			);
 			c.connection.reconnect();
 			await withTimeout(c.reached('synced'), 5000, 'synced on a fresh socket');
+			expect(sockets).toBe(2);
+		} finally {
+			silent.close();
+		}
+	});
+});
+
+describe('DEVICE-SYNC-9: a socket that stays connecting is dropped and tried again', () => {
+	it('with no online event to help, the doc connects on its next attempt', async () => {
+		const { clinic, server, cookie } = await setup();
+		const silent = net.createServer(() => {});
+		await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+		const silentPort = (silent.address() as net.AddressInfo).port;
+		let sockets = 0;
+		const Real = browserLikeWebSocket(cookie, server.url) as unknown as new (url: string) => WebSocket;
+		class FirstHangs extends Real {
+			constructor(url: string) {
+				super(sockets++ === 0 ? url.replace(`:${server.port}/`, `:${silentPort}/`) : url);
+			}
+		}
+		try {
+			const c = connect(server, `${clinic}/inbox`, {
+				cookie,
+				WebSocket: FirstHangs as unknown as typeof globalThis.WebSocket,
+				connectTimeoutMs: 300
+			});
+			await withTimeout(c.reached('synced'), 5000, 'synced on the next attempt');
 			expect(sockets).toBe(2);
 		} finally {
 			silent.close();

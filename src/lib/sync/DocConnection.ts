@@ -36,6 +36,8 @@ export interface DocConnectionOptions {
 	onStalled?: () => void;
 	/** How long a sent change may go unanswered before the server is asked, and that question too; `STALL_CHECK_MS`. */
 	stallCheckMs?: number;
+	/** How long a socket may stay connecting before it is dropped and tried again; `CONNECT_TIMEOUT_MS` unless given. */
+	connectTimeoutMs?: number;
 	onState: (state: ConnectionState) => void;
 	/** Every state vector the server sends: what it has durably stored. */
 	onServerStateVector: (stateVector: Map<number, number>) => void;
@@ -58,6 +60,12 @@ const SESSION_CHECK_MS = 5_000;
  * device ask (a step 1, which the server always answers); no answer to that either in as long: the socket is dead.
  */
 const STALL_CHECK_MS = 4_000;
+/**
+ * A socket still connecting after this long is dropped and the doc tries again (as after `onStalled`): Chromium can
+ * hold a socket opened while the network was gone "connecting" with no end, and no 'online' event may come to
+ * replace it (seen in e2e runs: the tablet's note never reconnected).
+ */
+const CONNECT_TIMEOUT_MS = 8_000;
 /**
  * Deletions carry no clock, so only a delete set from the server confirms them: the device asks for one (a step 1,
  * answered once everything before it is stored) after sending deletions, at most this often (the server bounds queries).
@@ -89,6 +97,7 @@ export class DocConnection {
 	#ownClockStored = 0;
 	/** Runs while a sent change of this device waits for its acknowledgement (`#watchAcknowledgement`). */
 	#stallTimer: ReturnType<typeof setTimeout> | null = null;
+	#connectTimer: ReturnType<typeof setTimeout> | null = null;
 
 	constructor(docName: string, doc: Y.Doc, opts: DocConnectionOptions) {
 		this.#opts = opts;
@@ -127,6 +136,7 @@ export class DocConnection {
 		this.provider.on('closed', ({ code }) => void this.#onClosed(code));
 		this.provider.on('status', ({ status }) => {
 			if (status !== 'connected') this.#stopWatching();
+			if (status !== 'connecting') this.#clearConnectTimer();
 		});
 	}
 
@@ -153,6 +163,7 @@ export class DocConnection {
 	pause(): void {
 		this.#paused = true;
 		this.#stopWatching();
+		this.#clearConnectTimer();
 		this.#clearTimer();
 		this.provider.disconnect();
 		this.#set('offline');
@@ -175,6 +186,7 @@ export class DocConnection {
 	destroy(): void {
 		this.#stopped = true;
 		this.#stopWatching();
+		this.#clearConnectTimer();
 		this.#clearTimer();
 		if (this.#askTimer) clearTimeout(this.#askTimer);
 		this.provider.destroy();
@@ -194,6 +206,12 @@ export class DocConnection {
 		}
 		if (this.#stopped || this.#paused) return;
 		this.provider.connect();
+		this.#clearConnectTimer();
+		if (this.provider.wsconnecting)
+			this.#connectTimer = setTimeout(() => {
+				this.#connectTimer = null;
+				if (!this.#stopped && !this.#paused && this.provider.wsconnecting) this.#stalled();
+			}, this.#opts.connectTimeoutMs ?? CONNECT_TIMEOUT_MS);
 	}
 
 	async #onClosed(code: number): Promise<void> {
@@ -372,6 +390,11 @@ export class DocConnection {
 				this.#stalled();
 			}, wait);
 		}, wait);
+	}
+
+	#clearConnectTimer(): void {
+		if (this.#connectTimer) clearTimeout(this.#connectTimer);
+		this.#connectTimer = null;
 	}
 
 	#stopWatching(): void {
