@@ -306,6 +306,8 @@ export class DocConnection {
 			decoding.readVarUint8Array(decoder);
 			if (this.#readOnly) return;
 			this.#send(Y.encodeStateAsUpdate(provider.doc, payload), SyncStep.step2);
+			// What was made offline went out just now: it too must be acknowledged, or sent again on a new socket.
+			this.#watchAcknowledgement();
 			// Deletions made offline went out just now: ask for the delete set that confirms them.
 			this.#askForDeletions();
 		};
