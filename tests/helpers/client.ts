@@ -1,3 +1,4 @@
+import net from 'node:net';
 import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
@@ -147,4 +148,34 @@ export async function pollUntil(check: () => boolean | Promise<boolean>, what: s
 		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
 		await new Promise((resolve) => setTimeout(resolve, 20));
 	}
+}
+
+/**
+ * A WebSocket class whose first socket goes to a server that accepts the connection and never answers the upgrade
+ * (it stays "connecting", as one opened while the network was gone may); later sockets reach `serverPort` as asked.
+ */
+export async function firstSocketHangs(
+	Base: typeof globalThis.WebSocket,
+	serverPort: number
+): Promise<{ WebSocket: typeof globalThis.WebSocket; opened: () => number; close: () => void }> {
+	const silent = net.createServer(() => {});
+	await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+	const silentPort = (silent.address() as net.AddressInfo).port;
+	let opened = 0;
+	const Real = Base as unknown as new (address: string, protocols?: string | string[]) => WebSocket;
+	class FirstHangs extends Real {
+		constructor(address: string | URL, protocols?: string | string[]) {
+			const url = String(address);
+			super(opened++ === 0 ? url.replace(`:${serverPort}/`, `:${silentPort}/`) : url, protocols);
+		}
+	}
+	return { WebSocket: FirstHangs as unknown as typeof globalThis.WebSocket, opened: () => opened, close: () => silent.close() };
+}
+
+/** Resolves once `condition` holds, checked every 10 ms (for state that announces itself with no event). */
+export function until(condition: () => boolean): Promise<void> {
+	return new Promise((resolve) => {
+		const poll = () => (condition() ? resolve() : setTimeout(poll, 10));
+		poll();
+	});
 }

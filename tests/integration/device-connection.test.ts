@@ -1,4 +1,3 @@
-import net from 'node:net';
 import * as Y from 'yjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DocConnection, type ConnectionState } from '../../src/lib/sync/DocConnection.ts';
@@ -6,7 +5,16 @@ import { MuxTransport } from '../../src/lib/sync/MuxTransport.ts';
 import { startClinicServer } from '../helpers/clinic.ts';
 import { CuttableProxy } from '../helpers/proxy.ts';
 import { ServerProcess } from '../helpers/server.ts';
-import { browserLikeWebSocket, connectProvider, trpc, whenDoc, whenSynced, withTimeout } from '../helpers/client.ts';
+import {
+	browserLikeWebSocket,
+	connectProvider,
+	firstSocketHangs,
+	trpc,
+	until,
+	whenDoc,
+	whenSynced,
+	withTimeout
+} from '../helpers/client.ts';
 
 // The device's connection (src/lib/sync/DocConnection.ts) against the real server: rules DEVICE-SYNC-* .
 const running: ServerProcess[] = [];
@@ -98,6 +106,19 @@ function connect(
 	return { connection, states, reached, next, acknowledged };
 }
 
+/** A session check the test answers when it likes (`answer`), counting how often it was asked. */
+function heldSessionCheck() {
+	const check = {
+		asked: 0,
+		answer: (_stands: boolean | 'unreachable') => {},
+		sessionStands: () => {
+			check.asked++;
+			return new Promise<boolean | 'unreachable'>((resolve) => (check.answer = resolve));
+		}
+	};
+	return check;
+}
+
 describe('DEVICE-SYNC-1: the device connection syncs and learns what the server has stored', () => {
 	it('reaches synced, and the server’s state vector comes to cover a local edit', async () => {
 		const { clinic, server, cookie } = await setup();
@@ -171,59 +192,37 @@ describe('DEVICE-SYNC-7: offline tries nothing; back online connects at once, an
 
 	it('paused while the session check of a failed attempt is out, the attempt is not retried and nothing more is asked', async () => {
 		const { clinic, server, cookie } = await setup();
-		let asked = 0;
-		let answer!: (stands: boolean | 'unreachable') => void;
-		const c = connect(server, `${clinic}/inbox`, {
-			cookie,
-			start: false,
-			sessionStands: () => {
-				asked++;
-				return new Promise((resolve) => (answer = resolve));
-			}
-		});
+		const check = heldSessionCheck();
+		const c = connect(server, `${clinic}/inbox`, { cookie, start: false, sessionStands: check.sessionStands });
 		// The server is gone: the first attempt closes before it opens, and the device asks whether the session stands.
 		await server.stop('SIGKILL');
 		running.splice(0);
 		c.connection.start();
 		await withTimeout(
-			new Promise<void>((resolve) => {
-				const poll = () => (asked > 0 ? resolve() : setTimeout(poll, 10));
-				poll();
-			}),
+			until(() => check.asked > 0),
 			5000,
 			'the session check'
 		);
 		// The device goes offline while it waits for the answer; the answer then schedules nothing.
 		c.connection.pause();
-		answer('unreachable');
+		check.answer('unreachable');
 		// Nothing to await when nothing may happen: a retry would come within 625 ms (the first backoff, jitter included).
 		await new Promise((resolve) => setTimeout(resolve, 1000));
 		expect(c.connection.provider.ws).toBe(null);
 		expect(c.states.at(-1)).toBe('offline');
-		expect(asked).toBe(1);
+		expect(check.asked).toBe(1);
 	});
 
 	it('a retry that waited for the session check leaves alone the socket opened meanwhile', async () => {
 		const { env, clinic, server, cookie } = await setup();
-		let answer!: (stands: boolean | 'unreachable') => void;
-		let asked = 0;
-		const c = connect(server, `${clinic}/inbox`, {
-			cookie,
-			start: false,
-			sessionStands: () => {
-				asked++;
-				return new Promise((resolve) => (answer = resolve));
-			}
-		});
+		const check = heldSessionCheck();
+		const c = connect(server, `${clinic}/inbox`, { cookie, start: false, sessionStands: check.sessionStands });
 		const port = server.port;
 		await server.stop('SIGKILL');
 		running.splice(0);
 		c.connection.start();
 		await withTimeout(
-			new Promise<void>((resolve) => {
-				const poll = () => (asked > 0 ? resolve() : setTimeout(poll, 10));
-				poll();
-			}),
+			until(() => check.asked > 0),
 			5000,
 			'the session check'
 		);
@@ -232,7 +231,7 @@ describe('DEVICE-SYNC-7: offline tries nothing; back online connects at once, an
 		c.connection.pause();
 		c.connection.reconnect();
 		await withTimeout(c.reached('synced'), 5000, 'synced');
-		answer('unreachable');
+		check.answer('unreachable');
 		await new Promise((resolve) => setImmediate(resolve));
 		expect(c.connection.state).toBe('synced');
 		expect(c.connection.provider.wsconnected).toBe(true);
@@ -262,35 +261,20 @@ describe('DEVICE-SYNC-7: offline tries nothing; back online connects at once, an
 
 	it('back online, an attempt still connecting (begun while offline) is replaced by a fresh one', async () => {
 		const { clinic, server, cookie } = await setup();
-		// A server that accepts the connection and never answers the upgrade: the socket stays "connecting".
-		const silent = net.createServer(() => {});
-		await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-		const silentPort = (silent.address() as net.AddressInfo).port;
-		let sockets = 0;
-		const Real = browserLikeWebSocket(cookie, server.url) as unknown as new (url: string) => WebSocket;
-		class FirstHangs extends Real {
-			constructor(url: string) {
-				super(sockets++ === 0 ? url.replace(`:${server.port}/`, `:${silentPort}/`) : url);
-			}
-		}
+		// The first socket stays "connecting", as one opened while the network was gone may.
+		const hanging = await firstSocketHangs(browserLikeWebSocket(cookie, server.url), server.port);
 		try {
-			const c = connect(server, `${clinic}/inbox`, {
-				cookie,
-				WebSocket: FirstHangs as unknown as typeof globalThis.WebSocket
-			});
+			const c = connect(server, `${clinic}/inbox`, { cookie, WebSocket: hanging.WebSocket });
 			await withTimeout(
-				new Promise<void>((resolve) => {
-					const poll = () => (c.connection.provider.wsconnecting ? resolve() : setTimeout(poll, 10));
-					poll();
-				}),
+				until(() => c.connection.provider.wsconnecting),
 				5000,
 				'the hanging attempt'
 			);
 			c.connection.reconnect();
 			await withTimeout(c.reached('synced'), 5000, 'synced on a fresh socket');
-			expect(sockets).toBe(2);
+			expect(hanging.opened()).toBe(2);
 		} finally {
-			silent.close();
+			hanging.close();
 		}
 	});
 });
@@ -298,26 +282,13 @@ describe('DEVICE-SYNC-7: offline tries nothing; back online connects at once, an
 describe('DEVICE-SYNC-9: a socket that stays connecting is dropped and tried again', () => {
 	it('with no online event to help, the doc connects on its next attempt', async () => {
 		const { clinic, server, cookie } = await setup();
-		const silent = net.createServer(() => {});
-		await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-		const silentPort = (silent.address() as net.AddressInfo).port;
-		let sockets = 0;
-		const Real = browserLikeWebSocket(cookie, server.url) as unknown as new (url: string) => WebSocket;
-		class FirstHangs extends Real {
-			constructor(url: string) {
-				super(sockets++ === 0 ? url.replace(`:${server.port}/`, `:${silentPort}/`) : url);
-			}
-		}
+		const hanging = await firstSocketHangs(browserLikeWebSocket(cookie, server.url), server.port);
 		try {
-			const c = connect(server, `${clinic}/inbox`, {
-				cookie,
-				WebSocket: FirstHangs as unknown as typeof globalThis.WebSocket,
-				connectTimeoutMs: 300
-			});
+			const c = connect(server, `${clinic}/inbox`, { cookie, WebSocket: hanging.WebSocket, connectTimeoutMs: 300 });
 			await withTimeout(c.reached('synced'), 5000, 'synced on the next attempt');
-			expect(sockets).toBe(2);
+			expect(hanging.opened()).toBe(2);
 		} finally {
-			silent.close();
+			hanging.close();
 		}
 	});
 });

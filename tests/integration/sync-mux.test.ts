@@ -1,4 +1,3 @@
-import net from 'node:net';
 import { WebsocketProvider } from 'y-websocket';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
@@ -9,6 +8,7 @@ import {
 	browserLikeWebSocket,
 	closedEvent,
 	connectProvider,
+	firstSocketHangs,
 	login,
 	upgradeStatus,
 	whenDoc,
@@ -169,18 +169,9 @@ describe('SYNC-MUX-7: a shared socket that finishes closing late ends only the c
 	});
 
 	it('back online, a shared socket still connecting is dropped, and the docs reconnect on a fresh one', async () => {
-		const silent = net.createServer(() => {});
-		await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-		const silentPort = (silent.address() as net.AddressInfo).port;
-		const Base = browserLikeWebSocket(cookie, server.url) as unknown as typeof WebSocket;
-		let opened = 0;
-		class FirstHangs extends Base {
-			constructor(address: string | URL, protocols?: string | string[]) {
-				super(opened++ === 0 ? String(address).replace(`:${server.port}/`, `:${silentPort}/`) : address, protocols);
-			}
-		}
+		const hanging = await firstSocketHangs(browserLikeWebSocket(cookie, server.url), server.port);
 		try {
-			const transport = new MuxTransport(server.wsUrl, FirstHangs as unknown as typeof globalThis.WebSocket);
+			const transport = new MuxTransport(server.wsUrl, hanging.WebSocket);
 			const inbox = overTransport(transport, `${clinic}/inbox`);
 			expect(inbox.wsconnecting).toBe(true);
 			// What the device does on 'online': the unopened socket goes, then each doc connects again.
@@ -191,7 +182,7 @@ describe('SYNC-MUX-7: a shared socket that finishes closing late ends only the c
 			expect(transport.socketsOpened).toBe(2);
 			transport.close();
 		} finally {
-			silent.close();
+			hanging.close();
 		}
 	});
 });
