@@ -203,6 +203,9 @@ export class Room implements CommitTarget {
 			case 'sync-step1':
 				if (!conn.step1Rate.take())
 					return conn.refuse('sync_queries_per_minute', CloseCode.tooManyRequests, 'too many sync requests');
+				// A step 1 asks about the updates sent before it too (a device confirming its deletions, SYNC-ANSWER-1):
+				// they are applied now, not at the next group commit, so the answer waits for them to be stored.
+				if (this.#incoming.length > 0) this.applyIncoming();
 				this.#whenCommitted(() => conn.send(encodeSyncStep2(this.doc, message.stateVector)));
 				return;
 			case 'sync-update':

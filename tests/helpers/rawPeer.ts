@@ -17,6 +17,8 @@ export class RawPeer {
 	readonly presence = new Map<number, string | null>();
 	/** Called with each awareness entry as it arrives, before the next message is read. */
 	onPresence: ((clientId: number, state: string | null) => void) | null = null;
+	/** Every sync message the server sent, in order: its step (0 step 1, 1 step 2, 2 update) and payload. */
+	readonly syncMessages: { step: number; payload: Uint8Array }[] = [];
 	#onMessage: (() => void)[] = [];
 
 	constructor(url: string, headers: Record<string, string>, options: WebSocket.ClientOptions = {}) {
@@ -46,6 +48,7 @@ export class RawPeer {
 		if (type === MessageType.sync) {
 			const step = decoding.readVarUint(decoder);
 			const payload = decoding.readVarUint8Array(decoder);
+			this.syncMessages.push({ step, payload });
 			if (step !== SyncStep.step1) Y.applyUpdate(this.doc, payload);
 		} else if (type === MessageType.awareness) {
 			const inner = decoding.createDecoder(decoding.readVarUint8Array(decoder));
@@ -71,6 +74,14 @@ export class RawPeer {
 
 	send(bytes: Uint8Array): void {
 		if (this.ws.readyState === WebSocket.OPEN) this.ws.send(bytes);
+	}
+
+	/** Sends the messages `send` makes in one TCP write, so that the server reads them in one go. */
+	together(send: () => void): void {
+		const socket = (this.ws as unknown as { _socket: import('node:net').Socket })._socket;
+		socket.cork();
+		send();
+		socket.uncork();
 	}
 
 	sendStep1(stateVector = Y.encodeStateVector(this.doc)): void {

@@ -1,9 +1,20 @@
 import * as Y from 'yjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CloseCode } from '../../src/lib/domain/syncProtocol.ts';
-import { createNote, noteBody, noteText, readNote, signNote } from '../../src/lib/domain/notes.ts';
+import { createNote, listNotes, noteBody, noteText, readNote, signNote } from '../../src/lib/domain/notes.ts';
+import { answerToNotes } from '../../src/lib/domain/signedNoteEdits.ts';
+import { DocConnection, type ConnectionState } from '../../src/lib/sync/DocConnection.ts';
 import { startClinicServer, type ClinicServer } from '../helpers/clinic.ts';
-import { closedEvent, connectProvider, login, upgradeStatus, whenDoc, whenSynced, withTimeout } from '../helpers/client.ts';
+import {
+	browserLikeWebSocket,
+	closedEvent,
+	connectProvider,
+	login,
+	upgradeStatus,
+	whenDoc,
+	whenSynced,
+	withTimeout
+} from '../helpers/client.ts';
 import { createUser } from '../helpers/server.ts';
 
 const cleanup: (() => Promise<unknown>)[] = [];
@@ -80,5 +91,82 @@ describe('NOTES-SIGN-1: a locked note refuses edits from everyone', () => {
 		const reader = open(s, docName, s.cookie);
 		await withTimeout(whenSynced(reader), 5000, 'reader synced');
 		expect(noteText(reader.doc, noteId)).toBe('Bulgular normal.');
+	});
+});
+
+describe('NOTES-SIGN-2: a tablet that wrote offline into a note signed meanwhile loses nothing', () => {
+	it('its text of the signed note becomes an addendum, the rest of what it wrote arrives, and nothing is refused', async () => {
+		const s = await startClinicServer('practitioner');
+		cleanup.push(() => s.server.stop());
+		const nurse = await createUser(s.env, s.clinic, 'practitioner');
+		const nurseCookie = await login(s.server.url, nurse.email, nurse.password);
+		const docName = `${s.clinic}/note/patient1`;
+
+		const desk = open(s, docName, s.cookie);
+		await withTimeout(whenSynced(desk), 5000, 'desk synced');
+		const signed = createNote(desk.doc, { title: 'Muayene', authorId: s.user.id });
+		write(desk.doc, signed, 'Bulgular normal.');
+		const plan = createNote(desk.doc, { title: 'Plan', authorId: s.user.id });
+		write(desk.doc, plan, 'Kontrol.');
+
+		// The tablet: the device's connection, answering the server as the app does for clinical notes.
+		const tablet = new Y.Doc({ gc: false });
+		const states: ConnectionState[] = [];
+		const connection = new DocConnection(docName, tablet, {
+			url: `${s.server.wsUrl}/sync`,
+			WebSocket: browserLikeWebSocket(nurseCookie, s.server.url),
+			sessionStands: async () => true,
+			onState: (state) => states.push(state),
+			onServerStateVector: () => {},
+			// As the app: the device asks for the server's delete set after sending deletions.
+			onServerDeletions: () => {},
+			answerServer: (state, deletions) =>
+				answerToNotes(tablet, state, deletions, {
+					userId: nurse.id,
+					titleOf: (note) => `Çevrimdışı: ${note.title}`,
+					now: new Date()
+				}).update
+		});
+		cleanup.push(async () => connection.destroy());
+		connection.start();
+		await withTimeout(
+			whenDoc(tablet, (d) => noteText(d, plan) === 'Kontrol.'),
+			5000,
+			'tablet has the notes'
+		);
+
+		// Offline, the tablet writes into both notes; meanwhile the desk signs the first.
+		connection.pause();
+		write(tablet, signed, 'Hafif kızarıklık.');
+		write(tablet, plan, 'Bir hafta sonra.');
+		signNote(desk.doc, signed, { userId: s.user.id, at: new Date() });
+		const reader = open(s, docName, s.cookie);
+		await withTimeout(
+			whenDoc(reader.doc, (d) => readNote(d, signed)?.signedAt != null),
+			5000,
+			'signature stored'
+		);
+
+		states.length = 0;
+		connection.reconnect();
+		const addendumOf = (d: Y.Doc) => listNotes(d).find((n) => n.addendumOf === signed);
+		await withTimeout(
+			whenDoc(desk.doc, (d) => noteText(d, plan) === 'Kontrol.\nBir hafta sonra.' && addendumOf(d) !== undefined),
+			5000,
+			'the plan and the addendum reach the desk'
+		);
+		const addendum = addendumOf(desk.doc)!;
+		expect(addendum).toMatchObject({ authorId: nurse.id, title: 'Çevrimdışı: Muayene', signedAt: null });
+		expect(noteText(desk.doc, addendum.id)).toBe('Bulgular normal.\nHafif kızarıklık.');
+		expect(noteText(desk.doc, signed)).toBe('Bulgular normal.');
+		// The tablet was never refused (a refusal closes the socket: "offline", then a reconnect).
+		expect(states).not.toContain('offline');
+		// Once it hears the server's delete set, the tablet shows the signed note as signed.
+		await withTimeout(
+			whenDoc(tablet, (d) => noteText(d, signed) === 'Bulgular normal.'),
+			5000,
+			'tablet shows the signed text'
+		);
+		expect(states.at(-1)).toBe('synced');
 	});
 });

@@ -5,6 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startClinicServer } from '../helpers/clinic.ts';
 import { metric, ServerProcess, type ServerEnv } from '../helpers/server.ts';
 import { connectProvider, whenDoc, whenSynced, withTimeout } from '../helpers/client.ts';
+import { RawPeer } from '../helpers/rawPeer.ts';
+import { SyncStep } from '../../src/lib/domain/syncProtocol.ts';
 
 const running: ServerProcess[] = [];
 afterEach(async () => {
@@ -222,5 +224,39 @@ describe('SYNC-STORE-3: an idle doc is compacted into a snapshot and unloaded; i
 		Y.applyUpdate(reloaded, expected);
 		expect(c.doc.getMap('rooms').toJSON()).toEqual(reloaded.getMap('rooms').toJSON());
 		c.destroy();
+	});
+});
+
+describe('SYNC-ANSWER-1: a step 1 is answered after the updates its socket sent before it are stored', () => {
+	it('the step 2 answering a step 1 sent right after a deletion holds that deletion', async () => {
+		const s = await startClinicServer('reception');
+		running.push(s.server);
+		const docName = `${s.clinic}/schedule/2026-05`;
+		const peer = await RawPeer.open(s.server.wsUrl, docName, s.cookie, s.server.url);
+		const writer = new Y.Doc();
+		writer.getText('t').insert(0, 'merhaba');
+		peer.sendUpdate(Y.encodeStateAsUpdate(writer));
+		await withTimeout(
+			peer.until(() => peer.doc.getText('t').toString() === 'merhaba'),
+			5000,
+			'the text is stored and echoed'
+		);
+		const before = Y.encodeStateVector(writer);
+		writer.getText('t').delete(0, 3);
+		// A deletion moves no clock: only a delete set can confirm it, and the device asks for one at once.
+		const asked = peer.syncMessages.length;
+		peer.together(() => {
+			peer.sendUpdate(Y.encodeStateAsUpdate(writer, before));
+			peer.sendStep1(Y.encodeStateVector(writer));
+		});
+		await withTimeout(
+			peer.until(() => peer.syncMessages.slice(asked).some((m) => m.step === SyncStep.step2)),
+			5000,
+			'the answer'
+		);
+		const answer = peer.syncMessages.slice(asked).find((m) => m.step === SyncStep.step2)!;
+		const ranges = Y.decodeUpdate(answer.payload).ds.clients.get(writer.clientID) ?? [];
+		expect(ranges.reduce((n, r) => n + r.len, 0)).toBe(3);
+		peer.close();
 	});
 });

@@ -274,6 +274,14 @@ export class DocPersistence {
 		this.#serverDeletions.add(ds);
 	}
 
+	/**
+	 * Deletions the server will never take (a signed note's offline edits, moved into an addendum: NOTES-SIGN-2) count
+	 * as settled: the edits made of them are no longer unsent.
+	 */
+	settleDeletions(ds: DeleteSetLike): void {
+		this.#serverDeletions.add(ds);
+	}
+
 	destroy(): void {
 		this.#destroyed = true;
 		clearTimeout(this.#timer);

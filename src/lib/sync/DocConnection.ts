@@ -44,6 +44,12 @@ export interface DocConnectionOptions {
 	/** Every delete set the server sends (before the state vector of the same message): deletions it has stored. */
 	onServerDeletions?: (ds: DeleteSetLike) => void;
 	/**
+	 * Builds the answer to the server's step 1 (what the server lacks, from what it is known to hold) instead of the
+	 * whole difference. Given, the answer waits for the server's own step 2 on the same socket: the doc then holds the
+	 * server's changes, and the server's delete set is known (NOTES-SIGN-2).
+	 */
+	answerServer?: (serverState: Map<number, number>, serverDeletions: DeleteSetLike) => Uint8Array;
+	/**
 	 * The user's role may only read this doc: nothing is sent (local edits stay on the device, unconfirmed). The
 	 * server refusing a write (4405) turns it on as well.
 	 */
@@ -98,6 +104,12 @@ export class DocConnection {
 	/** Runs while a sent change of this device waits for its acknowledgement (`#watchAcknowledgement`). */
 	#stallTimer: ReturnType<typeof setTimeout> | null = null;
 	#connectTimer: ReturnType<typeof setTimeout> | null = null;
+	/** Everything the server has said it holds (its state vectors and the extents of what it sent), merged. */
+	readonly #serverState = new Map<number, number>();
+	/** With `answerServer`: the server's step 1 on this socket waits for its step 2 to be answered. */
+	#answerDue = false;
+	/** The delete set of the server's last step 2 on this socket (its whole delete set then), or null before one. */
+	#serverDeletions: DeleteSetLike | null = null;
 
 	constructor(docName: string, doc: Y.Doc, opts: DocConnectionOptions) {
 		this.#opts = opts;
@@ -115,6 +127,8 @@ export class DocConnection {
 		this.provider.on('status', ({ status }) => {
 			if (status === 'connected') {
 				this.#opened = true;
+				this.#answerDue = false;
+				this.#serverDeletions = null;
 				this.#set('syncing');
 				// Presence after a reconnect (PRESENCE-RECONNECT-1). The others saw this device's presence removed under
 				// its last clock: announced again under that clock it would look old to them until the next renewal,
@@ -292,12 +306,16 @@ export class DocConnection {
 			const step = decoding.readVarUint(peek);
 			const payload = decoding.readVarUint8Array(peek);
 			if (step !== SyncStep.step1) {
-				if (this.#opts.onServerDeletions) {
+				const answering = this.#opts.answerServer && step === SyncStep.step2;
+				if (this.#opts.onServerDeletions || answering) {
 					const { ds } = Y.decodeUpdate(payload);
-					if (ds.clients.size > 0) this.#opts.onServerDeletions(ds);
+					if (this.#opts.onServerDeletions && ds.clients.size > 0) this.#opts.onServerDeletions(ds);
+					if (answering) this.#serverDeletions = ds;
 				}
 				this.#heldByServer(Y.parseUpdateMeta(payload).to);
-				return original(encoder, decoder, provider, fromServer, messageType);
+				const handled = original(encoder, decoder, provider, fromServer, messageType);
+				if (answering && this.#answerDue) this.#answer();
+				return handled;
 			}
 			const stateVector = Y.decodeStateVector(payload);
 			this.#heldByServer(stateVector);
@@ -305,12 +323,29 @@ export class DocConnection {
 			decoding.readVarUint(decoder);
 			decoding.readVarUint8Array(decoder);
 			if (this.#readOnly) return;
+			if (this.#opts.answerServer) {
+				this.#answerDue = true;
+				if (this.#serverDeletions) this.#answer();
+				return;
+			}
 			this.#send(Y.encodeStateAsUpdate(provider.doc, payload), SyncStep.step2);
-			// What was made offline went out just now: it too must be acknowledged, or sent again on a new socket.
-			this.#watchAcknowledgement();
-			// Deletions made offline went out just now: ask for the delete set that confirms them.
-			this.#askForDeletions();
+			this.#afterAnswer();
 		};
+	}
+
+	/** The answer to the server's step 1 built by `answerServer`, once its step 2 arrived on this socket. */
+	#answer(): void {
+		this.#answerDue = false;
+		if (this.#readOnly || !this.#serverDeletions) return;
+		this.#send(this.#opts.answerServer!(new Map(this.#serverState), this.#serverDeletions), SyncStep.step2);
+		this.#afterAnswer();
+	}
+
+	#afterAnswer(): void {
+		// What was made offline went out just now: it too must be acknowledged, or sent again on a new socket.
+		this.#watchAcknowledgement();
+		// Deletions made offline went out just now: ask for the delete set that confirms them.
+		this.#askForDeletions();
 	}
 
 	/** Replaces the provider's sender of local changes (the provider's destroy() removes it, under the same name). */
@@ -352,6 +387,8 @@ export class DocConnection {
 
 	/** What the server holds, from a message of its: told to the caller, and whether this device's edits are in it. */
 	#heldByServer(stateVector: Map<number, number>): void {
+		for (const [client, clock] of stateVector)
+			if (clock > (this.#serverState.get(client) ?? 0)) this.#serverState.set(client, clock);
 		const own = stateVector.get(this.provider.doc.clientID);
 		if (own !== undefined && own > this.#ownClockStored) this.#ownClockStored = own;
 		if (this.#acknowledged()) this.#stopWatching();

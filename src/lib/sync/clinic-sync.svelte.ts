@@ -7,12 +7,15 @@ import {
 	readUnsent,
 	type DocAttachment,
 	type DocHandle,
+	type DeleteSetLike,
 	type DocPersistence,
 	type FrontdeskDatabase,
 	type UnsentDoc
 } from '$lib/local/index.ts';
 import { docNames, parseDocName } from '$lib/domain/docName.ts';
 import { mayWriteDoc, type Role } from '$lib/domain/roles.ts';
+import { answerToNotes } from '$lib/domain/signedNoteEdits.ts';
+import { t } from '$lib/i18n/i18n.svelte.ts';
 import { afterPaint } from '$lib/ui/afterPaint.ts';
 import { DocConnection, type ConnectionState } from './DocConnection.ts';
 import { MuxTransport } from './MuxTransport.ts';
@@ -23,6 +26,7 @@ export type { DocHandle, UnsentDoc };
 
 /** Who the device syncs for: the role decides what it may send, the clinic which docs it opens. */
 export interface SyncUser {
+	id: string;
 	role: Role;
 	clinicId: string;
 }
@@ -52,6 +56,7 @@ export class ClinicSync {
 	});
 
 	readonly #role: Role;
+	readonly #userId: string;
 	readonly #db: FrontdeskDatabase;
 	// Not reactive on purpose: the UI reads #states, never the open docs.
 	readonly #docs: DocHandles<SyncedDoc>;
@@ -63,6 +68,7 @@ export class ClinicSync {
 
 	constructor(db: FrontdeskDatabase, user: SyncUser, onSignedOut: () => void) {
 		this.#role = user.role;
+		this.#userId = user.id;
 		this.#db = db;
 		this.#docs = new DocHandles(db, { attach: (name, doc, persistence) => this.#connect(name, doc, persistence) });
 		this.#onSignedOut = onSignedOut;
@@ -144,7 +150,10 @@ export class ClinicSync {
 			onServerDeletions: (ds) => persistence.noteServerDeletions(ds),
 			// Every doc rides the one socket: if it carries nothing for one, it carries nothing for any.
 			onStalled: () => this.#transport.abandon(),
-			readOnly: !mayWriteDoc(this.#role, parsed.kind)
+			readOnly: !mayWriteDoc(this.#role, parsed.kind),
+			...(parsed.kind === 'note'
+				? { answerServer: (state, deletions) => this.#answerToNotes(doc, persistence, state, deletions) }
+				: {})
 		});
 		if (!this.browserOnline) connection.pause();
 		this.#states[docName] = connection.state;
@@ -168,6 +177,19 @@ export class ClinicSync {
 				delete this.#states[docName];
 			}
 		};
+	}
+
+	/**
+	 * A clinical notes doc's answer to the server (NOTES-SIGN-2): what was written offline into a note signed
+	 * meanwhile becomes an addendum, and the rest goes without it, so the server takes it instead of refusing all.
+	 */
+	#answerToNotes(doc: Y.Doc, persistence: DocPersistence, state: Map<number, number>, deletions: DeleteSetLike): Uint8Array {
+		const { update, withheld } = answerToNotes(doc, state, deletions, {
+			userId: this.#userId,
+			titleOf: (note) => t('notes.offlineAddendumTitle', { title: note.title || t('notes.untitled') })
+		});
+		persistence.settleDeletions(withheld);
+		return update;
 	}
 
 	/**

@@ -1,0 +1,151 @@
+import { describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { createNote, listNotes, noteBody, noteText, readNote, signNote } from '../../src/lib/domain/notes.ts';
+import { checkNoteWrite, NoteRuleError, type NoteWriter } from '../../src/lib/domain/noteWriteRules.ts';
+import {
+	hasSignedNoteEdits,
+	rescueSignedNoteEdits,
+	updateForServer,
+	type DeleteSetOf
+} from '../../src/lib/domain/signedNoteEdits.ts';
+
+const DR: NoteWriter = { userId: 'dr1', role: 'practitioner' };
+const TABLET: NoteWriter = { userId: 'dr2', role: 'practitioner' };
+const author = { userId: TABLET.userId, titleOf: (n: { title: string }) => `Written offline: ${n.title}`, now: new Date() };
+
+/** Note docs keep their history, on the server and on devices. */
+const noteDoc = () => new Y.Doc({ gc: false });
+
+function type(doc: Y.Doc, noteId: string, text: string): void {
+	const paragraph = new Y.XmlElement('paragraph');
+	paragraph.insert(0, [new Y.XmlText(text)]);
+	noteBody(doc, noteId).push([paragraph]);
+}
+
+/** The first paragraph's text of a note's body (the Y.XmlText inside it). */
+function firstText(doc: Y.Doc, noteId: string): Y.XmlText {
+	return (noteBody(doc, noteId).get(0) as Y.XmlElement).get(0) as Y.XmlText;
+}
+
+/** What the server does with a socket's update: applies it in the writer's transaction and checks the lock. */
+function serverTakes(server: Y.Doc, update: Uint8Array, writer: NoteWriter): void {
+	server.transact((transaction) => {
+		Y.applyUpdate(server, update);
+		checkNoteWrite(transaction, 'note', writer);
+	});
+}
+
+/** The server's answer to the tablet's step 1: what the tablet lacks, and the server's whole delete set with it. */
+function serverAnswer(server: Y.Doc, tablet: Y.Doc): { state: Map<number, number>; deletions: DeleteSetOf } {
+	const diff = Y.encodeStateAsUpdate(server, Y.encodeStateVector(tablet));
+	Y.applyUpdate(tablet, diff);
+	return { state: Y.decodeStateVector(Y.encodeStateVector(server)), deletions: Y.decodeUpdate(diff).ds };
+}
+
+/**
+ * A practitioner's note N with text and a second note M, synced to a tablet; the tablet goes offline, and on the desk
+ * N is signed meanwhile.
+ */
+function signedWhileOffline() {
+	const server = noteDoc();
+	const n = createNote(server, { title: 'Muayene', authorId: DR.userId });
+	type(server, n, 'Bulgular normal.');
+	const m = createNote(server, { title: 'Plan', authorId: DR.userId });
+	type(server, m, 'Kontrol.');
+	const tablet = noteDoc();
+	Y.applyUpdate(tablet, Y.encodeStateAsUpdate(server));
+	signNote(server, n, { userId: DR.userId, at: new Date() });
+	return { server, tablet, n, m };
+}
+
+describe('NOTES-SIGN-2: what a tablet wrote offline into a note signed meanwhile becomes an addendum', () => {
+	it('the tablet’s step 2 as before is refused whole: nothing of its other notes arrives either', () => {
+		const { server, tablet, n, m } = signedWhileOffline();
+		firstText(tablet, n).insert(16, ' Hafif kızarıklık.');
+		firstText(tablet, m).insert(8, ' Bir hafta sonra.');
+		const { state } = serverAnswer(server, tablet);
+		const plain = Y.encodeStateAsUpdate(tablet, Y.encodeStateVector(state));
+		expect(() => serverTakes(noteDoc(), Y.encodeStateAsUpdate(server), DR)).not.toThrow();
+		const copy = noteDoc();
+		Y.applyUpdate(copy, Y.encodeStateAsUpdate(server));
+		expect(() => serverTakes(copy, plain, TABLET)).toThrow(NoteRuleError);
+	});
+
+	it('the server takes the rest, the signed note stays as signed, and an addendum holds the tablet’s text', () => {
+		const { server, tablet, n, m } = signedWhileOffline();
+		firstText(tablet, n).insert(16, ' Hafif kızarıklık.');
+		firstText(tablet, m).insert(8, ' Bir hafta sonra.');
+		const fresh = createNote(tablet, { title: 'Reçete', authorId: TABLET.userId });
+		type(tablet, fresh, 'Krem, günde iki kez.');
+
+		const { state, deletions } = serverAnswer(server, tablet);
+		expect(hasSignedNoteEdits(tablet, state, deletions)).toBe(true);
+		const addenda = rescueSignedNoteEdits(tablet, state, deletions, author);
+		expect(addenda).toHaveLength(1);
+		const { update } = updateForServer(tablet, state);
+		expect(() => serverTakes(server, update, TABLET)).not.toThrow();
+
+		expect(noteText(server, n)).toBe('Bulgular normal.');
+		expect(noteText(server, m)).toBe('Kontrol. Bir hafta sonra.');
+		expect(noteText(server, fresh)).toBe('Krem, günde iki kez.');
+		const addendum = readNote(server, addenda[0])!;
+		expect(addendum).toMatchObject({ addendumOf: n, authorId: TABLET.userId, title: 'Written offline: Muayene' });
+		expect(noteText(server, addenda[0])).toBe('Bulgular normal. Hafif kızarıklık.');
+		// Once the tablet hears the server's delete set, it shows the signed note as the server has it, and has
+		// nothing left to rescue or send about it.
+		Y.applyUpdate(tablet, Y.encodeStateAsUpdate(server, Y.encodeStateVector(tablet)));
+		expect(noteText(tablet, n)).toBe('Bulgular normal.');
+		expect(listNotes(tablet).map((x) => [x.id, noteText(tablet, x.id)])).toEqual(
+			listNotes(server).map((x) => [x.id, noteText(server, x.id)])
+		);
+		const again = serverAnswer(server, tablet);
+		expect(hasSignedNoteEdits(tablet, again.state, again.deletions)).toBe(false);
+	});
+
+	it('a deletion made offline is rescued too, and counted as settled rather than sent', () => {
+		const { server, tablet, n } = signedWhileOffline();
+		firstText(tablet, n).delete(8, 8); // "Bulgular" is left
+		const { state, deletions } = serverAnswer(server, tablet);
+		const addenda = rescueSignedNoteEdits(tablet, state, deletions, author);
+		const { update, withheld } = updateForServer(tablet, state);
+		expect(withheld.clients.size).toBeGreaterThan(0);
+		expect(() => serverTakes(server, update, TABLET)).not.toThrow();
+		expect(noteText(server, n)).toBe('Bulgular normal.');
+		expect(noteText(server, addenda[0])).toBe('Bulgular');
+		// Yjs cannot undelete: the tablet keeps showing its deletion, but rescues it only once, also after a reload.
+		const again = serverAnswer(server, tablet);
+		expect(rescueSignedNoteEdits(tablet, again.state, again.deletions, author)).toEqual([]);
+		const reloaded = noteDoc();
+		Y.applyUpdate(reloaded, Y.encodeStateAsUpdate(tablet));
+		const afterReload = serverAnswer(server, reloaded);
+		expect(hasSignedNoteEdits(reloaded, afterReload.state, afterReload.deletions)).toBe(false);
+		expect(listNotes(server)).toHaveLength(3);
+	});
+
+	it('a title changed offline goes into the addendum; the note keeps its signed title', () => {
+		const { server, tablet, n } = signedWhileOffline();
+		tablet.getMap<Y.Map<unknown>>('notes').get(n)!.set('title', 'Muayene (güncel)');
+		const { state, deletions } = serverAnswer(server, tablet);
+		const addenda = rescueSignedNoteEdits(tablet, state, deletions, author);
+		expect(() => serverTakes(server, updateForServer(tablet, state).update, TABLET)).not.toThrow();
+		expect(readNote(server, n)!.title).toBe('Muayene');
+		expect(readNote(server, addenda[0])!.title).toBe('Written offline: Muayene (güncel)');
+		const again = serverAnswer(server, tablet);
+		expect(rescueSignedNoteEdits(tablet, again.state, again.deletions, author)).toEqual([]);
+	});
+
+	it('changes nothing when no signed note was touched, nor for a note the tablet itself signed offline', () => {
+		const { server, tablet, m } = signedWhileOffline();
+		firstText(tablet, m).insert(0, 'Yeni: ');
+		const own = createNote(tablet, { title: 'Tablet', authorId: TABLET.userId });
+		type(tablet, own, 'Yazıldı ve imzalandı.');
+		signNote(tablet, own, { userId: TABLET.userId, at: new Date() });
+		const { state, deletions } = serverAnswer(server, tablet);
+		expect(hasSignedNoteEdits(tablet, state, deletions)).toBe(false);
+		expect(rescueSignedNoteEdits(tablet, state, deletions, author)).toEqual([]);
+		expect(() => serverTakes(server, updateForServer(tablet, state).update, TABLET)).not.toThrow();
+		expect(noteText(server, own)).toBe('Yazıldı ve imzalandı.');
+		expect(readNote(server, own)!.signedBy).toBe(TABLET.userId);
+		expect(noteText(server, m)).toBe('Yeni: Kontrol.');
+	});
+});
