@@ -194,6 +194,38 @@ describe('Live notes', () => {
 		expect(await desk.locator(`${CLINICAL} [data-testid="note-signed"]`).count()).toBe(1);
 	});
 
+	it('NOTES-SIGN-2: a line typed offline into a note signed meanwhile becomes an addendum; nothing the tablet wrote is refused', async () => {
+		const items = `${CLINICAL} [data-testid="note-item"]`;
+		// The tablet has the addendum of NOTES-SIGN-1 open; the desk opens it too.
+		await desk.click(`${items}:not(:has([data-testid="note-signed"]))`);
+		await untilText(desk, 'Kontrol röntgeni istendi.');
+		await tabletContext.setOffline(true);
+		await tablet.waitForSelector(`${CLINICAL} [data-testid="note-editor"][data-on-server="false"]`);
+		await tablet.click(BODY);
+		await tablet.keyboard.press('Control+End');
+		await tablet.keyboard.press('Enter');
+		await tablet.keyboard.type('Tabletten eklenen satır.');
+		// Meanwhile the desk signs it.
+		await desk.click(`${CLINICAL} [data-testid="note-sign"]`);
+		await desk.click('[data-testid="confirm-dialog"] [data-testid="confirm"]');
+		await desk.waitForSelector(`${BODY}[contenteditable="false"]`);
+		await tabletContext.setOffline(false);
+
+		// The tablet's version arrives as an addendum of the signed note, named so; the signed note is as signed.
+		await desk.waitForFunction((selector) => document.querySelectorAll(selector).length === 3, items);
+		const rescued = desk.locator(`${items}:has-text("İmzalanırken çevrimdışı yazılan")`);
+		expect(await rescued.count()).toBe(1);
+		expect(await text(desk)).not.toContain('Tabletten');
+		await rescued.click();
+		await untilText(desk, 'Tabletten eklenen satır.');
+		expect(await text(desk)).toContain('Kontrol röntgeni istendi.');
+		// The tablet shows the signed note as signed, and has nothing left unsent.
+		await tablet.waitForSelector(`${BODY}[contenteditable="false"]`);
+		await tablet.waitForFunction((selector) => !document.querySelector(selector)?.textContent?.includes('Tabletten'), BODY);
+		await tablet.waitForSelector(`${CLINICAL} [data-testid="note-editor"][data-on-server="true"]`);
+		expect(await tablet.locator(items).count()).toBe(3);
+	});
+
 	it('NOTES-TEMPLATE-1: an admin keeps a template in Settings; a practitioner starts a note from it, laid out', async () => {
 		const { context, page } = await signIn(browser, server.url, adminUser, {
 			path: '/settings/note-templates',

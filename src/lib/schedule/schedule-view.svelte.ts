@@ -33,6 +33,7 @@ import type { ClinicSync, DocHandle } from '$lib/sync/clinic-sync.svelte.ts';
 import { contactLabel, readContact, resolveContact } from '$lib/domain/contacts.ts';
 import { docNames } from '$lib/domain/docName.ts';
 import { noteBookingMonth } from '$lib/domain/patientAppointments.ts';
+import { afterPaint } from '$lib/ui/afterPaint.ts';
 import { busyOverlapping } from './busyTimes.ts';
 import { today, weekOf } from './days.ts';
 import { PractitionerList } from './practitioner-list.svelte.ts';
@@ -146,7 +147,10 @@ export class ScheduleView {
 		const fromTable = opening ? readAppointmentRows(this.#db, days).catch(() => null) : Promise.resolve(null);
 		this.#whenLoaded = fromTable.then(async (rows) => {
 			if (generation !== this.#generation) return;
-			if (rows) void this.#drawFromTable(rows, generation);
+			// Cards from the table are painted before the month docs load: applying one takes the main thread for a
+			// while, and started in the same moment it held the frame that shows the cards (about 200 ms, measured).
+			if (rows) await this.#drawFromTable(rows, generation);
+			if (generation !== this.#generation) return;
 			await Promise.all([this.#months.show(months), this.#directory.whenLoaded]);
 			if (generation !== this.#generation) return;
 			this.loaded = true;
@@ -168,6 +172,7 @@ export class ScheduleView {
 		if (generation !== this.#generation || this.loaded || this.#destroyed) return;
 		this.appointments = rows;
 		this.drawn = true;
+		await new Promise<void>((resolve) => afterPaint(resolve));
 	}
 
 	/** The appointment with this id in the shown months (another device may have moved it), or null. */
