@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Accounts } from '../../server/auth/index.ts';
 import { openStoreAndKeys } from '../../server/boot.ts';
 import { loadConfig } from '../../server/config/index.ts';
@@ -32,6 +32,9 @@ export function testEnv(extra: Record<string, string> = {}): ServerEnv {
 	};
 }
 
+/** Ends a test's server when the test process is gone (tests/helpers/exitWithParent.ts). */
+const EXIT_WITH_PARENT = pathToFileURL(path.join(ROOT, 'tests/helpers/exitWithParent.ts')).href;
+
 /** The real server process (`server/main.ts`), on a random port unless one is given. */
 export class ServerProcess {
 	readonly child: ChildProcess;
@@ -45,7 +48,7 @@ export class ServerProcess {
 	}
 
 	static async start(env: ServerEnv, port = 0): Promise<ServerProcess> {
-		const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+		const child = spawn(process.execPath, ['--import', 'tsx', '--import', EXIT_WITH_PARENT, 'server/main.ts'], {
 			cwd: ROOT,
 			env: { ...process.env, ...env, PORT: String(port) },
 			stdio: ['ignore', 'pipe', 'pipe']
