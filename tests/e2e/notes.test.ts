@@ -203,6 +203,8 @@ describe('Live notes', () => {
 		await tablet.waitForSelector(`${CLINICAL} [data-testid="note-editor"][data-on-server="false"]`);
 		await tablet.click(BODY);
 		await tablet.keyboard.press('Control+End');
+		// It deletes a word too ("istendi."), and adds a line.
+		for (let i = 0; i < 'istendi.'.length; i++) await tablet.keyboard.press('Backspace');
 		await tablet.keyboard.press('Enter');
 		await tablet.keyboard.type('Tabletten eklenen satır.');
 		// Meanwhile the desk signs it.
@@ -215,15 +217,22 @@ describe('Live notes', () => {
 		await desk.waitForFunction((selector) => document.querySelectorAll(selector).length === 3, items);
 		const rescued = desk.locator(`${items}:has-text("İmzalanırken çevrimdışı yazılan")`);
 		expect(await rescued.count()).toBe(1);
-		expect(await text(desk)).not.toContain('Tabletten');
-		await rescued.click();
-		await untilText(desk, 'Tabletten eklenen satır.');
-		expect(await text(desk)).toContain('Kontrol röntgeni istendi.');
-		// The tablet shows the signed note as signed, and has nothing left unsent.
+		const signed = await text(desk);
+		expect(signed).toContain('Kontrol röntgeni istendi.');
+		expect(signed).not.toContain('Tabletten');
+		// The tablet shows the signed note as signed, word for word (also the word it deleted), and has nothing
+		// left unsent.
 		await tablet.waitForSelector(`${BODY}[contenteditable="false"]`);
 		await tablet.waitForFunction((selector) => !document.querySelector(selector)?.textContent?.includes('Tabletten'), BODY);
+		expect(await text(tablet)).toBe(signed);
 		await tablet.waitForSelector(`${CLINICAL} [data-testid="note-editor"][data-on-server="true"]`);
 		expect(await tablet.locator(items).count()).toBe(3);
+		// The addendum holds the tablet's version.
+		await rescued.click();
+		await untilText(desk, 'Tabletten eklenen satır.');
+		const written = await text(desk);
+		expect(written).toContain('Kontrol röntgeni');
+		expect(written).not.toContain('istendi');
 	});
 
 	it('NOTES-TEMPLATE-1: an admin keeps a template in Settings; a practitioner starts a note from it, laid out', async () => {

@@ -12,7 +12,7 @@ import { createNote, noteBody, noteBodyField, readNote, type NoteMeta } from './
  *   without content; the server integrates them as deleted, which changes nothing), its deletions in them not at all.
  *   The server's delete set then holds those clocks, so what the device added to the signed note is deleted on the
  *   device too as soon as it next hears that set; what it deleted stays deleted there (Yjs cannot undelete), so the
- *   device shows the signed note without those words until its copy of the doc is rebuilt.
+ *   device shows such a note from a snapshot without its rescued edits (`signedBodyAsOnServer`).
  * The map and field names are those of `notes.ts`; the rules are those of `noteWriteRules.ts`.
  */
 
@@ -65,18 +65,25 @@ class NoteOfItem {
 /** Deleted clock ranges, `[client, clock, len]` each, as an addendum records what it rescued (`rescued`). */
 type Ranges = [client: number, clock: number, len: number][];
 const RESCUED = 'rescued';
+/** The same for what the device added to the signed note (the server holds those clocks as placeholders). */
+const RESCUED_ADDED = 'rescuedAdded';
 
 function covered(ranges: Iterable<{ clock: number; len: number }> | undefined, clock: number, len: number): boolean {
 	for (const r of ranges ?? []) if (r.clock <= clock && clock + len <= r.clock + r.len) return true;
 	return false;
 }
 
-/** Deletions earlier addenda of this doc rescued (so they are never rescued twice, e.g. after a reload). */
-function rescuedBefore(doc: Y.Doc): DeleteSetOf {
+/**
+ * Deletions (or, with `field`, additions) earlier addenda of this doc rescued (so they are never rescued twice, e.g.
+ * after a reload), of every signed note or of the one named.
+ */
+function rescuedBefore(doc: Y.Doc, field = RESCUED, ofNote?: string): DeleteSetOf {
 	const out: DeleteSetOf = { clients: new Map() };
 	for (const item of doc.getMap(NOTES)._map.values()) {
 		if (item.deleted || !(item.content instanceof Y.ContentType)) continue;
-		const flat = (item.content.type as Y.Map<unknown>).get(RESCUED);
+		const entry = item.content.type as Y.Map<unknown>;
+		if (ofNote !== undefined && entry.get('addendumOf') !== ofNote) continue;
+		const flat = entry.get(field);
 		if (!Array.isArray(flat)) continue;
 		for (let i = 0; i + 2 < flat.length; i += 3) {
 			const [client, clock, len] = flat.slice(i, i + 3) as number[];
@@ -89,16 +96,15 @@ function rescuedBefore(doc: Y.Doc): DeleteSetOf {
 }
 
 /**
- * Per note signed on the server, the device's changes of it the server does not hold: whether it added anything
- * (an item past the server's state vector), and its deletions that neither the server's delete set nor an earlier
- * rescue holds.
+ * Per note signed on the server, the device's changes of it the server does not hold: what it added (items past the
+ * server's state vector), and its deletions that neither the server's delete set nor an earlier rescue holds.
  */
 function editsOfSignedNotes(
 	doc: Y.Doc,
 	serverState: StateVector,
 	serverDeletions: DeleteSetOf
-): Map<string, { added: boolean; deleted: Ranges }> {
-	const edits = new Map<string, { added: boolean; deleted: Ranges }>();
+): Map<string, { added: Ranges; deleted: Ranges }> {
+	const edits = new Map<string, { added: Ranges; deleted: Ranges }>();
 	const locked = notesSignedOnServer(doc, serverState);
 	if (locked.size === 0) return edits;
 	const noteOf = new NoteOfItem(doc);
@@ -115,9 +121,11 @@ function editsOfSignedNotes(
 			if (!added && !deleted) continue;
 			const noteId = noteOf.of(s);
 			if (noteId === null || !locked.has(noteId)) continue;
-			const entry = edits.get(noteId) ?? { added: false, deleted: [] };
-			if (added) entry.added = true;
-			else entry.deleted.push([client, clock, s.length]);
+			const entry = edits.get(noteId) ?? { added: [], deleted: [] };
+			if (added) {
+				const from = Math.max(clock, serverState.get(client) ?? 0);
+				entry.added.push([client, from, clock + s.length - from]);
+			} else entry.deleted.push([client, clock, s.length]);
 			edits.set(noteId, entry);
 		}
 	return edits;
@@ -148,7 +156,7 @@ export function rescueSignedNoteEdits(
 		Y.createSnapshot(serverDeletions as Parameters<typeof Y.createSnapshot>[0], serverState)
 	);
 	const addenda: string[] = [];
-	for (const [noteId, { deleted }] of edits) {
+	for (const [noteId, { added, deleted }] of edits) {
 		const mine = readNote(doc, noteId);
 		const theirs = readNote(onServer, noteId);
 		if (!mine || !theirs) continue;
@@ -162,7 +170,9 @@ export function rescueSignedNoteEdits(
 				author.now ?? new Date()
 			);
 			noteBody(doc, addendum).insert(0, copyOf(body));
-			if (deleted.length > 0) doc.getMap<Y.Map<unknown>>(NOTES).get(addendum)?.set(RESCUED, deleted.flat());
+			const entry = doc.getMap<Y.Map<unknown>>(NOTES).get(addendum);
+			if (deleted.length > 0) entry?.set(RESCUED, deleted.flat());
+			if (added.length > 0) entry?.set(RESCUED_ADDED, added.flat());
 			addenda.push(addendum);
 		});
 	}
@@ -258,4 +268,60 @@ export function answerToNotes(
 ): { update: Uint8Array; withheld: DeleteSetOf } {
 	rescueSignedNoteEdits(doc, serverState, serverDeletions, author);
 	return updateForServer(doc, serverState);
+}
+
+/**
+ * A signed note's body as the server and every other device have it, for a device that rescued its offline edits of
+ * it (NOTES-SIGN-2): its own copy keeps the deletions it made (Yjs cannot undelete), so the note is shown from a
+ * snapshot of the doc without them, and without what it added. Null when this device rescued nothing of the note:
+ * its copy is the server's. Needs a doc that keeps its history (note docs do).
+ */
+export function signedBodyAsOnServer(doc: Y.Doc, noteId: string): Y.XmlFragment | null {
+	const deleted = rescuedBefore(doc, RESCUED, noteId);
+	const added = rescuedBefore(doc, RESCUED_ADDED, noteId);
+	if (deleted.clients.size === 0 && added.clients.size === 0) return null;
+	const live = Y.createDeleteSetFromStructStore(doc.store) as unknown as DeleteSetOf;
+	const shown: DeleteSetOf = { clients: new Map() };
+	for (const client of new Set([...live.clients.keys(), ...added.clients.keys()])) {
+		const kept = subtract(toIntervals(live.clients.get(client)), toIntervals(deleted.clients.get(client)));
+		const all = union(kept, toIntervals(added.clients.get(client)));
+		if (all.length > 0)
+			shown.clients.set(
+				client,
+				all.map(([from, to]) => ({ clock: from, len: to - from }))
+			);
+	}
+	const state = Y.decodeStateVector(Y.encodeStateVector(doc));
+	const view = Y.createDocFromSnapshot(doc, Y.createSnapshot(shown as Parameters<typeof Y.createSnapshot>[0], state));
+	return view.getXmlFragment(noteBodyField(noteId));
+}
+
+type Interval = [from: number, to: number];
+
+const toIntervals = (ranges: { clock: number; len: number }[] | undefined): Interval[] =>
+	(ranges ?? []).map((r): Interval => [r.clock, r.clock + r.len]).sort((a, b) => a[0] - b[0]);
+
+function union(a: Interval[], b: Interval[]): Interval[] {
+	const out: Interval[] = [];
+	for (const [from, to] of [...a, ...b].sort((x, y) => x[0] - y[0])) {
+		const last = out[out.length - 1];
+		if (last && from <= last[1]) last[1] = Math.max(last[1], to);
+		else out.push([from, to]);
+	}
+	return out;
+}
+
+function subtract(a: Interval[], b: Interval[]): Interval[] {
+	const out: Interval[] = [];
+	for (const [from, to] of a) {
+		let pieces: Interval[] = [[from, to]];
+		for (const [cutFrom, cutTo] of b)
+			pieces = pieces.flatMap(([f, t]): Interval[] =>
+				cutTo <= f || cutFrom >= t
+					? [[f, t]]
+					: [...(f < cutFrom ? [[f, cutFrom] as Interval] : []), ...(cutTo < t ? [[cutTo, t] as Interval] : [])]
+			);
+		out.push(...pieces);
+	}
+	return out;
 }
