@@ -1,7 +1,5 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import * as Y from 'yjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listNotes, noteText } from '../../src/lib/domain/notes.ts';
 import { launchChromium, signIn } from '../helpers/browser.ts';
 import { createClinic, createUser, ServerProcess, testEnv, type TestUser } from '../helpers/server.ts';
 
@@ -31,52 +29,16 @@ function text(page: Page): Promise<string> {
 	}, BODY);
 }
 
-/**
- * Waits until the note's text (without caret labels) contains `wanted`. When it never does, the error says what the
- * editor showed and what the device's stored copy of the notes doc holds: whether the change reached the device and
- * not its editor, or never reached it.
- */
+/** Waits until the note's text (without caret labels) contains `wanted`. */
 async function untilText(page: Page, wanted: string): Promise<void> {
-	try {
-		await page.waitForFunction(
-			([selector, want]) => {
-				const body = document.querySelector(selector)?.cloneNode(true) as HTMLElement | undefined;
-				body?.querySelectorAll('.collaboration-carets__caret').forEach((caret) => caret.remove());
-				return (body?.textContent ?? '').includes(want);
-			},
-			[BODY, wanted] as const
-		);
-	} catch (error) {
-		const shown = await text(page).catch(() => '(unreadable)');
-		const stored = await storedNotes(page).catch((e: unknown) => `(unreadable: ${String(e)})`);
-		throw new Error(`"${wanted}" never appeared; the editor shows ${JSON.stringify(shown)}; stored: ${stored}`, {
-			cause: error
-		});
-	}
-}
-
-/** The clinical notes as the device stored them in IndexedDB: each note's text, from the doc's rows. */
-async function storedNotes(page: Page): Promise<string> {
-	const rows = await page.evaluate(
-		() =>
-			new Promise<number[][]>((resolve, reject) => {
-				const open = indexedDB.open('frontdesk');
-				open.onerror = () => reject(open.error);
-				open.onsuccess = () => {
-					const all = open.result.transaction('docUpdates').objectStore('docUpdates').getAll();
-					all.onerror = () => reject(all.error);
-					all.onsuccess = () =>
-						resolve(
-							(all.result as { docName: string; update: Uint8Array }[])
-								.filter((row) => row.docName.includes('/note/'))
-								.map((row) => [...row.update])
-						);
-				};
-			})
+	await page.waitForFunction(
+		([selector, want]) => {
+			const body = document.querySelector(selector)?.cloneNode(true) as HTMLElement | undefined;
+			body?.querySelectorAll('.collaboration-carets__caret').forEach((caret) => caret.remove());
+			return (body?.textContent ?? '').includes(want);
+		},
+		[BODY, wanted] as const
 	);
-	const doc = new Y.Doc({ gc: false });
-	for (const row of rows) Y.applyUpdate(doc, Uint8Array.from(row));
-	return JSON.stringify(listNotes(doc).map((note) => noteText(doc, note.id)));
 }
 
 /** Waits until a colleague's caret stands right after `before`, at the end of what its paragraph holds before it. */
