@@ -1,5 +1,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import * as Y from 'yjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listNotes, noteText } from '../../src/lib/domain/notes.ts';
 import { launchChromium, signIn } from '../helpers/browser.ts';
 import { createClinic, createUser, ServerProcess, testEnv, type TestUser } from '../helpers/server.ts';
 
@@ -29,16 +31,52 @@ function text(page: Page): Promise<string> {
 	}, BODY);
 }
 
-/** Waits until the note's text (without caret labels) contains `wanted`. */
+/**
+ * Waits until the note's text (without caret labels) contains `wanted`. When it never does, the error says what the
+ * editor showed and what the device's stored copy of the notes doc holds: whether the change reached the device and
+ * not its editor, or never reached it.
+ */
 async function untilText(page: Page, wanted: string): Promise<void> {
-	await page.waitForFunction(
-		([selector, want]) => {
-			const body = document.querySelector(selector)?.cloneNode(true) as HTMLElement | undefined;
-			body?.querySelectorAll('.collaboration-carets__caret').forEach((caret) => caret.remove());
-			return (body?.textContent ?? '').includes(want);
-		},
-		[BODY, wanted] as const
+	try {
+		await page.waitForFunction(
+			([selector, want]) => {
+				const body = document.querySelector(selector)?.cloneNode(true) as HTMLElement | undefined;
+				body?.querySelectorAll('.collaboration-carets__caret').forEach((caret) => caret.remove());
+				return (body?.textContent ?? '').includes(want);
+			},
+			[BODY, wanted] as const
+		);
+	} catch (error) {
+		const shown = await text(page).catch(() => '(unreadable)');
+		const stored = await storedNotes(page).catch((e: unknown) => `(unreadable: ${String(e)})`);
+		throw new Error(`"${wanted}" never appeared; the editor shows ${JSON.stringify(shown)}; stored: ${stored}`, {
+			cause: error
+		});
+	}
+}
+
+/** The clinical notes as the device stored them in IndexedDB: each note's text, from the doc's rows. */
+async function storedNotes(page: Page): Promise<string> {
+	const rows = await page.evaluate(
+		() =>
+			new Promise<number[][]>((resolve, reject) => {
+				const open = indexedDB.open('frontdesk');
+				open.onerror = () => reject(open.error);
+				open.onsuccess = () => {
+					const all = open.result.transaction('docUpdates').objectStore('docUpdates').getAll();
+					all.onerror = () => reject(all.error);
+					all.onsuccess = () =>
+						resolve(
+							(all.result as { docName: string; update: Uint8Array }[])
+								.filter((row) => row.docName.includes('/note/'))
+								.map((row) => [...row.update])
+						);
+				};
+			})
 	);
+	const doc = new Y.Doc({ gc: false });
+	for (const row of rows) Y.applyUpdate(doc, Uint8Array.from(row));
+	return JSON.stringify(listNotes(doc).map((note) => noteText(doc, note.id)));
 }
 
 /** Waits until a colleague's caret stands right after `before`, at the end of what its paragraph holds before it. */
@@ -118,6 +156,11 @@ describe('Live notes', () => {
 			await untilText(page, 'Penisilin alerjisi bildirdi.');
 		}
 		expect(await text(desk)).toBe(await text(tablet));
+		// Each line stays whole in its own paragraph, under the desk's first line (NOTES-CARET-2: the tablet's Enter
+		// once split that first line when it reached the editor before the caret's move).
+		const lines = (await text(desk)).split('\n').filter((line) => line !== '');
+		expect(lines[0]).toBe('Muayene notu');
+		expect(lines.slice(1).sort()).toEqual(['Alt çene 36 numara implant planlandı.', 'Penisilin alerjisi bildirdi.']);
 		// Each sees the other's caret, named.
 		await desk.waitForSelector(`${CLINICAL} .collaboration-carets__label`);
 		await tablet.waitForSelector(`${CLINICAL} .collaboration-carets__label`);
@@ -149,6 +192,9 @@ describe('Live notes', () => {
 		await untilText(tablet, 'Kontrol: Muayene notu');
 		await tablet.waitForSelector(`${CLINICAL} [data-testid="note-editor"][data-on-server="true"]`);
 		expect(await text(desk)).toBe(await text(tablet));
+		const lines = (await text(desk)).split('\n').filter((line) => line !== '');
+		expect(lines[0]).toBe('Kontrol: Muayene notu');
+		expect(lines.at(-1)).toBe('Çevrimdışı yazılan paragraf.');
 	});
 
 	it('NOTES-HISTORY-1: a saved version is shown as it was and restored as a new edit on every device', async () => {
