@@ -170,3 +170,44 @@ describe('NOTES-SIGN-2: a tablet that wrote offline into a note signed meanwhile
 		expect(states.at(-1)).toBe('synced');
 	});
 });
+
+describe('NOTES-SIGN-3: an addendum’s record of rescued edits is taken only as the server holds it', () => {
+	it('a forged record that would hide part of a signed note on every device closes its socket and is never stored', async () => {
+		const s = await startClinicServer('practitioner');
+		cleanup.push(() => s.server.stop());
+		const other = await createUser(s.env, s.clinic, 'practitioner');
+		const docName = `${s.clinic}/note/patient1`;
+		const author = open(s, docName, s.cookie);
+		await withTimeout(whenSynced(author), 5000, 'author synced');
+		const noteId = createNote(author.doc, { title: 'Muayene', authorId: s.user.id });
+		write(author.doc, noteId, 'Bulgular normal. Penisilin alerjisi var.');
+		signNote(author.doc, noteId, { userId: s.user.id, at: new Date() });
+
+		const cookie = await login(s.server.url, other.email, other.password);
+		const forger = open(s, docName, cookie);
+		await withTimeout(whenSynced(forger), 5000, 'synced');
+		await withTimeout(
+			whenDoc(forger.doc, (d) => readNote(d, noteId)?.signedAt != null),
+			5000,
+			'signed'
+		);
+		// "Penisilin alerjisi var." listed as if it were the forger's own offline addition (a placeholder on the server).
+		const text = (noteBody(forger.doc, noteId).get(0) as Y.XmlElement).get(0) as Y.XmlText;
+		const hidden = [text._start!.id.client, text._start!.id.clock + 17, 23];
+		const closed = closedEvent(forger);
+		forger.doc.transact(() => {
+			const addendum = createNote(forger.doc, { title: 'Ek', authorId: other.id, addendumOf: noteId });
+			forger.doc.getMap<Y.Map<unknown>>('notes').get(addendum)!.set('rescuedAdded', hidden);
+		});
+		expect(await withTimeout(closed, 5000, 'refused')).toMatchObject({
+			code: CloseCode.writeRefused,
+			reason: 'rescued edits name only what the server holds of the signed note'
+		});
+		forger.destroy();
+
+		const reader = open(s, docName, s.cookie);
+		await withTimeout(whenSynced(reader), 5000, 'reader synced');
+		expect(listNotes(reader.doc).map((note) => note.id)).toEqual([noteId]);
+		expect(noteText(reader.doc, noteId)).toBe('Bulgular normal. Penisilin alerjisi var.');
+	});
+});

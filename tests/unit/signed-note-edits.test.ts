@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { createNote, listNotes, noteBody, noteText, readNote, signNote } from '../../src/lib/domain/notes.ts';
-import { checkNoteWrite, NoteRuleError, type NoteWriter } from '../../src/lib/domain/noteWriteRules.ts';
+import { checkNoteWrite, MAX_RESCUED_RANGES, NoteRuleError, type NoteWriter } from '../../src/lib/domain/noteWriteRules.ts';
+import { splitUpdate } from '../../src/lib/sync/splitUpdate.ts';
 import {
 	hasSignedNoteEdits,
 	rescueSignedNoteEdits,
@@ -156,5 +157,100 @@ describe('NOTES-SIGN-2: what a tablet wrote offline into a note signed meanwhile
 		expect(noteText(server, own)).toBe('Yazıldı ve imzalandı.');
 		expect(readNote(server, own)!.signedBy).toBe(TABLET.userId);
 		expect(noteText(server, m)).toBe('Yeni: Kontrol.');
+	});
+});
+
+describe('NOTES-SIGN-3: what an addendum rescued is taken only as the server holds it', () => {
+	/** The tablet's rescue of an offline deletion and addition in the signed note N, as the server receives it. */
+	function rescued() {
+		const { server, tablet, n, m } = signedWhileOffline();
+		firstText(tablet, n).delete(0, 9); // "Bulgular " deleted, "normal." left
+		firstText(tablet, n).insert(7, ' Hafif kızarıklık.');
+		// And a long line in a paragraph of its own: the answer is larger than one message of the test's size.
+		type(tablet, n, 'Hasta ağrı kesici kullandığını, ağrının geceleri arttığını söyledi. '.repeat(20));
+		const { state, deletions } = serverAnswer(server, tablet);
+		const [addendum] = rescueSignedNoteEdits(tablet, state, deletions, author);
+		return { server, tablet, n, m, addendum, update: updateForServer(tablet, state).update };
+	}
+
+	/** The server's copy, as it was before the tablet's answer (so a refused answer can be tried again). */
+	const copyOf = (doc: Y.Doc) => {
+		const copy = noteDoc();
+		Y.applyUpdate(copy, Y.encodeStateAsUpdate(doc));
+		return copy;
+	};
+
+	/** A colleague's addendum of `of` with `fields` set by hand, as a forged update would carry it. */
+	function forged(server: Y.Doc, of: string, fields: Record<string, unknown>): Uint8Array {
+		const writer = copyOf(server);
+		const before = Y.encodeStateVector(writer);
+		const id = createNote(writer, { title: 'Ek', authorId: DR.userId, addendumOf: readNote(writer, of)?.signedAt ? of : null });
+		const entry = writer.getMap<Y.Map<unknown>>('notes').get(id)!;
+		writer.transact(() => {
+			for (const [field, value] of Object.entries(fields)) entry.set(field, value);
+		});
+		return Y.encodeStateAsUpdate(writer, before);
+	}
+
+	it('takes the tablet’s record, also when its answer arrives in pieces, and every device shows the note as signed', () => {
+		const { server, tablet, n, addendum, update } = rescued();
+		const pieces = splitUpdate(update, 1030);
+		expect(pieces.length).toBeGreaterThan(2);
+		for (const piece of pieces) serverTakes(server, piece, TABLET);
+		expect(readNote(server, addendum)).toMatchObject({ addendumOf: n });
+		expect(noteText(server, n)).toBe('Bulgular normal.');
+		expect(noteText(server, addendum)).toMatch(/^normal\. Hafif kızarıklık\.\nHasta ağrı kesici/);
+		// A colleague's device, with the addendum and its record, shows the signed note as signed.
+		const colleague = copyOf(server);
+		expect(noteText(signedBodyAsOnServer(colleague, n)!.doc!, n)).toBe('Bulgular normal.');
+		expect(noteText(signedBodyAsOnServer(tablet, n)!.doc!, n)).toBe('Bulgular normal.');
+	});
+
+	it('refuses a record that would show the signed note otherwise: undeleting what the signer deleted, hiding what it says', () => {
+		const server = noteDoc();
+		const n = createNote(server, { title: 'Muayene', authorId: DR.userId });
+		type(server, n, 'Bulgular normal. Yanlış satır.');
+		firstText(server, n).delete(16, 14); // the signer deletes " Yanlış satır." before signing
+		signNote(server, n, { userId: DR.userId, at: new Date() });
+		const text = firstText(server, n);
+		const deletedRun = [...Y.createDeleteSetFromStructStore(server.store).clients].flatMap(([client, ranges]) =>
+			ranges.map((r: { clock: number; len: number }) => [client, r.clock, r.len])
+		)[0];
+		const liveRun = [text._start!.id.client, text._start!.id.clock, 8]; // "Bulgular"
+		for (const fields of [{ rescued: deletedRun }, { rescuedAdded: liveRun }]) {
+			expect(() => serverTakes(copyOf(server), forged(server, n, fields), DR)).toThrow(/name only what the server holds/);
+		}
+	});
+
+	it('refuses a record on a note that is not an addendum, a malformed or oversized one, and any later change of it', () => {
+		const { server, n, m, addendum, update } = rescued();
+		const notAddendum = forged(server, m, { rescued: [1, 0, 1] });
+		expect(() => serverTakes(copyOf(server), notAddendum, DR)).toThrow(/only an addendum/);
+		const tooMany = Array.from({ length: MAX_RESCUED_RANGES + 1 }, (_, i) => [7, i * 2, 1]).flat();
+		for (const value of [[1, 2], [-1, 0, 1], [1, 0, 0], ['1', 0, 1], 'rescued', tooMany])
+			expect(() => serverTakes(copyOf(server), forged(server, n, { rescued: value }), DR)).toThrow(/at most/);
+		serverTakes(server, update, TABLET);
+		const colleague = copyOf(server);
+		const before = Y.encodeStateVector(colleague);
+		colleague.getMap<Y.Map<unknown>>('notes').get(addendum)!.set('rescued', [1, 0, 1]);
+		expect(() => serverTakes(copyOf(server), Y.encodeStateAsUpdate(colleague, before), DR)).toThrow(/never changes/);
+		const removal = copyOf(server);
+		const beforeRemoval = Y.encodeStateVector(removal);
+		removal.getMap<Y.Map<unknown>>('notes').get(addendum)!.delete('rescuedAdded');
+		expect(() => serverTakes(copyOf(server), Y.encodeStateAsUpdate(removal, beforeRemoval), DR)).toThrow(/never changes/);
+	});
+
+	it('a device ignores a malformed record written before these rules, and rescues as if it were not there', () => {
+		const { server, tablet, n } = signedWhileOffline();
+		const entry = createNote(tablet, { title: 'Eski', authorId: TABLET.userId });
+		tablet.getMap<Y.Map<unknown>>('notes').get(entry)!.set('addendumOf', n);
+		tablet
+			.getMap<Y.Map<unknown>>('notes')
+			.get(entry)!
+			.set('rescued', ['x', { clock: 1 }]);
+		expect(signedBodyAsOnServer(tablet, n)).toBeNull();
+		firstText(tablet, n).insert(0, 'Ek: ');
+		const { state, deletions } = serverAnswer(server, tablet);
+		expect(rescueSignedNoteEdits(tablet, state, deletions, author)).toHaveLength(1);
 	});
 });

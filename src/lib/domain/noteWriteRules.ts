@@ -1,4 +1,5 @@
 import * as Y from 'yjs';
+import { z } from 'zod';
 import type { Role } from './roles.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Yjs types its roots with `any` events
@@ -23,6 +24,41 @@ const NOTES = 'notes';
 const BODY = 'body:';
 const SIGNED_AT = 'signedAt';
 const SIGNED_BY = 'signedBy';
+const ADDENDUM_OF = 'addendumOf';
+
+/**
+ * What an addendum rescued from a note signed while a device wrote into it offline (NOTES-SIGN-2), as flat
+ * `[client, clock, len, …]` clock ranges: `rescued`, the device's deletions in the note the server never got, and
+ * `rescuedAdded`, what it added there, which the server holds as placeholders. Every device shows the signed note
+ * without the first and with the second removed, so the server takes them only when they say what it holds.
+ */
+export const RESCUED_FIELDS = { deleted: 'rescued', added: 'rescuedAdded' } as const;
+/** Ranges one field may list; more are left unrecorded by the device (it would only rescue them again). */
+export const MAX_RESCUED_RANGES = 5_000;
+const clockNumber = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+const rescuedFlat = z
+	.array(clockNumber)
+	.min(3)
+	.max(3 * MAX_RESCUED_RANGES)
+	.refine((flat) => flat.length % 3 === 0 && flat.every((n, i) => i % 3 !== 2 || n > 0));
+
+/** A rescued field's ranges, or null when it is not a well-formed, bounded list of them. */
+export function rescuedRanges(value: unknown): [client: number, clock: number, len: number][] | null {
+	const parsed = rescuedFlat.safeParse(value);
+	if (!parsed.success) return null;
+	const ranges: [number, number, number][] = [];
+	for (let i = 0; i < parsed.data.length; i += 3) ranges.push([parsed.data[i], parsed.data[i + 1], parsed.data[i + 2]]);
+	return ranges;
+}
+
+/** Whether `test` holds for every struct of the doc in `client`'s clocks [clock, clock + len), all of them held. */
+function everyStructIn(doc: Y.Doc, [client, clock, len]: [number, number, number], test: (s: Y.Item | Y.GC) => boolean) {
+	const structs = doc.store.clients.get(client) as (Y.Item | Y.GC)[] | undefined;
+	if (!structs || Y.getState(doc.store, client) < clock + len) return false;
+	for (let i = Y.findIndexSS(structs as never, clock); i < structs.length && structs[i].id.clock < clock + len; i++)
+		if (!test(structs[i])) return false;
+	return true;
+}
 
 /** Whether an item was made in this transaction (its clock is past what the doc had before it). */
 function isNew(transaction: Y.Transaction, item: Y.Item): boolean {
@@ -78,6 +114,35 @@ export function checkNoteWrite(transaction: Y.Transaction, kind: 'note' | 'memo'
 			throw new NoteRuleError('a note is signed in its signer’s own name');
 	};
 
+	// An addendum's record of rescued edits: set once (also in a later update than the addendum, when the device's
+	// answer came in pieces), and only as it is: deletions of text the signed note shows, additions the server holds
+	// as placeholders. Anything else would make every device show a signed note other than it was signed.
+	const checkRescued = (meta: Y.Map<unknown> | null, fields: Iterable<string | null>, noteIsNew: boolean) => {
+		for (const field of fields) {
+			if (field !== RESCUED_FIELDS.deleted && field !== RESCUED_FIELDS.added) continue;
+			if (noteIsNew && !meta?.has(field)) continue;
+			if (!meta || (!noteIsNew && fieldBefore(transaction, meta, field) !== undefined))
+				throw new NoteRuleError('what an addendum rescued never changes');
+			if (!meta.has(field)) continue;
+			const of = meta.get(ADDENDUM_OF);
+			if (kind !== 'note' || typeof of !== 'string') throw new NoteRuleError('only an addendum records rescued edits');
+			const ranges = rescuedRanges(meta.get(field));
+			if (!ranges) throw new NoteRuleError(`rescued edits are at most ${MAX_RESCUED_RANGES} clock ranges`);
+			const signedMeta = metaOf(of);
+			// The signed note's body, or its entry (a title changed offline is rescued too).
+			const inSignedNote = (s: Y.Item | Y.GC) =>
+				s instanceof Y.Item &&
+				s.parent instanceof Y.AbstractType &&
+				((signedMeta !== null && s.parent === signedMeta) || rootName(doc, s.parent) === BODY + of);
+			const held =
+				field === RESCUED_FIELDS.deleted
+					? (s: Y.Item | Y.GC) => inSignedNote(s) && !s.deleted
+					: (s: Y.Item | Y.GC) => s instanceof Y.GC;
+			if (!ranges.every((range) => everyStructIn(doc, range, held)))
+				throw new NoteRuleError('rescued edits name only what the server holds of the signed note');
+		}
+	};
+
 	for (const [type, keys] of transaction.changed) {
 		const name = rootName(doc, type);
 		if (name?.startsWith(BODY)) {
@@ -96,7 +161,10 @@ export function checkNoteWrite(transaction: Y.Transaction, kind: 'note' | 'memo'
 				if (changedHere && was && valueOf(was._map.get(SIGNED_AT) ?? null) != null)
 					throw new NoteRuleError('a signed note is never removed');
 				// A note made here (its fields are not in `changed`): signed at birth only by the rules of signing.
-				if (item && !item.deleted && isNew(transaction, item)) checkSignature(metaOf(key));
+				if (item && !item.deleted && isNew(transaction, item)) {
+					checkSignature(metaOf(key));
+					checkRescued(metaOf(key), Object.values(RESCUED_FIELDS), true);
+				}
 			}
 			continue;
 		}
@@ -104,5 +172,6 @@ export function checkNoteWrite(transaction: Y.Transaction, kind: 'note' | 'memo'
 		if (noteId === null) continue;
 		if (signedBefore(noteId)) throw new NoteRuleError('a signed note is locked');
 		if (keys.has(SIGNED_AT) || keys.has(SIGNED_BY)) checkSignature(metaOf(noteId));
+		checkRescued(metaOf(noteId), keys, false);
 	}
 }

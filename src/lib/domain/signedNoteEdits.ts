@@ -1,6 +1,7 @@
 import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
 import { createNote, noteBody, noteBodyField, readNote, type NoteMeta } from './notes.ts';
+import { MAX_RESCUED_RANGES, RESCUED_FIELDS, rescuedRanges } from './noteWriteRules.ts';
 
 /**
  * A device that wrote into a clinical note offline while the practitioner signed it elsewhere (NOTES-SIGN-2): the
@@ -64,9 +65,23 @@ class NoteOfItem {
 
 /** Deleted clock ranges, `[client, clock, len]` each, as an addendum records what it rescued (`rescued`). */
 type Ranges = [client: number, clock: number, len: number][];
-const RESCUED = 'rescued';
+const RESCUED = RESCUED_FIELDS.deleted;
 /** The same for what the device added to the signed note (the server holds those clocks as placeholders). */
-const RESCUED_ADDED = 'rescuedAdded';
+const RESCUED_ADDED = RESCUED_FIELDS.added;
+
+/**
+ * Ranges as an addendum records them: adjacent ones joined, at most the rules' bound (past it, what is left out is
+ * only rescued again after a reload, or shown until the server's delete set arrives), flat.
+ */
+function recorded(ranges: Ranges): number[] {
+	const joined: Ranges = [];
+	for (const [client, clock, len] of [...ranges].sort((a, b) => a[0] - b[0] || a[1] - b[1])) {
+		const last = joined[joined.length - 1];
+		if (last && last[0] === client && last[1] + last[2] === clock) last[2] += len;
+		else joined.push([client, clock, len]);
+	}
+	return joined.slice(0, MAX_RESCUED_RANGES).flat();
+}
 
 function covered(ranges: Iterable<{ clock: number; len: number }> | undefined, clock: number, len: number): boolean {
 	for (const r of ranges ?? []) if (r.clock <= clock && clock + len <= r.clock + r.len) return true;
@@ -77,16 +92,14 @@ function covered(ranges: Iterable<{ clock: number; len: number }> | undefined, c
  * Deletions (or, with `field`, additions) earlier addenda of this doc rescued (so they are never rescued twice, e.g.
  * after a reload), of every signed note or of the one named.
  */
-function rescuedBefore(doc: Y.Doc, field = RESCUED, ofNote?: string): DeleteSetOf {
+function rescuedBefore(doc: Y.Doc, field: string = RESCUED, ofNote?: string): DeleteSetOf {
 	const out: DeleteSetOf = { clients: new Map() };
 	for (const item of doc.getMap(NOTES)._map.values()) {
 		if (item.deleted || !(item.content instanceof Y.ContentType)) continue;
 		const entry = item.content.type as Y.Map<unknown>;
 		if (ofNote !== undefined && entry.get('addendumOf') !== ofNote) continue;
-		const flat = entry.get(field);
-		if (!Array.isArray(flat)) continue;
-		for (let i = 0; i + 2 < flat.length; i += 3) {
-			const [client, clock, len] = flat.slice(i, i + 3) as number[];
+		// Read as the server's rules take them: anything else (from a device before them) is left out.
+		for (const [client, clock, len] of rescuedRanges(entry.get(field)) ?? []) {
 			const list = out.clients.get(client) ?? [];
 			list.push({ clock, len });
 			out.clients.set(client, list);
@@ -171,8 +184,8 @@ export function rescueSignedNoteEdits(
 			);
 			noteBody(doc, addendum).insert(0, copyOf(body));
 			const entry = doc.getMap<Y.Map<unknown>>(NOTES).get(addendum);
-			if (deleted.length > 0) entry?.set(RESCUED, deleted.flat());
-			if (added.length > 0) entry?.set(RESCUED_ADDED, added.flat());
+			if (deleted.length > 0) entry?.set(RESCUED, recorded(deleted));
+			if (added.length > 0) entry?.set(RESCUED_ADDED, recorded(added));
 			addenda.push(addendum);
 		});
 	}
@@ -311,17 +324,19 @@ function union(a: Interval[], b: Interval[]): Interval[] {
 	return out;
 }
 
+/** `a` without `b`, both sorted by start, in one pass (`b` is joined first, so its pieces never overlap). */
 function subtract(a: Interval[], b: Interval[]): Interval[] {
+	const cuts = union(b, []);
 	const out: Interval[] = [];
+	let next = 0;
 	for (const [from, to] of a) {
-		let pieces: Interval[] = [[from, to]];
-		for (const [cutFrom, cutTo] of b)
-			pieces = pieces.flatMap(([f, t]): Interval[] =>
-				cutTo <= f || cutFrom >= t
-					? [[f, t]]
-					: [...(f < cutFrom ? [[f, cutFrom] as Interval] : []), ...(cutTo < t ? [[cutTo, t] as Interval] : [])]
-			);
-		out.push(...pieces);
+		while (next < cuts.length && cuts[next][1] <= from) next++;
+		let start = from;
+		for (let k = next; k < cuts.length && cuts[k][0] < to; k++) {
+			if (cuts[k][0] > start) out.push([start, cuts[k][0]]);
+			start = Math.max(start, cuts[k][1]);
+		}
+		if (start < to) out.push([start, to]);
 	}
 	return out;
 }
