@@ -15,6 +15,7 @@ import {
 import { readCalendarShare } from '../../src/lib/domain/calendarSettings.ts';
 import { clinicProfile } from '../../src/lib/domain/clinicSettings.ts';
 import { contactLabel, resolveContact } from '../../src/lib/domain/contacts.ts';
+import { PatientLabels } from './patientLabels.ts';
 import { docNames, parseDocName } from '../../src/lib/domain/docName.ts';
 import { newId } from '../../src/lib/domain/ids.ts';
 import type { TransactionOrigin } from '../../src/lib/domain/origin.ts';
@@ -116,6 +117,9 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest();
 export class CalendarSync implements SyncHooks {
 	readonly #d: CalendarSyncDeps;
 	readonly #dirty = new Map<string, Set<string>>();
+	/** Clinics whose contacts changed: their patients' labels are looked at again (SCHEDULE-GOOGLE-13). */
+	readonly #contactsChanged = new Set<string>();
+	readonly #labels = new Map<string, PatientLabels>();
 	readonly #pullDue = new Map<string, Set<string>>();
 	readonly #running = new Map<string, Promise<void>>();
 	readonly #again = new Set<string>();
@@ -255,6 +259,10 @@ export class CalendarSync implements SyncHooks {
 			if (!month) return;
 			this.#want(this.#dirty, clinicId, month);
 			this.#kick(clinicId, DEBOUNCE_MS);
+		} else if (kind === 'contacts') {
+			// A patient renamed, merged or erased: their events must say so (only theirs are written again).
+			this.#contactsChanged.add(clinicId);
+			this.#kick(clinicId, DEBOUNCE_MS);
 		} else if (kind === 'directory') {
 			// What goes to Google may have changed (the setting, a service's name): every month is compared again.
 			for (const month of this.#window()) this.#want(this.#dirty, clinicId, month);
@@ -338,6 +346,11 @@ export class CalendarSync implements SyncHooks {
 				pulls.add(practitionerId);
 				await this.#failed(link, error);
 			}
+		}
+		const labels = this.#labels.get(clinicId);
+		if (this.#contactsChanged.delete(clinicId) && labels) {
+			const now = await this.#patientLabels(clinicId, labels.patients());
+			for (const month of labels.monthsToCompare(now)) this.#want(this.#dirty, clinicId, month);
 		}
 		const dirty = this.#dirty.get(clinicId) ?? new Set<string>();
 		for (const month of [...dirty].sort()) {
@@ -426,7 +439,7 @@ export class CalendarSync implements SyncHooks {
 			return { appointments: listAppointments(d), movedAway };
 		});
 		const known = await this.#d.store.calendar.eventsOfMonth(clinicId, month);
-		const context = await this.#context(clinicId, view.appointments);
+		const context = await this.#context(clinicId, month, view.appointments);
 		let finished = true;
 		try {
 			for (const a of view.appointments) {
@@ -450,7 +463,12 @@ export class CalendarSync implements SyncHooks {
 		return finished;
 	}
 
-	async #context(clinicId: string, appointments: readonly Appointment[]): Promise<(a: Appointment) => EventContext> {
+	/** What events say of these appointments; with `month`, they are that month's all (their labels are kept). */
+	async #context(
+		clinicId: string,
+		month: string | null,
+		appointments: readonly Appointment[]
+	): Promise<(a: Appointment) => EventContext> {
 		const directory = await this.#d.docs.read(docNames.directory(clinicId), (d) => ({
 			share: readCalendarShare(d),
 			profile: clinicProfile(d),
@@ -458,22 +476,30 @@ export class CalendarSync implements SyncHooks {
 		}));
 		const ids = [...new Set(appointments.map((a) => a.patientId).filter((id): id is string => id !== undefined))];
 		const names =
-			directory.share === 'busy' || ids.length === 0
-				? new Map<string, string>()
-				: await this.#d.docs.read(docNames.contacts(clinicId), (d) => {
-						const found = new Map<string, string>();
-						for (const id of ids) {
-							const contact = resolveContact(d, id);
-							if (contact) found.set(id, contactLabel(contact));
-						}
-						return found;
-					});
+			directory.share === 'busy' || ids.length === 0 ? new Map<string, string>() : await this.#patientLabels(clinicId, ids);
+		if (month !== null) {
+			let labels = this.#labels.get(clinicId);
+			if (!labels) this.#labels.set(clinicId, (labels = new PatientLabels()));
+			labels.compared(month, directory.share === 'busy' ? new Map() : new Map(ids.map((id) => [id, names.get(id) ?? ''])));
+		}
 		return (a) => ({
 			share: directory.share,
 			timeZone: directory.profile.timeZone,
 			language: directory.profile.language,
 			patientName: (a.patientId ? names.get(a.patientId) : a.patientName) ?? '',
 			serviceName: a.serviceId ? (directory.services.get(a.serviceId) ?? '') : ''
+		});
+	}
+
+	/** How the book names these patients now (a merged one by the patient kept; an erased one not at all). */
+	#patientLabels(clinicId: string, ids: readonly string[]): Promise<Map<string, string>> {
+		return this.#d.docs.read(docNames.contacts(clinicId), (d) => {
+			const found = new Map<string, string>();
+			for (const id of ids) {
+				const contact = resolveContact(d, id);
+				if (contact) found.set(id, contactLabel(contact));
+			}
+			return found;
 		});
 	}
 
@@ -813,7 +839,7 @@ export class CalendarSync implements SyncHooks {
 		const found = await this.#locate(link.clinicId, row.appointmentId!, row.months[0]);
 		if (!found) return;
 		const { appointment: a, month } = found;
-		const context = await this.#context(link.clinicId, [a]);
+		const context = await this.#context(link.clinicId, null, [a]);
 		const bookChanged = fingerprintOf(eventOf(a, context(a))) !== row.fingerprint;
 		const keepBook = async () => {
 			await this.#keepLostVersion(link, a, month, event);

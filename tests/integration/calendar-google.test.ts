@@ -6,7 +6,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { listBusy, lostVersions } from '../../src/lib/domain/calendarBusy.ts';
 import { DEFAULT_TIME_ZONE } from '../../src/lib/domain/clinicSettings.ts';
 import { addPractitioner } from '../../src/lib/domain/directory.ts';
-import { createPatient } from '../../src/lib/domain/patients.ts';
+import { createPatient, mergePatients, updatePatient } from '../../src/lib/domain/patients.ts';
 import { addAppointment, changeAppointment, findAppointment, monthOf, scheduleDoc } from '../../src/lib/domain/schedule.ts';
 import { addService } from '../../src/lib/domain/services.ts';
 import { connectProvider, login, pollUntil, trpc, whenDoc, whenSynced, withTimeout } from '../helpers/client.ts';
@@ -342,6 +342,39 @@ describe('SCHEDULE-GOOGLE-2: the book goes out to the practitioner’s calendar'
 		expect(ours(s, id, true)?.status).toBe('cancelled');
 		// Our own writes came back as notifications and listings: recognized, never written again.
 		expect(requestsOf(s, 'POST')).toBe(1);
+	});
+});
+
+describe('SCHEDULE-GOOGLE-13: a patient renamed or merged is renamed in their events too', () => {
+	it('the initials follow a rename and a merge; only that patient’s events are written again', async () => {
+		const s = await setup();
+		const contacts = `${s.clinic}/contacts`;
+		const ayla = await edit(s, contacts, (d) => createPatient(d, { name: 'Ayla Kurt' }));
+		const deniz = await edit(s, contacts, (d) => createPatient(d, { name: 'Deniz Ak' }));
+		const bookFor = (patientId: string, time: string) =>
+			edit(s, scheduleName(s), (d) =>
+				addAppointment(scheduleDoc(scheduleName(s), d), {
+					practitionerId: s.practitionerId,
+					patientId,
+					serviceId: s.serviceId,
+					start: `${s.day}T${time}`,
+					durationMinutes: 30
+				})
+			).then((a) => a.id);
+		const hers = await bookFor(ayla, '09:00');
+		const other = await bookFor(s.patientId, '14:00');
+		await pollUntil(() => ours(s, hers)?.summary === 'Dolgu · A. K.' && ours(s, other) !== undefined, 'both events');
+		const patches = (appointmentId: string) =>
+			s.google.requests.filter((r) => r.method === 'PATCH' && r.path.endsWith(`/${ours(s, appointmentId)!.id}`)).length;
+
+		await edit(s, contacts, (d) => updatePatient(d, ayla, { name: 'Ceren Kurt' }));
+		await pollUntil(() => ours(s, hers)?.summary === 'Dolgu · C. K.', 'the new initials in Google');
+		// Merged into another patient: her appointment is now theirs, and says so.
+		await edit(s, contacts, (d) => mergePatients(d, deniz, ayla, { at: new Date(), userId: null }));
+		await pollUntil(() => ours(s, hers)?.summary === 'Dolgu · D. A.', 'the kept patient’s initials in Google');
+		expect(patches(hers)).toBe(2);
+		expect(patches(other)).toBe(0);
+		expect(ours(s, other)?.summary).toBe('Dolgu · İ. Ş.');
 	});
 });
 

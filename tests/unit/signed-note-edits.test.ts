@@ -7,7 +7,9 @@ import {
 	hasSignedNoteEdits,
 	rescueSignedNoteEdits,
 	signedBodyAsOnServer,
+	signedNoteAsOnServer,
 	updateForServer,
+	withSignedTitles,
 	type DeleteSetOf
 } from '../../src/lib/domain/signedNoteEdits.ts';
 
@@ -140,6 +142,13 @@ describe('NOTES-SIGN-2: what a tablet wrote offline into a note signed meanwhile
 		expect(readNote(server, addenda[0])!.title).toBe('Written offline: Muayene (güncel)');
 		const again = serverAnswer(server, tablet);
 		expect(rescueSignedNoteEdits(tablet, again.state, again.deletions, author)).toEqual([]);
+		// The tablet's own copy has no title left for the note (it deleted the signed one, the server its new one):
+		// it lists the note under the title it was signed with.
+		expect(readNote(tablet, n)!.title).toBe('');
+		expect(signedNoteAsOnServer(tablet, n)!.title).toBe('Muayene');
+		const listed = withSignedTitles(tablet, listNotes(tablet));
+		expect(listed.find((note) => note.id === n)!.title).toBe('Muayene');
+		expect(listed.filter((note) => note.id !== n)).toEqual(listNotes(tablet).filter((note) => note.id !== n));
 	});
 
 	it('changes nothing when no signed note was touched, nor for a note the tablet itself signed offline', () => {

@@ -284,12 +284,14 @@ export function answerToNotes(
 }
 
 /**
- * A signed note's body as the server and every other device have it, for a device that rescued its offline edits of
- * it (NOTES-SIGN-2): its own copy keeps the deletions it made (Yjs cannot undelete), so the note is shown from a
- * snapshot of the doc without them, and without what it added. Null when this device rescued nothing of the note:
- * its copy is the server's. Needs a doc that keeps its history (note docs do).
+ * A signed note as the server and every other device have it, for a device that rescued its offline edits of it
+ * (NOTES-SIGN-2): its own copy keeps the deletions it made (Yjs cannot undelete), so the note is shown from a
+ * snapshot of the doc without them, and without what it added: the body, and the title it was signed with (a title
+ * the device changed offline is gone from its copy: it deleted the signed one, the server's delete set its own).
+ * Null when this device rescued nothing of the note: its copy is the server's. Needs a doc that keeps its history
+ * (note docs do).
  */
-export function signedBodyAsOnServer(doc: Y.Doc, noteId: string): Y.XmlFragment | null {
+export function signedNoteAsOnServer(doc: Y.Doc, noteId: string): { body: Y.XmlFragment; title: string } | null {
 	const deleted = rescuedBefore(doc, RESCUED, noteId);
 	const added = rescuedBefore(doc, RESCUED_ADDED, noteId);
 	if (deleted.clients.size === 0 && added.clients.size === 0) return null;
@@ -306,8 +308,50 @@ export function signedBodyAsOnServer(doc: Y.Doc, noteId: string): Y.XmlFragment 
 	}
 	const state = Y.decodeStateVector(Y.encodeStateVector(doc));
 	const view = Y.createDocFromSnapshot(doc, Y.createSnapshot(shown as Parameters<typeof Y.createSnapshot>[0], state));
-	return view.getXmlFragment(noteBodyField(noteId));
+	return { body: view.getXmlFragment(noteBodyField(noteId)), title: titleOnServer(doc, noteId, deleted, added) };
 }
+
+/**
+ * The title the server has, read from the device's copy: a map field is its last value, and the device's own new
+ * title (one of `added`: a placeholder on the server, where it never took the signed title's place) is passed over
+ * to the one before it, which the server still shows unless it was deleted there too (not only by a rescued
+ * deletion). Not from a snapshot view: integrating the new title there deletes the one before it again.
+ */
+function titleOnServer(doc: Y.Doc, noteId: string, deleted: DeleteSetOf, added: DeleteSetOf): string {
+	const entry = doc.getMap(NOTES)._map.get(noteId);
+	if (!entry || !(entry.content instanceof Y.ContentType)) return '';
+	let item = (entry.content.type as Y.Map<unknown>)._map.get('title') ?? null;
+	while (item && covered(added.clients.get(item.id.client), item.id.clock, item.length)) item = item.left as Y.Item | null;
+	if (!item || (item.deleted && !covered(deleted.clients.get(item.id.client), item.id.clock, item.length))) return '';
+	const value: unknown = item.content.getContent()[item.length - 1];
+	return typeof value === 'string' ? value : '';
+}
+
+/** `signedNoteAsOnServer`'s body. */
+export function signedBodyAsOnServer(doc: Y.Doc, noteId: string): Y.XmlFragment | null {
+	return signedNoteAsOnServer(doc, noteId)?.body ?? null;
+}
+
+/**
+ * The notes as this device shows them: a signed note left without a title in its copy (its title changed offline
+ * and rescued) is listed under the title it was signed with. Only such notes cost a snapshot, and a title found is
+ * kept per doc (what an addendum rescued never changes, NOTES-SIGN-3), so typing in another note costs nothing.
+ */
+export function withSignedTitles(doc: Y.Doc, notes: NoteMeta[]): NoteMeta[] {
+	if (!notes.some((note) => note.signedAt && note.title === '')) return notes;
+	let known = signedTitles.get(doc);
+	if (!known) signedTitles.set(doc, (known = new Map()));
+	return notes.map((note) => {
+		if (!note.signedAt || note.title !== '') return note;
+		let title = known.get(note.id);
+		if (title === undefined) {
+			title = signedNoteAsOnServer(doc, note.id)?.title ?? '';
+			if (title !== '') known.set(note.id, title);
+		}
+		return title === '' ? note : { ...note, title };
+	});
+}
+const signedTitles = new WeakMap<Y.Doc, Map<string, string>>();
 
 type Interval = [from: number, to: number];
 
