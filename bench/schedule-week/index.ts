@@ -92,9 +92,11 @@ export async function runScheduleWeek(): Promise<void> {
 		if (process.env.BENCH_BROWSER_PROFILE) {
 			// From a page of the same site: a new process would start unprofiled.
 			await page.goto(`${server.url}/healthz`);
-			await withBrowserProfile(page, () =>
-				timeLoad(page, url(DAY), weekDrawn(DAY)).then((ms) => console.log('profiled load', ms))
-			);
+			// Until the cards are painted: the trace then holds the frames that brought them to the screen.
+			await withBrowserProfile(page, async () => {
+				const ms = await timeLoad(page, url(DAY), weekDrawn(DAY));
+				console.log('profiled load', ms, 'ms; cards painted at', await cardsPainted(page), 'ms');
+			});
 		}
 		// Next week, then back: the same month, already open.
 		const switching: number[] = [];

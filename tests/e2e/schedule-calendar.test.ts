@@ -237,12 +237,29 @@ describe('the appointments table on the device', () => {
 		);
 
 		// Offline, the reloaded week is drawn from the table and then from the month doc: the card where it was moved.
+		// Each card is drawn with its patient's name, never first with a placeholder (SCHEDULE-TABLE-1): what each card
+		// said when it first reached the page is recorded.
+		await a.page.addInitScript(() => {
+			const firstSaid: string[] = [];
+			const seen = new WeakSet<Element>();
+			(window as unknown as { firstSaid: string[] }).firstSaid = firstSaid;
+			new MutationObserver(() => {
+				for (const name of document.querySelectorAll('[data-testid="appointment"] [elementtiming="appointment"]'))
+					if (!seen.has(name)) {
+						seen.add(name);
+						firstSaid.push(name.textContent ?? '');
+					}
+			}).observe(document, { subtree: true, childList: true, characterData: true });
+		});
 		await a.context.setOffline(true);
 		await a.page.waitForSelector('[data-testid="sync-status"][data-status="offline"]');
 		await a.page.reload();
 		await a.page.waitForSelector(
 			`[data-testid="day-view"][data-drawn="true"][data-day="2027-03-15"] ${cardAt('Seri Hasta', '2027-03-17T14:00')}`
 		);
+		const firstSaid = await a.page.evaluate(() => (window as unknown as { firstSaid: string[] }).firstSaid);
+		expect(firstSaid.length).toBeGreaterThan(0);
+		expect(firstSaid.filter((said) => said === '…')).toEqual([]);
 		await a.page.waitForSelector(`${SCHEDULE_READY}[data-day="2027-03-15"] ${cardAt('Seri Hasta', '2027-03-17T14:00')}`);
 		expect(await a.page.locator(cardAt('Seri Hasta', '2027-03-15T10:30')).count()).toBe(0);
 		await a.context.setOffline(false);

@@ -20,6 +20,24 @@ export class PatientNames {
 		this.#fallback = fallback;
 	}
 
+	/**
+	 * Reads these ids' names once, now: a screen that awaits it is drawn with the names rather than with a placeholder
+	 * replaced a moment later (a second render, and on a busy tablet a frame or more of "…"). `watch` keeps them live.
+	 */
+	async preload(ids: Iterable<string>): Promise<void> {
+		const list = [...new Set(ids)];
+		if (list.length === 0) return;
+		const rows = await this.#db.patientRows.bulkGet(list).catch(() => null);
+		if (!rows) return;
+		const found: Record<string, string> = {};
+		list.forEach((id, i) => {
+			const row = rows[i];
+			const name = row ? contactLabel(row.patient) : this.#fallback(id);
+			if (name !== undefined) found[id] = name;
+		});
+		this.names = { ...this.names, ...found };
+	}
+
 	/** Watches these ids (the previous ones are dropped). */
 	watch(ids: Iterable<string>): void {
 		const list = [...ids].sort().filter((id, i, sorted) => i === 0 || sorted[i - 1] !== id);

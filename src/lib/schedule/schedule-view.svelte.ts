@@ -102,8 +102,21 @@ export class ScheduleView {
 	#whenLoaded: Promise<void> = Promise.resolve();
 	#generation = 0;
 	#destroyed = false;
+	readonly #beforeDrawing: (rows: readonly Appointment[]) => Promise<unknown>;
 
-	constructor(sync: ClinicSync, db: FrontdeskDatabase, clinicId: string, day?: string, range: ScheduleRange = 'day') {
+	/**
+	 * `beforeDrawing`: awaited with the appointments read from the device's table before they are drawn (the page
+	 * reads their patients' names with it, so the first cards carry them).
+	 */
+	constructor(
+		sync: ClinicSync,
+		db: FrontdeskDatabase,
+		clinicId: string,
+		day?: string,
+		range: ScheduleRange = 'day',
+		beforeDrawing: (rows: readonly Appointment[]) => Promise<unknown> = async () => {}
+	) {
+		this.#beforeDrawing = beforeDrawing;
 		this.#directory = new PractitionerList(sync, clinicId);
 		this.#sync = sync;
 		this.#db = db;
@@ -168,11 +181,13 @@ export class ScheduleView {
 
 	/** The shown days as the table has them, once the directory (the columns) is in, unless the docs were quicker. */
 	async #drawFromTable(rows: Appointment[], generation: number): Promise<void> {
-		await this.#directory.whenLoaded;
+		await Promise.all([this.#directory.whenLoaded, this.#beforeDrawing(rows).catch(() => undefined)]);
 		if (generation !== this.#generation || this.loaded || this.#destroyed) return;
 		this.appointments = rows;
 		this.drawn = true;
-		await new Promise<void>((resolve) => afterPaint(resolve));
+		// Two frames: the calendar draws its cards in a task of its own after this, which the next frame can precede
+		// (measured: the month docs then started loading before any card was on screen, and held it ~130 ms).
+		await new Promise<void>((resolve) => afterPaint(resolve, 2));
 	}
 
 	/** The appointment with this id in the shown months (another device may have moved it), or null. */
