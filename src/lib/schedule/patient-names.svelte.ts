@@ -25,7 +25,7 @@ export class PatientNames {
 	 * replaced a moment later (a second render, and on a busy tablet a frame or more of "…"). `watch` keeps them live.
 	 */
 	async preload(ids: Iterable<string>): Promise<void> {
-		const list = [...new Set(ids)];
+		const list = [...ids].filter((id, i, all) => all.indexOf(id) === i);
 		if (list.length === 0) return;
 		const rows = await this.#db.patientRows.bulkGet(list).catch(() => null);
 		if (!rows) return;
