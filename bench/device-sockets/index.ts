@@ -45,6 +45,8 @@ async function syncAll(
 	Socket: typeof globalThis.WebSocket
 ): Promise<number> {
 	const t0 = performance.now();
+	// Every y-websocket provider in Node adds a process 'exit' listener until destroyed: here one per doc, no leak.
+	process.setMaxListeners(Math.max(process.getMaxListeners(), names.length + 11));
 	const providers = names.map(
 		(name) =>
 			new WebsocketProvider(`${server.wsUrl}/sync`, name, docs.get(name)!, {

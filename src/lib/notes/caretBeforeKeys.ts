@@ -7,8 +7,13 @@ interface WithDomObserver {
 	domObserver: { flush(): void };
 }
 
-/** Reads where the browser shows the caret into the editor's state, if it has moved since the editor last looked. */
-function readCaret(view: EditorView): false {
+/**
+ * Reads where the browser shows the caret into the editor's state, if it has moved since the editor last looked.
+ * Not while an input method composes, nor for Android's keyboards (key code 229, sent before their change reaches the
+ * page): ProseMirror itself leaves the page's state unread then, and a read in the middle would see half a change.
+ */
+function readCaret(view: EditorView, event?: KeyboardEvent): false {
+	if (view.composing || event?.keyCode === 229) return false;
 	(view as unknown as WithDomObserver).domObserver.flush();
 	return false;
 }
@@ -32,7 +37,7 @@ export const CaretBeforeKeys = Extension.create({
 			new Plugin({
 				key: new PluginKey('caretBeforeKeys'),
 				props: {
-					handleKeyDown: (view) => readCaret(view),
+					handleKeyDown: (view, event) => readCaret(view, event),
 					handleDOMEvents: { paste: (view) => readCaret(view), cut: (view) => readCaret(view) }
 				}
 			})
