@@ -2,9 +2,12 @@ import { Extension } from '@tiptap/core';
 import { Plugin, PluginKey } from '@tiptap/pm/state';
 import type { EditorView } from '@tiptap/pm/view';
 
-/** ProseMirror's reader of the browser's selection and DOM changes (not in its public types). */
+/**
+ * ProseMirror's reader of the browser's selection and DOM changes (not in its public types: should a later version
+ * rename it, keys act as before this extension rather than failing, and `tests/e2e/notes-caret.test.ts` says so).
+ */
 interface WithDomObserver {
-	domObserver: { flush(): void };
+	domObserver?: { flush?: () => void };
 }
 
 /**
@@ -14,7 +17,7 @@ interface WithDomObserver {
  */
 function readCaret(view: EditorView, event?: KeyboardEvent): false {
 	if (view.composing || event?.keyCode === 229) return false;
-	(view as unknown as WithDomObserver).domObserver.flush();
+	(view as unknown as WithDomObserver).domObserver?.flush?.();
 	return false;
 }
 
