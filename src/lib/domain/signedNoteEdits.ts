@@ -334,24 +334,21 @@ export function signedBodyAsOnServer(doc: Y.Doc, noteId: string): Y.XmlFragment 
 
 /**
  * The notes as this device shows them: a signed note left without a title in its copy (its title changed offline
- * and rescued) is listed under the title it was signed with. Only such notes cost a snapshot, and a title found is
- * kept per doc (what an addendum rescued never changes, NOTES-SIGN-3), so typing in another note costs nothing.
+ * and rescued) is listed under the title it was signed with. Read from the copy's items, without a snapshot: this
+ * runs on every change of the doc (each keystroke in another note), and costs a walk of the notes' entries only
+ * for signed notes without a title.
  */
 export function withSignedTitles(doc: Y.Doc, notes: NoteMeta[]): NoteMeta[] {
 	if (!notes.some((note) => note.signedAt && note.title === '')) return notes;
-	let known = signedTitles.get(doc);
-	if (!known) signedTitles.set(doc, (known = new Map()));
 	return notes.map((note) => {
 		if (!note.signedAt || note.title !== '') return note;
-		let title = known.get(note.id);
-		if (title === undefined) {
-			title = signedNoteAsOnServer(doc, note.id)?.title ?? '';
-			if (title !== '') known.set(note.id, title);
-		}
+		const deleted = rescuedBefore(doc, RESCUED, note.id);
+		const added = rescuedBefore(doc, RESCUED_ADDED, note.id);
+		if (deleted.clients.size === 0 && added.clients.size === 0) return note;
+		const title = titleOnServer(doc, note.id, deleted, added);
 		return title === '' ? note : { ...note, title };
 	});
 }
-const signedTitles = new WeakMap<Y.Doc, Map<string, string>>();
 
 type Interval = [from: number, to: number];
 
