@@ -23,7 +23,16 @@ export async function runSyncRelay(): Promise<void> {
 	if (load >= BUSY_ELSEWHERE_LIMIT) {
 		console.log(`WARNING: the machine stayed busy (${load.toFixed(2)} cores in use by other processes); figures will be noisy`);
 	}
-	const [ours, reference] = await runLadder([() => startFrontdesk({ cpuProfDir: opts.cpuProfDir }), startReference], opts);
+	const baselineDir = opts.baselineDir;
+	const starts = [() => startFrontdesk({ cpuProfDir: opts.cpuProfDir }), startReference];
+	if (baselineDir) starts.push(() => startFrontdesk({ root: baselineDir }));
+	const [ours, reference, baseline] = await runLadder(starts, opts);
 	console.log(formatStepTables(ours, reference));
 	console.log(formatSummary(ours, reference, opts.fixedRates));
+	if (baseline) {
+		console.log(`\n--- ${baseline.name} (the baseline) against the same reference, then ours against the baseline ---`);
+		console.log(formatStepTables(baseline, reference));
+		console.log(formatSummary(baseline, reference, opts.fixedRates));
+		console.log(formatStepTables(ours, baseline));
+	}
 }

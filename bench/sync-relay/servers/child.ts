@@ -17,6 +17,8 @@ export interface StartOptions {
 	nodeArgs?: string[];
 	/** An HTTP path that answers 200 once the server accepts connections. */
 	readyPath: string;
+	/** The checkout to run the script from (default: this one). */
+	cwd?: string;
 }
 
 /**
@@ -28,7 +30,7 @@ export interface StartOptions {
 export async function startServer(script: string, opts: StartOptions): Promise<ServerChild> {
 	const port = await freePort();
 	const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', script], {
-		cwd: ROOT,
+		cwd: opts.cwd ?? ROOT,
 		env: { ...process.env, ...opts.env, PORT: String(port) },
 		stdio: ['ignore', 'pipe', 'pipe']
 	});
@@ -80,10 +82,16 @@ function stopChild(child: ChildProcess, graceMs = 15_000): Promise<void> {
 }
 
 /** Runs a CLI script to completion with `stdin` and returns its stdout; rejects on a non-zero exit. */
-export function runScript(script: string, args: string[], env: Record<string, string>, stdin = ''): Promise<string> {
+export function runScript(
+	script: string,
+	args: string[],
+	env: Record<string, string>,
+	stdin = '',
+	cwd = ROOT
+): Promise<string> {
 	return new Promise((resolve, reject) => {
 		const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
-			cwd: ROOT,
+			cwd,
 			env: { ...process.env, ...env },
 			stdio: ['pipe', 'pipe', 'pipe']
 		});

@@ -12,6 +12,11 @@ const PASSWORD = 'bench-password-0123456789';
 export interface FrontdeskOptions {
 	/** Directory for a V8 CPU profile of the server (written when it exits); none by default. */
 	cpuProfDir?: string;
+	/**
+	 * Another checkout of this project (with its own node_modules) to run instead of this one, for a
+	 * before/after comparison in the same run; its name in the tables is `frontdesk@<folder name>`.
+	 */
+	root?: string;
 }
 
 /**
@@ -29,24 +34,28 @@ export async function startFrontdesk(opts: FrontdeskOptions = {}): Promise<Relay
 		LOG_LEVEL: 'warn',
 		SYNC_MAX_SOCKETS_PER_SESSION: '100000'
 	};
-	const clinic = JSON.parse(await runScript('server/cli/admin.ts', ['create-clinic', '--name', 'Bench'], env)) as { id: string };
+	const clinic = JSON.parse(
+		await runScript('server/cli/admin.ts', ['create-clinic', '--name', 'Bench'], env, '', opts.root)
+	) as { id: string };
 	await runScript(
 		'server/cli/admin.ts',
 		['create-user', '--clinic', clinic.id, '--email', EMAIL, '--name', 'Bench', '--role', 'admin'],
 		env,
-		PASSWORD
+		PASSWORD,
+		opts.root
 	);
 	const nodeArgs = opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : [];
-	const server = await startServer('server/main.ts', { env, nodeArgs, readyPath: '/healthz' });
+	const server = await startServer('server/main.ts', { env, nodeArgs, readyPath: '/healthz', cwd: opts.root });
 	const origin = `http://127.0.0.1:${server.port}`;
 	const cookie = await login(origin);
 	return {
-		name: 'frontdesk',
+		name: opts.root ? `frontdesk@${path.basename(path.resolve(opts.root))}` : 'frontdesk',
 		pid: server.child.pid ?? -1,
 		headers: { cookie, origin },
 		socketUrl: (doc) => `ws://127.0.0.1:${server.port}/sync/${clinic.id}/thread/${threadKey(doc)}`,
 		async commitStats(): Promise<CommitStats> {
 			// /metrics answers loopback requests without a token.
+			// A baseline from before /metrics existed answers 404 here: its figures show as '-'.
 			const text = await (await fetch(`${origin}/metrics`)).text();
 			const read = (name: string) =>
 				Number(/^(\S+) (\S+)$/m.exec(text.split('\n').find((l) => l.startsWith(`${name} `)) ?? '')?.[2]);
