@@ -25,7 +25,8 @@ const PRACTITIONERS = 20;
 const APPOINTMENTS = 50_000;
 const MONTHS = 24;
 const PATIENTS = Number(process.env.BENCH_PATIENTS ?? 5_000);
-const RUNS = 7;
+/** Timed loads per figure (`BENCH_WEEK_RUNS`): the machine varies between loads, more runs steady the median. */
+const RUNS = Number(process.env.BENCH_WEEK_RUNS ?? 7);
 const FIRST_MONTH = '2026-01';
 /** A Wednesday in the middle of the two years, whose week stays in its month. */
 const DAY = '2026-11-11';

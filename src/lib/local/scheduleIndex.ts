@@ -114,18 +114,21 @@ export class MonthIndex {
  */
 export async function readAppointmentRows(db: FrontdeskDatabase, days: readonly string[]): Promise<Appointment[] | null> {
 	const months = [...new Set(days.map(monthOf))];
-	const marks = await db.indexMarks.bulkGet(months.map(monthMark));
-	if (marks.some((m) => !m)) return null;
-	// One range read (a single getAll), not `anyOf`: a cursor step per row waits for the main thread each time, and
-	// the month docs loading meanwhile keep it busy.
 	const sorted = [...days].sort();
 	const wanted = new Set(days);
-	const rows = (
-		await db.appointmentRows
+	// The marks and the rows are read at once (each read is a round trip to the browser's database process, the
+	// longest wait of a cold start); rows of a month without its mark are not used. One range read (a single
+	// getAll), not `anyOf`: a cursor step per row waits for the main thread each time, and the month docs loading
+	// meanwhile keep it busy.
+	const [marks, inRange] = await Promise.all([
+		db.indexMarks.bulkGet(months.map(monthMark)),
+		db.appointmentRows
 			.where('day')
 			.between(sorted[0], sorted[sorted.length - 1], true, true)
 			.toArray()
-	).filter((r) => wanted.has(r.day));
+	]);
+	if (marks.some((m) => !m)) return null;
+	const rows = inRange.filter((r) => wanted.has(r.day));
 	// During a move both months may hold it for a moment: shown once.
 	const byId = new Map<string, Appointment>();
 	for (const row of rows) if (!byId.has(row.id)) byId.set(row.id, row.appointment);

@@ -57,7 +57,13 @@ class DeviceSignIn {
 	 * the reaction that created it, so a status created while rendering would never update there.
 	 */
 	#openSync(user: PublicUser): ClinicSync {
-		this.#db ??= new FrontdeskDatabase();
+		if (!this.#db) {
+			this.#db = new FrontdeskDatabase();
+			// Opened now, while the page's modules still evaluate, rather than by the first screen's first read: opening
+			// takes round trips to the browser's database process that would otherwise come before that read. A failure
+			// is not lost: every read of the database rejects with it.
+			this.#db.open().catch(() => undefined);
+		}
 		this.#sync ??= new ClinicSync(this.#db, user, () => void this.endedByServer());
 		return this.#sync;
 	}
