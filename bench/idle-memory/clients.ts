@@ -1,11 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { ROOT } from '../sync-relay/servers/child.ts';
 import type { FromClient, OpenJob, ToClient } from './clientMain.ts';
-import { socketCount, type Plan } from './plan.ts';
+import { socketCount, subscriptionCount, type Plan } from './plan.ts';
 
 const SCRIPT = 'bench/idle-memory/clientMain.ts';
 
 export interface OpenResult {
+	/** Subscriptions asked for: sockets of `/sync/<doc>`, or channels of multiplexed sockets. */
 	sockets: number;
 	opened: number;
 	failed: number;
@@ -22,15 +23,17 @@ export interface IdleStatus {
 }
 
 export interface FleetOptions {
+	/** Most sockets one process holds (a multiplexed socket counts once, with all its channels). */
 	perProcess: number;
-	/** Sockets being opened at once, over all processes. */
+	/** Subscriptions being opened at once, over all processes. */
 	concurrency: number;
 	timeoutMs: number;
 }
 
 /**
- * The client side of one run: the plan's sockets split into contiguous ranges over several child
- * processes (clientMain.ts), so that no client process holds more than `perProcess` sockets.
+ * The client side of one run: the plan's subscriptions split into contiguous ranges over several child
+ * processes (clientMain.ts), so that no client process holds more than `perProcess` sockets; a multiplexed
+ * socket's channels all go to one process.
  */
 export class ClientProcesses {
 	readonly #children: { child: ChildProcess; from: number; to: number; ready: Promise<void> }[] = [];
@@ -40,9 +43,10 @@ export class ClientProcesses {
 	constructor(plan: Plan, opts: FleetOptions) {
 		this.#plan = plan;
 		this.#opts = opts;
-		const total = socketCount(plan);
-		const count = Math.max(1, Math.ceil(total / opts.perProcess));
-		const size = Math.ceil(total / count);
+		const total = subscriptionCount(plan);
+		const sockets = socketCount(plan);
+		const count = Math.max(1, Math.ceil(sockets / opts.perProcess));
+		const size = Math.ceil(sockets / count) * (plan.kind === 'mux' ? plan.channelsPerSocket : 1);
 		for (let k = 0; k < count; k++) {
 			const from = k * size;
 			const to = Math.min(total, from + size);
@@ -68,12 +72,12 @@ export class ClientProcesses {
 		return this.#children.length;
 	}
 
-	/** Opens every socket of the plan; resolves with how many opened and why the others did not. */
-	async open(urlTemplate: string, cookies: string[], origin: string | null): Promise<OpenResult> {
+	/** Opens every subscription of the plan; resolves with how many opened and why the others did not. */
+	async open(urlTemplate: string, docTemplate: string | null, cookies: string[], origin: string | null): Promise<OpenResult> {
 		for (const { ready } of this.#children) await ready;
 		const concurrency = Math.max(1, Math.ceil(this.#opts.concurrency / this.#children.length));
 		const progress = this.#children.map(() => ({ opened: 0, failed: 0 }));
-		const total = socketCount(this.#plan);
+		const total = subscriptionCount(this.#plan);
 		const t0 = performance.now();
 		const ticker = setInterval(() => {
 			const opened = progress.reduce((a, p) => a + p.opened, 0);
@@ -88,6 +92,7 @@ export class ClientProcesses {
 						from,
 						to,
 						urlTemplate,
+						docTemplate,
 						cookies,
 						origin,
 						concurrency,
@@ -116,7 +121,7 @@ export class ClientProcesses {
 		}
 	}
 
-	/** Sockets still open, and those the server closed while they sat idle. */
+	/** Subscriptions still open, and those the server closed while they sat idle. */
 	async status(): Promise<IdleStatus> {
 		const all = await Promise.all(this.#children.map(({ child }) => this.#ask(child, { type: 'status' }, 'status')));
 		const lostReasons: Record<string, number> = {};

@@ -1,7 +1,11 @@
 import type { IdleRun } from './index.ts';
-import { addressRange, sessionCount, socketCount } from './plan.ts';
+import { addressRange, sessionCount, socketCount, subscriptionCount, type Plan } from './plan.ts';
 
-/** Plain-text tables like the other benchmarks': ours beside the reference, then the 100,000-socket run. */
+/**
+ * Plain-text tables like the other benchmarks': ours beside the reference (and a baseline checkout), then the
+ * 100,000-subscription runs. Rows say "sockets" for sockets of `/sync/<doc>` and "channels" for channels of
+ * multiplexed sockets: either way, one per doc subscription.
+ */
 
 const int = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '-');
 const one = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '-');
@@ -20,6 +24,7 @@ const reasons = (r: Record<string, number>) =>
 		.map(([why, n]) => `${int(n)} × ${why}`);
 
 interface Row {
+	/** Says `socket(s)`; a multiplexed run's table says `channel(s)` instead. */
 	label: string;
 	value: (r: IdleRun) => number | string;
 	format?: (n: number) => string;
@@ -39,6 +44,16 @@ const ROWS: Row[] = [
 	{ label: 'server peak RSS MiB (VmHWM)', value: (r) => r.peakMib, format: one, ratio: true },
 	{ label: 'RSS settled before (waited)', value: (r) => settled(r.before) },
 	{ label: 'RSS settled after (waited)', value: (r) => settled(r.after) }
+];
+
+const labelFor = (row: Row, plan: Plan) => (plan.kind === 'mux' ? row.label.replace('socket', 'channel') : row.label);
+
+/** What carried a multiplexed run's channels. */
+const MUX_ROWS: Row[] = [
+	{ label: 'multiplexed sockets', value: (r) => socketCount(r.plan), format: int },
+	{ label: 'channels per socket (at most)', value: (r) => (r.plan.kind === 'mux' ? r.plan.channelsPerSocket : NaN), format: int },
+	{ label: 'sessions (one per socket)', value: (r) => sessionCount(r.plan), format: int },
+	{ label: 'client source addresses', value: (r) => r.plan.addresses, format: int }
 ];
 
 function cell(row: Row, r: IdleRun): { text: string; n: number } {
@@ -61,24 +76,36 @@ function details(r: IdleRun): string[] {
 function clientLine(r: IdleRun): string {
 	const p = r.plan;
 	const processes = r.open.processes === 1 ? '1 client process' : `${int(r.open.processes)} client processes`;
+	if (p.kind === 'mux') {
+		return (
+			`  clients: ${processes}, source addresses ${addressRange(p)}, ${plural(socketCount(p), 'socket')} of GET /sync ` +
+			`with at most ${p.channelsPerSocket} channels each (distinct docs), ${plural(p.perDoc, 'channel')} per doc from as many ` +
+			`sockets; our server: one session per socket (${plural(sessionCount(p), 'session')}); frames built with ` +
+			`syncProtocol.ts + y-protocols messages, no Y.Doc per channel`
+		);
+	}
 	return (
 		`  clients: ${processes}, source addresses ${addressRange(p)}, ${plural(p.perDoc, 'socket')} per doc; our server: ` +
 		`${plural(sessionCount(p), 'session')} of at most ${p.perSession} sockets; raw ws + y-protocols messages, no Y.Doc per socket`
 	);
 }
 
-export function formatCompare(ours: IdleRun, reference: IdleRun): string {
+/** Ours beside the reference, and beside the baseline checkout's server when there is one (BENCH_IDLE_BASELINE). */
+export function formatCompare(ours: IdleRun, reference: IdleRun, baseline: IdleRun | null): string {
+	const runs = baseline ? [ours, baseline, reference] : [ours, reference];
+	const width = Math.max(14, ...runs.map((r) => r.name.length + 2));
+	const ratios: { label: string; other: IdleRun }[] = [{ label: 'ours/ref', other: reference }];
+	if (baseline) ratios.push({ label: 'ours/base', other: baseline });
 	const out = [
 		'',
 		`${int(socketCount(ours.plan))} idle sockets on ${int(ours.plan.docs)} docs; RSS = VmRSS of the server process once it stops moving`,
-		`  ${'figure'.padEnd(34)}${ours.name.padStart(14)}${reference.name.padStart(14)}${'ratio'.padStart(9)}`
+		`  ${'figure'.padEnd(34)}${runs.map((r) => r.name.padStart(width)).join('')}${ratios.map((q) => q.label.padStart(11)).join('')}`
 	];
 	for (const row of ROWS) {
+		const cells = runs.map((r) => cell(row, r));
 		const a = cell(row, ours);
-		const b = cell(row, reference);
-		out.push(
-			`  ${row.label.padEnd(34)}${a.text.padStart(14)}${b.text.padStart(14)}${(row.ratio ? ratio(a.n, b.n) : '').padStart(9)}`
-		);
+		const rs = ratios.map((q) => (row.ratio ? ratio(a.n, cell(row, q.other).n) : '').padStart(11)).join('');
+		out.push(`  ${row.label.padEnd(34)}${cells.map((c) => c.text.padStart(width)).join('')}${rs}`);
 	}
 	if (ours.requested) {
 		out.push(
@@ -87,17 +114,18 @@ export function formatCompare(ours: IdleRun, reference: IdleRun): string {
 		);
 	}
 	out.push(`  previous measurement (issue 6): ~${PREVIOUS_MIB_PER_10K} MiB added per 10,000 sockets on 1,000 docs (our server)`);
-	out.push(clientLine(ours), ...details(ours), ...details(reference));
+	out.push(clientLine(ours), ...runs.flatMap(details));
 	return out.join('\n');
 }
 
 export function formatBig(run: IdleRun, goalMib: number): string {
 	const out = [`  ${'figure'.padEnd(34)}${run.name.padStart(14)}`];
 	const line = (label: string, text: string) => out.push(`  ${label.padEnd(34)}${text.padStart(14)}`);
-	for (const row of ROWS) line(row.label, cell(row, run).text);
+	if (run.plan.kind === 'mux') for (const row of MUX_ROWS) line(row.label, cell(row, run).text);
+	for (const row of ROWS) line(labelFor(row, run.plan), cell(row, run).text);
 	let idle = run.after.mib;
 	let peak = run.peakMib;
-	const target = run.requested ? socketCount(run.requested) : socketCount(run.plan);
+	const target = subscriptionCount(run.requested ?? run.plan);
 	if (run.requested && run.open.opened > 0) {
 		// Docs scale with the sockets (same sockets per doc), so the per-socket cost carries both.
 		const factor = target / run.open.opened;
@@ -108,7 +136,8 @@ export function formatBig(run: IdleRun, goalMib: number): string {
 		line(`extrapolated to ${int(target)}: open s`, one((run.open.ms / 1000) * factor));
 	}
 	const holds = idle < goalMib && peak < goalMib;
-	line(`goal: RSS < ${int(goalMib)} MiB${run.requested ? ' (extrap.)' : ''}`, holds ? 'holds' : 'MISSED');
+	const measured = run.requested ? ' (extrap.)' : run.open.opened === target ? ` (${int(target)})` : '';
+	line(`goal: RSS < ${int(goalMib)} MiB${measured}`, holds ? 'holds' : 'MISSED');
 	if (run.requested) {
 		out.push(
 			`  measured ${int(run.open.opened)} sockets on ${int(run.plan.docs)} docs, not ${int(target)}: the server holds one descriptor ` +
@@ -121,16 +150,23 @@ export function formatBig(run: IdleRun, goalMib: number): string {
 	return out.join('\n');
 }
 
-/** Everything that makes a run's figures incomplete: sockets that did not open or did not stay open. */
+/**
+ * Everything that makes a run's figures incomplete: sockets (or channels) that did not open or did not stay open,
+ * and any the clients no longer hold.
+ */
 export function problemsOf(r: IdleRun): string[] {
 	const out: string[] = [];
+	const what = r.plan.kind === 'mux' ? 'channels' : 'sockets';
+	const name = r.plan.kind === 'mux' ? `${r.name} (multiplexed)` : r.name;
 	if (r.open.failed > 0 || r.open.notAttempted > 0) {
 		out.push(
-			`${r.name}: ${int(r.open.failed)} of ${int(r.open.sockets)} sockets failed to open (${int(r.open.notAttempted)} not attempted): ` +
+			`${name}: ${int(r.open.failed)} of ${int(r.open.sockets)} ${what} failed to open (${int(r.open.notAttempted)} not attempted): ` +
 				reasons(r.open.reasons).join('; ')
 		);
 	}
 	if (r.idle.lost > 0)
-		out.push(`${r.name}: ${int(r.idle.lost)} sockets closed while idle: ${reasons(r.idle.lostReasons).join('; ')}`);
+		out.push(`${name}: ${int(r.idle.lost)} ${what} closed while idle: ${reasons(r.idle.lostReasons).join('; ')}`);
+	if (r.idle.open + r.idle.lost !== r.open.opened)
+		out.push(`${name}: ${int(r.open.opened)} ${what} opened, ${int(r.idle.open)} open and ${int(r.idle.lost)} lost when idle`);
 	return out;
 }

@@ -11,6 +11,8 @@ export interface IdleServer {
 	pid: number;
 	/** Socket URL with `{doc}` standing for the doc key. */
 	urlTemplate: string;
+	/** The multiplexed endpoint (`/sync`, SYNC-MUX-*) and the doc name its channels open, `{doc}` for the key; null without one. */
+	mux: { url: string; docTemplate: string } | null;
 	/** One cookie per session (none for the reference, which has no authentication). */
 	cookies: string[];
 	/** Sent as Origin with every upgrade (our server takes the cookie only with its own origin). */
@@ -25,12 +27,21 @@ const LOGINS_PER_ACCOUNT = 5;
 /** Logins going on at once (each is an argon2 verification on the server's thread pool). */
 const LOGIN_CONCURRENCY = 4;
 
+interface Accounts {
+	clinicId: string;
+	emails: string[];
+	password: string;
+}
+
 /**
  * Our server as in production (`server/main.ts`, default settings: no cap raised), on a fresh data dir:
  * one clinic, enough reception accounts, and `sessions` sign-ins through `/trpc/auth.login`, spread over
  * accounts and over source addresses 127.0.1.x (login is rate-limited per account and per address).
+ * With `root`, the server of another checkout of this project (BENCH_IDLE_BASELINE), run from its folder and
+ * set up with its own admin CLI (its store's schema may differ from this checkout's); its name in the tables is
+ * `frontdesk@<folder name>`.
  */
-export async function startOurs(sessions: number): Promise<IdleServer> {
+export async function startOurs(sessions: number, root?: string): Promise<IdleServer> {
 	const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'frontdesk-idle-bench-'));
 	const env = {
 		DATA_DIR: dataDir,
@@ -42,12 +53,10 @@ export async function startOurs(sessions: number): Promise<IdleServer> {
 	let server: ServerChild | null = null;
 	try {
 		const accountCount = Math.ceil(sessions / LOGINS_PER_ACCOUNT);
-		const accounts = JSON.parse(await runScript('bench/idle-memory/setupAccounts.ts', [String(accountCount)], env)) as {
-			clinicId: string;
-			emails: string[];
-			password: string;
-		};
-		server = await startServer('server/main.ts', { env, readyPath: '/healthz' });
+		const accounts = root
+			? await setupWithCli(accountCount, env, root)
+			: (JSON.parse(await runScript('bench/idle-memory/setupAccounts.ts', [String(accountCount)], env)) as Accounts);
+		server = await startServer('server/main.ts', { env, readyPath: '/healthz', cwd: root });
 		const pid = server.child.pid ?? -1;
 		const origin = `http://127.0.0.1:${server.port}`;
 		const port = server.port;
@@ -63,12 +72,14 @@ export async function startOurs(sessions: number): Promise<IdleServer> {
 		await Promise.all(Array.from({ length: LOGIN_CONCURRENCY }, worker));
 		const child = server;
 		return {
-			name: 'frontdesk',
+			name: root ? `frontdesk@${path.basename(path.resolve(root))}` : 'frontdesk',
 			pid,
 			urlTemplate: `ws://127.0.0.1:${port}/sync/${accounts.clinicId}/thread/{doc}`,
+			mux: root ? null : { url: `ws://127.0.0.1:${port}/sync`, docTemplate: `${accounts.clinicId}/thread/{doc}` },
 			cookies,
 			origin,
 			setup:
+				(root ? `checkout ${path.resolve(root)}, accounts made with its admin CLI; ` : '') +
 				`default settings (no cap raised); ${sessions} session${sessions === 1 ? '' : 's'} from ${accountCount} ` +
 				`reception account${accountCount === 1 ? '' : 's'} ` +
 				`(signed in over HTTP from 127.0.1.x), cookie + Origin on every upgrade`,
@@ -91,11 +102,42 @@ export async function startReference(): Promise<IdleServer> {
 		name: 'reference',
 		pid: server.child.pid ?? -1,
 		urlTemplate: `ws://127.0.0.1:${server.port}/bench/thread/{doc}`,
+		mux: null,
 		cookies: [],
 		origin: null,
 		setup: '@y/websocket-server 0.1.1 (setupWSConnection on ws 8, no auth, no persistence)',
 		stop: () => server.stop()
 	};
+}
+
+/** The password of every bench account. */
+const BENCH_PASSWORD = 'idle-bench-password-0123456789';
+
+/**
+ * A clinic and `count` reception accounts made with the admin CLI of the checkout at `root`, run from there with
+ * the server's DATA_DIR and APP_MASTER_KEY (setupAccounts.ts would use this checkout's store modules and schema).
+ * One CLI run per account, a few at once.
+ */
+async function setupWithCli(count: number, env: Record<string, string>, root: string): Promise<Accounts> {
+	const clinic = JSON.parse(await runScript('server/cli/admin.ts', ['create-clinic', '--name', 'Idle bench'], env, '', root)) as {
+		id: string;
+	};
+	const emails = Array.from({ length: count }, (_, i) => `idle${i}@example.com`);
+	let next = 0;
+	const worker = async () => {
+		while (next < count) {
+			const i = next++;
+			await runScript(
+				'server/cli/admin.ts',
+				['create-user', '--clinic', clinic.id, '--email', emails[i], '--name', `Idle ${i}`, '--role', 'reception'],
+				env,
+				BENCH_PASSWORD,
+				root
+			);
+		}
+	};
+	await Promise.all(Array.from({ length: Math.min(count, 2) }, worker));
+	return { clinicId: clinic.id, emails, password: BENCH_PASSWORD };
 }
 
 /** Signs in from `localAddress` and returns the `fd_session=…` cookie pair. */

@@ -1,17 +1,18 @@
+import type { ClientRequest, IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { decodeSync, encodeSync, SYNC_STEP1, SYNC_STEP2 } from '../sync-relay/protocol.ts';
 
 /** An all-zero masking key, as in the relay bench's client: valid on the wire, and no random pool per socket. */
-const zeroMask = (mask: Buffer) => mask.fill(0);
+export const zeroMask = (mask: Buffer) => mask.fill(0);
 
 /**
  * Every socket holds an empty doc, so its half of the handshake is two constant messages: its step 1 (an
  * empty state vector) and the step 2 answering the server's step 1 (an empty update). No Y.Doc per socket.
  */
 const empty = new Y.Doc();
-const OWN_STEP1 = encodeSync(SYNC_STEP1, Y.encodeStateVector(empty));
-const EMPTY_STEP2 = encodeSync(SYNC_STEP2, Y.encodeStateAsUpdate(empty));
+export const OWN_STEP1 = encodeSync(SYNC_STEP1, Y.encodeStateVector(empty));
+export const EMPTY_STEP2 = encodeSync(SYNC_STEP2, Y.encodeStateAsUpdate(empty));
 
 export interface OpenOptions {
 	headers: Record<string, string>;
@@ -73,17 +74,20 @@ export function openSynced(url: string, opts: OpenOptions): Promise<WebSocket> {
 			}
 		});
 		socket.on('open', () => socket.send(OWN_STEP1));
-		socket.on('unexpected-response', (req, res) => {
-			let body = '';
-			res.setEncoding('utf8');
-			res.on('data', (chunk: string) => (body = (body + chunk).slice(0, 200)));
-			res.on('end', () => {
-				req.destroy();
-				fail(`upgrade refused: HTTP ${res.statusCode} ${body.trim()}`.trim());
-			});
-			res.on('error', () => fail(`upgrade refused: HTTP ${res.statusCode}`));
-		});
+		socket.on('unexpected-response', (req, res) => refusedUpgrade(req, res, fail));
 		socket.on('error', (error: NodeJS.ErrnoException) => fail(`socket error: ${error.code ?? error.message}`));
 		socket.on('close', (code, reason) => fail(`closed ${code} ${reason.toString()} before sync`.replace(/\s+before/, ' before')));
 	});
+}
+
+/** Reads a refused upgrade's status and the start of its body, and fails the open with them. */
+export function refusedUpgrade(req: ClientRequest, res: IncomingMessage, fail: (reason: string) => void): void {
+	let body = '';
+	res.setEncoding('utf8');
+	res.on('data', (chunk: string) => (body = (body + chunk).slice(0, 200)));
+	res.on('end', () => {
+		req.destroy();
+		fail(`upgrade refused: HTTP ${res.statusCode} ${body.trim()}`.trim());
+	});
+	res.on('error', () => fail(`upgrade refused: HTTP ${res.statusCode}`));
 }

@@ -82,13 +82,7 @@ function stopChild(child: ChildProcess, graceMs = 15_000): Promise<void> {
 }
 
 /** Runs a CLI script to completion with `stdin` and returns its stdout; rejects on a non-zero exit. */
-export function runScript(
-	script: string,
-	args: string[],
-	env: Record<string, string>,
-	stdin = '',
-	cwd = ROOT
-): Promise<string> {
+export function runScript(script: string, args: string[], env: Record<string, string>, stdin = '', cwd = ROOT): Promise<string> {
 	return new Promise((resolve, reject) => {
 		const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
 			cwd,

@@ -34,9 +34,9 @@ export async function startFrontdesk(opts: FrontdeskOptions = {}): Promise<Relay
 		LOG_LEVEL: 'warn',
 		SYNC_MAX_SOCKETS_PER_SESSION: '100000'
 	};
-	const clinic = JSON.parse(
-		await runScript('server/cli/admin.ts', ['create-clinic', '--name', 'Bench'], env, '', opts.root)
-	) as { id: string };
+	const clinic = JSON.parse(await runScript('server/cli/admin.ts', ['create-clinic', '--name', 'Bench'], env, '', opts.root)) as {
+		id: string;
+	};
 	await runScript(
 		'server/cli/admin.ts',
 		['create-user', '--clinic', clinic.id, '--email', EMAIL, '--name', 'Bench', '--role', 'admin'],
