@@ -72,7 +72,7 @@ export async function runDeviceInbox(): Promise<void> {
 			// The same start as the page itself saw it: from the navigation's start to the rows drawn (the list's mark).
 			inPage.push(await page.evaluate(() => Math.round(performance.getEntriesByName('inbox:first-rows')[0]?.startTime ?? NaN)));
 		}
-		if (process.env.BENCH_BROWSER_PROFILE) {
+		if (process.env.BENCH_BROWSER_PROFILE || process.env.BENCH_BROWSER_TRACE) {
 			// From a page of the same site: a new process would start unprofiled.
 			await page.goto(`${server.url}/healthz`);
 			await withBrowserProfile(page, async () => {

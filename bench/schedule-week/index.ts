@@ -87,10 +87,18 @@ export async function runScheduleWeek(): Promise<void> {
 			// The same start as the page saw it: from the navigation's start to the cards drawn (the page's mark).
 			inPage.push(await page.evaluate(() => Math.round(performance.getEntriesByName('schedule:drawn')[0]?.startTime ?? NaN)));
 			painted.push(await cardsPainted(page));
+			if (process.env.BENCH_MARKS)
+				console.log(
+					(
+						await page.evaluate(() => performance.getEntriesByType('mark').map((m) => `${m.name} ${Math.round(m.startTime)}`))
+					).join(' | '),
+					'| painted',
+					painted.at(-1)
+				);
 			await page.waitForSelector(weekReady(DAY), { timeout: 120_000 });
 			editable.push(Math.round(performance.now() - t0));
 		}
-		if (process.env.BENCH_BROWSER_PROFILE) {
+		if (process.env.BENCH_BROWSER_PROFILE || process.env.BENCH_BROWSER_TRACE) {
 			// From a page of the same site: a new process would start unprofiled.
 			await page.goto(`${server.url}/healthz`);
 			// Until the cards are painted: the trace then holds the frames that brought them to the screen.

@@ -41,6 +41,17 @@ import { ScheduleMonths } from './scheduleMonths.ts';
 
 export type ScheduleRange = 'day' | 'week';
 
+/** What the screen does around drawing the shown days from the device's table. */
+export interface DrawingHooks {
+	/**
+	 * Awaited with the appointments read from the table, once the directory is in, before they are drawn (the page
+	 * reads the shown cards' patients' names with it, so the first cards carry them).
+	 */
+	before?: (rows: readonly Appointment[]) => Promise<unknown>;
+	/** Resolves once those cards are on screen: the month docs start loading then. Default: two frames later. */
+	shown?: (rows: readonly Appointment[]) => Promise<void>;
+}
+
 const daysOf = (day: string, range: ScheduleRange) => (range === 'week' ? weekOf(day) : [day]);
 
 /**
@@ -58,13 +69,8 @@ export class ScheduleView {
 	busy = $state<BusyBlock[]>([]);
 	readonly #directory: PractitionerList;
 	readonly bookable: Practitioner[] = $derived.by(() => this.#directory.active);
-	/**
-	 * The columns, in the order admins set: active practitioners, and deactivated ones who still have appointments
-	 * in the shown days (kept for history, so those appointments do not vanish).
-	 */
-	readonly practitioners: Practitioner[] = $derived.by(() =>
-		this.#directory.all.filter((p) => p.active || this.appointments.some((a) => a.practitionerId === p.id))
-	);
+	/** The columns of the shown days (`practitionersOf` the shown appointments). */
+	readonly practitioners: Practitioner[] = $derived.by(() => this.practitionersOf(this.appointments));
 	readonly rooms = $derived.by(() => this.#directory.rooms);
 	readonly services = $derived.by(() => this.#directory.services);
 	/** Each practitioner's working hours on each shown day: `hours[practitionerId][day]`. */
@@ -102,21 +108,20 @@ export class ScheduleView {
 	#whenLoaded: Promise<void> = Promise.resolve();
 	#generation = 0;
 	#destroyed = false;
-	readonly #beforeDrawing: (rows: readonly Appointment[]) => Promise<unknown>;
+	readonly #drawing: Required<DrawingHooks>;
 
-	/**
-	 * `beforeDrawing`: awaited with the appointments read from the device's table before they are drawn (the page
-	 * reads their patients' names with it, so the first cards carry them).
-	 */
 	constructor(
 		sync: ClinicSync,
 		db: FrontdeskDatabase,
 		clinicId: string,
 		day?: string,
 		range: ScheduleRange = 'day',
-		beforeDrawing: (rows: readonly Appointment[]) => Promise<unknown> = async () => {}
+		drawing: DrawingHooks = {}
 	) {
-		this.#beforeDrawing = beforeDrawing;
+		this.#drawing = {
+			before: drawing.before ?? (async () => {}),
+			shown: drawing.shown ?? (() => new Promise<void>((resolve) => afterPaint(resolve, 2)))
+		};
 		this.#directory = new PractitionerList(sync, clinicId);
 		this.#sync = sync;
 		this.#db = db;
@@ -139,6 +144,19 @@ export class ScheduleView {
 	contactName(id: string): string | undefined {
 		const contact = resolveContact(this.#contacts.doc, id);
 		return contact ? contactLabel(contact) : undefined;
+	}
+
+	/** True once the directory holds what the device stored: the practitioners (the columns) are known. */
+	get columnsKnown(): boolean {
+		return this.#directory.loaded;
+	}
+
+	/**
+	 * The practitioners given columns for these appointments: the active ones, in the order admins set, and the
+	 * deactivated ones who have some of them (kept for history, so those appointments do not vanish).
+	 */
+	practitionersOf(appointments: readonly Appointment[]): Practitioner[] {
+		return this.#directory.all.filter((p) => p.active || appointments.some((a) => a.practitionerId === p.id));
 	}
 
 	/** Today in the clinic's time zone. */
@@ -181,13 +199,16 @@ export class ScheduleView {
 
 	/** The shown days as the table has them, once the directory (the columns) is in, unless the docs were quicker. */
 	async #drawFromTable(rows: Appointment[], generation: number): Promise<void> {
-		await Promise.all([this.#directory.whenLoaded, this.#beforeDrawing(rows).catch(() => undefined)]);
+		await this.#directory.whenLoaded;
+		if (generation !== this.#generation || this.loaded || this.#destroyed) return;
+		await this.#drawing.before(rows).catch(() => undefined);
 		if (generation !== this.#generation || this.loaded || this.#destroyed) return;
 		this.appointments = rows;
 		this.drawn = true;
-		// Two frames: the calendar draws its cards in a task of its own after this, which the next frame can precede
-		// (measured: the month docs then started loading before any card was on screen, and held it ~130 ms).
-		await new Promise<void>((resolve) => afterPaint(resolve, 2));
+		// The month docs load once the cards are on screen, not in the frames that bring them there: two frames after
+		// drawing, the cards' raster was still running (tens of ms on a tablet's CPU) and the docs' loading competed
+		// with it; started before any frame, they held the cards back ~130 ms (traces of the week's benchmark).
+		await this.#drawing.shown(rows);
 	}
 
 	/** The appointment with this id in the shown months (another device may have moved it), or null. */

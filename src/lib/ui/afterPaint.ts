@@ -18,3 +18,39 @@ export function afterPaint(work: () => void, frames = 1): void {
 	if (typeof requestAnimationFrame === 'function') frame(frames);
 	setTimeout(run, HIDDEN_TAB_MS * frames);
 }
+
+/** How long `afterShown` waits for its element at most: it may be off screen, and then no entry ever comes. */
+const SHOWN_LIMIT_MS = 300;
+
+/**
+ * Runs `work` once, after the browser has put on screen an element marked `elementtiming={identifier}` that it had
+ * not painted before this call: for work that would hold back the frame bringing a screen's content (its raster
+ * runs after the frames `afterPaint` counts, and on a slow device takes tens of milliseconds more). Through Element
+ * Timing where the browser has it, else like `afterPaint(work, 2)`; at most `SHOWN_LIMIT_MS` later when no such element
+ * comes (none drawn, or all below the fold).
+ */
+export function afterShown(identifier: string, work: () => void): void {
+	if (typeof PerformanceObserver === 'undefined' || !PerformanceObserver.supportedEntryTypes?.includes('element')) {
+		afterPaint(work, 2);
+		return;
+	}
+	const since = performance.now();
+	let done = false;
+	const observer = new PerformanceObserver((list) => {
+		if (list.getEntries().some((e) => isShown(e, identifier, since))) run();
+	});
+	const limit = setTimeout(run, SHOWN_LIMIT_MS);
+	function run(): void {
+		if (done) return;
+		done = true;
+		clearTimeout(limit);
+		observer.disconnect();
+		work();
+	}
+	observer.observe({ type: 'element' });
+}
+
+function isShown(entry: PerformanceEntry, identifier: string, since: number): boolean {
+	const element = entry as PerformanceEntry & { identifier?: string; renderTime?: number };
+	return element.identifier === identifier && (element.renderTime ?? 0) >= since;
+}
