@@ -200,7 +200,7 @@ export class CalendarSync implements SyncHooks {
 	 */
 	async connect(input: LinkInput): Promise<void> {
 		const previous = await this.#d.store.calendar.link(input.clinicId, input.practitionerId);
-		const row = await newLinkRow(this.#d.keyring, input, this.#now);
+		const row = await newLinkRow(this.#d.keyring, input, this.#now, previous);
 		await this.#d.store.calendar.connect(row);
 		if (previous?.channel) void this.#stopChannel(previous, previous.channel);
 		this.#known.set(linkKey(row), row.createdAt);
@@ -375,7 +375,7 @@ export class CalendarSync implements SyncHooks {
 		link.failures = 0;
 		link.retryAt = 0;
 		link.lastError = null;
-		await this.#d.store.calendar.update(link.clinicId, link.practitionerId, { failures: 0, retryAt: 0, lastError: null });
+		await this.#d.store.calendar.update(link, { failures: 0, retryAt: 0, lastError: null });
 	}
 
 	/** Backs off this calendar (not the clinic's others, not the book) and says why, without content. */
@@ -390,7 +390,7 @@ export class CalendarSync implements SyncHooks {
 		link.failures = failures;
 		link.retryAt = this.#now + Math.round(delay);
 		link.lastError = failure.kind === 'auth' ? 'auth' : reason;
-		await this.#d.store.calendar.update(link.clinicId, link.practitionerId, {
+		await this.#d.store.calendar.update(link, {
 			failures,
 			retryAt: link.retryAt,
 			lastError: link.lastError
@@ -716,7 +716,7 @@ export class CalendarSync implements SyncHooks {
 					seen = new Set();
 					listed = 0;
 					started = performance.now();
-					await this.#d.store.calendar.update(link.clinicId, link.practitionerId, { syncToken: null });
+					await this.#d.store.calendar.update(link, { syncToken: null });
 					continue;
 				}
 				throw error;
@@ -725,7 +725,7 @@ export class CalendarSync implements SyncHooks {
 			const name = calendarNameOf(page.summary);
 			if (name !== null && name !== link.calendarName) {
 				link.calendarName = name;
-				await this.#d.store.calendar.update(link.clinicId, link.practitionerId, { calendarName: name });
+				await this.#d.store.calendar.update(link, { calendarName: name });
 			}
 			const events = (page.items ?? []).filter((e) => e.id);
 			for (const event of events) if (event.status !== 'cancelled') seen.add(event.id!);
@@ -751,7 +751,7 @@ export class CalendarSync implements SyncHooks {
 			}
 			if (page.nextSyncToken) {
 				link.syncToken = page.nextSyncToken;
-				await this.#d.store.calendar.update(link.clinicId, link.practitionerId, { syncToken: page.nextSyncToken });
+				await this.#d.store.calendar.update(link, { syncToken: page.nextSyncToken });
 			}
 			return;
 		}
@@ -958,7 +958,7 @@ export class CalendarSync implements SyncHooks {
 			tokenHash: sha256(token).toString('base64url'),
 			expiresAt: Number(res.data.expiration ?? this.#now + CHANNEL_TTL_S * 1000)
 		};
-		await this.#d.store.calendar.update(link.clinicId, link.practitionerId, { channel: link.channel });
+		await this.#d.store.calendar.update(link, { channel: link.channel });
 		if (old) await this.#stopChannel(link, old);
 	}
 

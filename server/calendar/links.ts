@@ -28,8 +28,17 @@ export function calendarNameOf(summary: string | null | undefined): string | nul
 
 const tokenAad = (clinicId: string, practitionerId: string) => `calendar-refresh-token:${clinicId}:${practitionerId}`;
 
-/** A new link row: the refresh token sealed with the clinic's data key, nothing synced yet. */
-export async function newLinkRow(keyring: Keyring, input: LinkInput, now: number): Promise<CalendarLinkRow> {
+/**
+ * A new link row: the refresh token sealed with the clinic's data key, nothing synced yet. Its `createdAt` names this
+ * connection: later than the one it replaces (`replacing`), so what a sync of the old calendar still writes is told
+ * apart and dropped (`CalendarRepository.update`).
+ */
+export async function newLinkRow(
+	keyring: Keyring,
+	input: LinkInput,
+	now: number,
+	replacing: Pick<CalendarLinkRow, 'createdAt'> | null
+): Promise<CalendarLinkRow> {
 	const i = linkInput.parse(input);
 	const key = await keyring.dataKey(i.clinicId);
 	return {
@@ -44,7 +53,7 @@ export async function newLinkRow(keyring: Keyring, input: LinkInput, now: number
 		retryAt: 0,
 		failures: 0,
 		lastError: null,
-		createdAt: now
+		createdAt: replacing ? Math.max(now, replacing.createdAt + 1) : now
 	};
 }
 

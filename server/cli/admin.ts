@@ -135,7 +135,8 @@ async function run(argv: string[]): Promise<unknown> {
 						calendarId: values.calendar,
 						refreshToken
 					},
-					Date.now()
+					Date.now(),
+					await store.calendar.link(user.clinicId, user.practitionerId)
 				);
 				await store.calendar.connect(row);
 				return { clinicId: row.clinicId, practitionerId: row.practitionerId, userId: row.userId, calendarId: row.calendarId };

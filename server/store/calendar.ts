@@ -52,6 +52,9 @@ export interface CalendarEventRow {
 	fingerprint: string | null;
 }
 
+/** One connection of a practitioner's calendar: reconnecting makes another (`createdAt` later). */
+export type LinkIdentity = Pick<CalendarLinkRow, 'clinicId' | 'practitionerId' | 'createdAt'>;
+
 export type CalendarLinkChange = Partial<
 	Pick<CalendarLinkRow, 'syncToken' | 'channel' | 'retryAt' | 'failures' | 'lastError' | 'calendarId' | 'calendarName'>
 >;
@@ -64,8 +67,12 @@ export interface CalendarRepository {
 	linksForClinic(clinicId: string): Promise<CalendarLinkRow[]>;
 	allLinks(): Promise<CalendarLinkRow[]>;
 	byChannel(channelId: string): Promise<CalendarLinkRow | null>;
-	/** True if the link exists (and was changed). */
-	update(clinicId: string, practitionerId: string, change: CalendarLinkChange): Promise<boolean>;
+	/**
+	 * Changes this connection of a practitioner's calendar (the link as read, named by its `createdAt`). False when
+	 * the link is gone or was replaced by a reconnection since: a sync of the old calendar still running then writes
+	 * nothing (its sync token, channel or backoff) into the new one.
+	 */
+	update(link: LinkIdentity, change: CalendarLinkChange): Promise<boolean>;
 	event(clinicId: string, practitionerId: string, eventId: string): Promise<CalendarEventRow | null>;
 	eventsOfAppointment(clinicId: string, appointmentId: string): Promise<CalendarEventRow[]>;
 	/** Every event the book knows in a practitioner's calendar (ours and busy blocks). */

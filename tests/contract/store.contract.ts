@@ -658,7 +658,7 @@ export function storeContract(engine: string, fresh: () => Promise<Store>, sameD
 				await first.calendar.connect(link('p1'));
 				const channel = { id: 'ch1', resourceId: 'r1', tokenHash: 'h', expiresAt: now + 1000 };
 				expect(
-					await first.calendar.update('c1', 'p1', { syncToken: 'tok1', channel, failures: 2, retryAt: now + 5, lastError: '429' })
+					await first.calendar.update(link('p1'), { syncToken: 'tok1', channel, failures: 2, retryAt: now + 5, lastError: '429' })
 				).toBe(true);
 				expect(await second.calendar.byChannel('ch1')).toEqual({
 					...link('p1'),
@@ -668,7 +668,7 @@ export function storeContract(engine: string, fresh: () => Promise<Store>, sameD
 					retryAt: now + 5,
 					lastError: '429'
 				});
-				expect(await second.calendar.update('c1', 'nobody', { failures: 0 })).toBe(false);
+				expect(await second.calendar.update(link('nobody'), { failures: 0 })).toBe(false);
 				expect((await second.calendar.allLinks()).map((l) => l.practitionerId)).toEqual(['p1']);
 				expect(await second.calendar.linksForClinic('c2')).toEqual([]);
 			});
@@ -677,12 +677,31 @@ export function storeContract(engine: string, fresh: () => Promise<Store>, sameD
 				const store = await seeded();
 				await store.calendar.connect(link('p1', 'dr@example.com', null));
 				expect((await store.calendar.link('c1', 'p1'))?.calendarName).toBeNull();
-				expect(await store.calendar.update('c1', 'p1', { calendarName: 'Muayene · Dr. Ayşe' })).toBe(true);
+				expect(await store.calendar.update(link('p1'), { calendarName: 'Muayene · Dr. Ayşe' })).toBe(true);
 				expect(await store.calendar.link('c1', 'p1')).toEqual({ ...link('p1'), calendarName: 'Muayene · Dr. Ayşe' });
 				await store.calendar.connect(link('p1', 'klinik@group.calendar.google.com', 'Klinik'));
 				expect((await store.calendar.linksForClinic('c1')).map((l) => [l.calendarId, l.calendarName])).toEqual([
 					['klinik@group.calendar.google.com', 'Klinik']
 				]);
+			});
+
+			it('SCHEDULE-GOOGLE-14: a write for a connection replaced since (reconnected meanwhile) changes nothing', async () => {
+				const store = await seeded();
+				const old = link('p1');
+				await store.calendar.connect(old);
+				const renewed = { ...link('p1', 'klinik@group.calendar.google.com', 'Klinik'), createdAt: now + 1 };
+				await store.calendar.connect(renewed);
+				const channel = { id: 'old-channel', resourceId: 'r1', tokenHash: 'h', expiresAt: now + 1000 };
+				// What a sync of the old calendar, still running, writes at its end: refused, the new link untouched.
+				expect(
+					await store.calendar.update(old, { syncToken: 'token-of-the-old-calendar', channel, failures: 3, retryAt: now + 60 })
+				).toBe(false);
+				expect(await store.calendar.link('c1', 'p1')).toEqual(renewed);
+				expect(await store.calendar.byChannel('old-channel')).toBeNull();
+				expect(await store.calendar.update(renewed, { syncToken: 'tok2' })).toBe(true);
+				expect((await store.calendar.link('c1', 'p1'))?.syncToken).toBe('tok2');
+				expect(await store.calendar.update(old, {})).toBe(false);
+				expect(await store.calendar.update(renewed, {})).toBe(true);
 			});
 
 			it('SCHEDULE-GOOGLE-2: the events the book knows; reconnected to another calendar or disconnected, they are forgotten', async () => {

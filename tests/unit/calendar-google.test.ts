@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import * as Y from 'yjs';
 import { describe, expect, it } from 'vitest';
 import {
@@ -12,6 +13,8 @@ import { initialsOf, readCalendarShare, setCalendarShare } from '../../src/lib/d
 import { addAppointment, scheduleDoc } from '../../src/lib/domain/schedule.ts';
 import { eventIdOf, eventOf, fingerprintOf, minutesBetween, wallTimesOf } from '../../server/calendar/eventBody.ts';
 import { classifyFailure } from '../../server/calendar/google.ts';
+import { newLinkRow } from '../../server/calendar/links.ts';
+import { Keyring } from '../../server/crypto/index.ts';
 
 const NOV = 'c1/schedule/2026-11';
 const DEC = 'c1/schedule/2026-12';
@@ -167,5 +170,19 @@ describe('the clinic setting and Google’s answers', () => {
 		});
 		expect(classifyFailure(failed(403, 'forbidden'))).toEqual({ kind: 'auth', reason: 'forbidden' });
 		expect(classifyFailure(failed(400, 'invalid'))).toEqual({ kind: 'refused', status: 400, reason: 'invalid' });
+	});
+});
+
+describe('a connection of a practitioner’s calendar', () => {
+	it('SCHEDULE-GOOGLE-14 is named later than the one it replaces, even within the same millisecond', async () => {
+		const source = new Map<string, Buffer>();
+		const ring = new Keyring(randomBytes(32), { getWrappedKey: async (id: string) => source.get(id) ?? null });
+		source.set('c1', ring.newWrappedKey('c1'));
+		const input = { clinicId: 'c1', practitionerId: 'p1', userId: 'u1', calendarId: 'dr@example.com', refreshToken: 'r1' };
+		const first = await newLinkRow(ring, input, 1_000, null);
+		expect(first.createdAt).toBe(1_000);
+		expect((await newLinkRow(ring, input, 1_000, first)).createdAt).toBe(1_001);
+		expect((await newLinkRow(ring, input, 5_000, first)).createdAt).toBe(5_000);
+		expect(first.sealedRefreshToken.includes(Buffer.from('r1'))).toBe(false);
 	});
 });

@@ -126,7 +126,9 @@ describe('SQLite migration 10', () => {
 				syncToken: 'tok',
 				createdAt: 5
 			});
-			expect(await store.calendar.update('c1', 'p1', { calendarName: 'Muayene' })).toBe(true);
+			expect(
+				await store.calendar.update({ clinicId: 'c1', practitionerId: 'p1', createdAt: 5 }, { calendarName: 'Muayene' })
+			).toBe(true);
 			expect((await store.calendar.link('c1', 'p1'))?.calendarName).toBe('Muayene');
 		} finally {
 			await store.close();

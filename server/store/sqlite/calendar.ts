@@ -1,5 +1,12 @@
 import type Database from 'better-sqlite3';
-import type { CalendarChannel, CalendarEventRow, CalendarLinkChange, CalendarLinkRow, CalendarRepository } from '../calendar.ts';
+import type {
+	CalendarChannel,
+	CalendarEventRow,
+	CalendarLinkChange,
+	CalendarLinkRow,
+	CalendarRepository,
+	LinkIdentity
+} from '../calendar.ts';
 
 interface LinkTableRow {
 	clinic_id: string;
@@ -143,7 +150,7 @@ export class SqliteCalendar implements CalendarRepository {
 		return row ? linkOf(row) : null;
 	}
 
-	async update(clinicId: string, practitionerId: string, change: CalendarLinkChange) {
+	async update({ clinicId, practitionerId, createdAt }: LinkIdentity, change: CalendarLinkChange) {
 		const sets: string[] = [];
 		const values: unknown[] = [];
 		for (const [key, value] of Object.entries(change) as [keyof CalendarLinkChange, unknown][]) {
@@ -156,11 +163,11 @@ export class SqliteCalendar implements CalendarRepository {
 				values.push(channel?.id ?? null);
 			} else values.push(value);
 		}
-		if (sets.length === 0) return (await this.link(clinicId, practitionerId)) !== null;
+		if (sets.length === 0) return (await this.link(clinicId, practitionerId))?.createdAt === createdAt;
 		return (
 			this.#db
-				.prepare(`UPDATE calendar_links SET ${sets.join(', ')} WHERE clinic_id = ? AND practitioner_id = ?`)
-				.run(...values, clinicId, practitionerId).changes > 0
+				.prepare(`UPDATE calendar_links SET ${sets.join(', ')} WHERE clinic_id = ? AND practitioner_id = ? AND created_at = ?`)
+				.run(...values, clinicId, practitionerId, createdAt).changes > 0
 		);
 	}
 
