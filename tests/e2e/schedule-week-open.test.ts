@@ -119,7 +119,7 @@ describe('opening the week', () => {
 		}
 	});
 
-	it('SCHEDULE-WEEK-OPEN-1, SCHEDULE-WEEK-OPEN-2 a week without appointments says so once the device has answered; a clinic without practitioners has no book', async () => {
+	it('SCHEDULE-WEEK-OPEN-1, SCHEDULE-WEEK-OPEN-2, SCHEDULE-UNHEARD-1 a week without appointments says so once known (offline, a week never on the device is unknown, not empty); a clinic without practitioners has no book', async () => {
 		const { context, page } = await signIn(browser, server.url, reception, { path: `/schedule?day=${MONDAY}&view=week` });
 		try {
 			// What the screen said while a week this device never had opened over the network, at each change.
@@ -144,6 +144,19 @@ describe('opening the week', () => {
 			expect(said.filter((s) => s.startsWith('busy:') && s !== 'busy:schedule-loading')).toEqual([]);
 			expect(said.at(-1)).toBe('drawn:schedule-empty+appointment-count');
 			expect(await page.getAttribute('[data-testid="day-view"]', 'aria-busy')).toBe('false');
+
+			// SCHEDULE-UNHEARD-1: offline, a week this device never had is unknown, not empty; online again, it is empty.
+			await context.setOffline(true);
+			await page.waitForSelector('[data-testid="sync-status"][data-status="offline"]');
+			const unknownWeek = '2028-01-12';
+			await page.fill('[data-testid="day-view"] input[type="date"]', unknownWeek);
+			const unheard = page.locator('[data-testid="schedule-unheard"]');
+			await page.waitForSelector(`${SCHEDULE_READY}[data-day="${unknownWeek}"] [data-testid="schedule-unheard"]`);
+			expect(await unheard.textContent()).toMatch(/bu cihazda henüz yok/);
+			expect(await page.locator('[data-testid="schedule-empty"], [data-testid="appointment-count"]').count()).toBe(0);
+			await context.setOffline(false);
+			await page.waitForSelector(`[data-day="${unknownWeek}"] [data-testid="schedule-empty"]`);
+			expect(await unheard.count()).toBe(0);
 		} finally {
 			await context.close();
 		}

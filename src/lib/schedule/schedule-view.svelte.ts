@@ -91,6 +91,14 @@ export class ScheduleView {
 	 * load (hundreds of KB each), or from the docs. Writes wait for `loaded`.
 	 */
 	drawn = $state(false);
+	/**
+	 * True while a shown month holds nothing on this device and the server has not answered (SCHEDULE-UNHEARD-1): its
+	 * days are unknown, not empty.
+	 */
+	readonly unheard: boolean = $derived.by(() => {
+		void this.appointments;
+		return this.loaded && this.#months.unheard().length > 0;
+	});
 	/** Overlaps among the shown appointments, a service's buffer counted. */
 	readonly clashList: Clash[] = $derived.by(() => listClashes(this.appointments, serviceBuffers(this.services)));
 	readonly clashes: ReadonlySet<string> = $derived(clashingIds(this.clashList));

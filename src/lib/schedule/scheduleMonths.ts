@@ -45,6 +45,20 @@ export class ScheduleMonths {
 		return new Map([...this.#open].map(([month, open]) => [month, open.schedule]));
 	}
 
+	/**
+	 * The months shown of which this device holds nothing and the server has not answered yet: their days are not
+	 * known to be empty (offline, a month never opened on this device). Reactive through the docs' connection states;
+	 * a caller reading it after each change (`changed`) also sees content arriving.
+	 */
+	unheard(): string[] {
+		return [...this.#open]
+			.filter(
+				([month, open]) =>
+					open.handle.doc.store.clients.size === 0 && this.#sync.docState(docNames.schedule(this.#clinicId, month)) !== 'synced'
+			)
+			.map(([month]) => month);
+	}
+
 	/** The appointment and the month it is in, among the months shown. */
 	find(id: string): { month: ScheduleDoc; appointment: Appointment } | null {
 		for (const { schedule } of this.#open.values()) {
