@@ -32,7 +32,7 @@ async function withTrace<T>(page: Page, file: string, measured: () => Promise<T>
 	if (!browser) throw new Error('BENCH_BROWSER_TRACE needs a launched browser');
 	await browser.startTracing(page, {
 		path: file,
-		categories: ['devtools.timeline', 'toplevel', 'v8.execute', 'blink', 'blink.user_timing', 'loading', 'cc', 'viz']
+		categories: ['devtools.timeline', 'toplevel', 'v8.execute', 'blink', 'blink.user_timing', 'loading', 'cc', 'viz', 'IndexedDB']
 	});
 	try {
 		return await measured();

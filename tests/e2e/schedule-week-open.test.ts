@@ -119,6 +119,53 @@ describe('opening the week', () => {
 		}
 	});
 
+	it('SCHEDULE-WEEK-OPEN-3 the page starts opening the device database before the app loads; a new device gets none from it, a device with one works as before', async () => {
+		const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+		try {
+			// Every opening of a database on the page, with how it ended.
+			await context.addInitScript(() => {
+				const opens: { name: string; outcome: string }[] = [];
+				(window as unknown as { opens: typeof opens }).opens = opens;
+				const open = IDBFactory.prototype.open;
+				IDBFactory.prototype.open = function (this: IDBFactory, name: string, version?: number) {
+					const request = open.call(this, name, version);
+					const entry = { name, outcome: 'pending' };
+					opens.push(entry);
+					request.addEventListener('success', () => (entry.outcome = 'opened'));
+					request.addEventListener('error', () => (entry.outcome = request.error?.name ?? 'error'));
+					return request;
+				};
+			});
+			const page = await context.newPage();
+			await page.goto(`${server.url}/login`);
+			const earlyOpening = () =>
+				page.waitForFunction(() => {
+					const first = (window as unknown as { opens: { name: string; outcome: string }[] }).opens[0];
+					return first && first.outcome !== 'pending' ? first : null;
+				});
+			// A new device: the early opening is given up, and leaves no database behind.
+			expect(await (await earlyOpening()).jsonValue()).toEqual({ name: 'frontdesk', outcome: 'AbortError' });
+			expect(await page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name))).not.toContain('frontdesk');
+			await page.close();
+
+			// Signed in, the app makes its database; on the next start the early opening finds it, and the week opens.
+			const { page: signedIn } = await signIn(await context.newPage(), server.url, reception, {
+				path: `/schedule?day=${WEDNESDAY}&view=week`
+			});
+			await signedIn.waitForSelector(`${SCHEDULE_READY}[data-day="${WEDNESDAY}"]`);
+			await signedIn.reload();
+			await signedIn.waitForSelector(`${SCHEDULE_READY}[data-day="${WEDNESDAY}"]`);
+			// The early opening and the app's, both opened.
+			const settled = await signedIn.waitForFunction(() => {
+				const opens = (window as unknown as { opens: { name: string; outcome: string }[] }).opens;
+				return opens.length >= 2 && opens.every((o) => o.outcome !== 'pending') ? opens : null;
+			});
+			expect(new Set((await settled.jsonValue())!.map((o) => `${o.name}:${o.outcome}`))).toEqual(new Set(['frontdesk:opened']));
+		} finally {
+			await context.close();
+		}
+	});
+
 	it('SCHEDULE-WEEK-OPEN-1, SCHEDULE-WEEK-OPEN-2, SCHEDULE-UNHEARD-1 a week without appointments says so once known (offline, a week never on the device is unknown, not empty); a clinic without practitioners has no book', async () => {
 		const { context, page } = await signIn(browser, server.url, reception, { path: `/schedule?day=${MONDAY}&view=week` });
 		try {
