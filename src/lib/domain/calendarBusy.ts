@@ -1,3 +1,4 @@
+import { byCodeUnit } from './order.ts';
 import * as Y from 'yjs';
 import { z } from 'zod';
 import { CalendarDate, parseDate, parseDateTime } from '@internationalized/date';
@@ -116,7 +117,7 @@ export function listBusy(doc: Y.Doc, day?: string | readonly string[]): BusyBloc
 		}
 		list.push({ key, eventKey: key.slice(0, cut), ...parsed.data });
 	}
-	return list.sort((a, b) => a.start.localeCompare(b.start) || (a.key < b.key ? -1 : 1));
+	return list.sort((a, b) => byCodeUnit(a.start, b.start) || byCodeUnit(a.key, b.key));
 }
 
 /** Google's version of an appointment that lost to the book's (SCHEDULE-GOOGLE-4). */

@@ -1,3 +1,4 @@
+import { byCodeUnit } from './order.ts';
 import * as Y from 'yjs';
 import { z } from 'zod';
 import { parseDateTime, toCalendarDateTime, toZoned } from '@internationalized/date';
@@ -279,7 +280,7 @@ export function listAppointments(target: ScheduleDoc | Y.Doc, day?: string | rea
 		if (a) list.push(a);
 	}
 	return list.sort(
-		(a, b) => a.start.localeCompare(b.start) || a.practitionerId.localeCompare(b.practitionerId) || a.id.localeCompare(b.id)
+		(a, b) => byCodeUnit(a.start, b.start) || byCodeUnit(a.practitionerId, b.practitionerId) || byCodeUnit(a.id, b.id)
 	);
 }
 
@@ -346,7 +347,7 @@ export function listClashes(list: Appointment[], buffers: BufferMinutes = new Ma
 	for (const [key, group] of groups) {
 		const on = key.startsWith('room|') ? 'room' : 'practitioner';
 		// Wall times of one day compare as strings; each overlapping pair is reported.
-		group.sort((x, y) => x.from.localeCompare(y.from) || x.a.id.localeCompare(y.a.id));
+		group.sort((x, y) => byCodeUnit(x.from, y.from) || byCodeUnit(x.a.id, y.a.id));
 		for (let i = 0; i < group.length; i++) {
 			for (let j = i + 1; j < group.length && group[j].from < group[i].to; j++) {
 				clashes.push({ first: group[i].a.id, second: group[j].a.id, on });

@@ -1,3 +1,4 @@
+import { byCodeUnit } from '$lib/domain/order.ts';
 import * as Y from 'yjs';
 import { findAppointment, listAppointments, monthOf, observeAppointments, type Appointment } from '$lib/domain/schedule.ts';
 import type { FrontdeskDatabase } from './db.ts';
@@ -133,6 +134,6 @@ export async function readAppointmentRows(db: FrontdeskDatabase, days: readonly 
 	const byId = new Map<string, Appointment>();
 	for (const row of rows) if (!byId.has(row.id)) byId.set(row.id, row.appointment);
 	return [...byId.values()].sort(
-		(a, b) => a.start.localeCompare(b.start) || a.practitionerId.localeCompare(b.practitionerId) || a.id.localeCompare(b.id)
+		(a, b) => byCodeUnit(a.start, b.start) || byCodeUnit(a.practitionerId, b.practitionerId) || byCodeUnit(a.id, b.id)
 	);
 }

@@ -1,3 +1,4 @@
+import { byCodeUnit } from '$lib/domain/order.ts';
 import type { BusyBlock } from '$lib/domain/calendarBusy.ts';
 import { minuteOfDay } from '$lib/domain/schedule.ts';
 
@@ -21,7 +22,7 @@ const hhmm = (minutes: number) => `${String(Math.floor(minutes / 60)).padStart(2
 /** Merges each practitioner's overlapping or touching pieces of a day; by start, then practitioner. */
 export function mergeBusy(blocks: readonly BusyBlock[]): ShownBusy[] {
 	const sorted = [...blocks].sort(
-		(a, b) => a.practitionerId.localeCompare(b.practitionerId) || a.start.localeCompare(b.start) || (a.key < b.key ? -1 : 1)
+		(a, b) => byCodeUnit(a.practitionerId, b.practitionerId) || byCodeUnit(a.start, b.start) || byCodeUnit(a.key, b.key)
 	);
 	const shown: ShownBusy[] = [];
 	let last: ShownBusy | null = null;
@@ -36,7 +37,7 @@ export function mergeBusy(blocks: readonly BusyBlock[]): ShownBusy[] {
 		last = { key: b.key, practitionerId: b.practitionerId, start: b.start, durationMinutes: to - from };
 		shown.push(last);
 	}
-	return shown.sort((a, b) => a.start.localeCompare(b.start) || a.practitionerId.localeCompare(b.practitionerId));
+	return shown.sort((a, b) => byCodeUnit(a.start, b.start) || byCodeUnit(a.practitionerId, b.practitionerId));
 }
 
 /** Where a busy time ends, as the calendar takes it (`YYYY-MM-DDTHH:mm:ss`); a piece to midnight ends at 23:59:59. */

@@ -1,3 +1,4 @@
+import { byCodeUnit } from '$lib/domain/order.ts';
 import { weekdayOf, type DayHours } from '$lib/domain/businessHours.ts';
 import { listBusy, lostVersions, type BusyBlock, type LostVersion } from '$lib/domain/calendarBusy.ts';
 import type { ClosedDay } from '$lib/domain/clinicSettings.ts';
@@ -349,7 +350,7 @@ export class ScheduleView {
 			list.push(...listAppointments(schedule, days));
 			busy.push(...listBusy(schedule.doc, days));
 		}
-		this.appointments = list.sort((a, b) => a.start.localeCompare(b.start) || a.id.localeCompare(b.id));
-		this.busy = busy.sort((a, b) => a.start.localeCompare(b.start) || (a.key < b.key ? -1 : 1));
+		this.appointments = list.sort((a, b) => byCodeUnit(a.start, b.start) || byCodeUnit(a.id, b.id));
+		this.busy = busy.sort((a, b) => byCodeUnit(a.start, b.start) || byCodeUnit(a.key, b.key));
 	}
 }
