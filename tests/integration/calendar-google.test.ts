@@ -731,6 +731,46 @@ describe('SCHEDULE-GOOGLE-1: connecting a calendar', () => {
 	});
 });
 
+describe('SCHEDULE-GOOGLE-14: reconnected while a listing of the old calendar is under way', () => {
+	it('the new calendar is listed from scratch, not with the old one’s sync token, and its own events reach the book', async () => {
+		const s = await setup({ connect: 'cli' });
+		const listingsOf = (calendar: string) => (r: { method: string; path: string }) =>
+			r.method === 'GET' && r.path.endsWith(`/calendars/${encodeURIComponent(calendar)}/events`);
+		// A change in the old calendar: its incremental listing is asked for, and held by Google.
+		const release = s.google.pause();
+		const before = s.google.requests.filter(listingsOf(s.calendar)).length;
+		s.google.createEvent(s.calendar, {
+			summary: 'Eski takvim',
+			start: { dateTime: `${s.day}T09:00:00+03:00` },
+			end: { dateTime: `${s.day}T09:30:00+03:00` }
+		});
+		await withTimeout(s.google.whenRequests(before + 1, listingsOf(s.calendar)), 15_000, 'the old calendar’s listing');
+		// Meanwhile the practitioner is connected to another calendar (another account) by the admin CLI.
+		const other = `other-${s.calendar}`;
+		const otherToken = `${s.refreshToken}-other`;
+		s.google.addAccount({ refreshToken: otherToken, calendars: [{ id: other, summary: 'Klinik', primary: true }] });
+		const connected = await admin(s.env, ['connect-google', '--user', s.practitionerUser.id, '--calendar', other], otherToken);
+		expect(connected.code, connected.stderr).toBe(0);
+		release();
+		// The old listing's answer changes nothing in the new link: the new calendar's first listing is a full one.
+		await withTimeout(s.google.whenRequests(1, listingsOf(other)), 15_000, 'the new calendar’s listing');
+		expect(s.google.requests.filter(listingsOf(other))[0].query.syncToken).toBeUndefined();
+		// And its events arrive through its own channel.
+		await pollUntil(() => s.google.channels.some((c) => c.calendarId === other), 'the new calendar’s channel');
+		s.google.createEvent(other, {
+			summary: 'Yeni takvim',
+			start: { dateTime: `${s.day}T15:00:00+03:00` },
+			end: { dateTime: `${s.day}T16:00:00+03:00` }
+		});
+		await docWhen(
+			s,
+			scheduleName(s),
+			(d) => ownBusy(s, d).some((b) => b.start === `${s.day}T15:00`),
+			'the new calendar’s busy block'
+		);
+	});
+});
+
 describe('SCHEDULE-GOOGLE-9: a notification that declares a body is refused unread', () => {
 	it('SCHEDULE-GOOGLE-9: a body of declared length, chunked or behind Expect: 100-continue gets 413 and a closed connection; no sync is triggered', async () => {
 		const s = await setup();
