@@ -4,7 +4,15 @@ import { launchChromium, signIn, waitForPageState } from '../helpers/browser.ts'
 import { login as apiLogin, connectProvider, whenSynced, withTimeout } from '../helpers/client.ts';
 import { changeAppointment, recordReminder, scheduleDoc } from '../../src/lib/domain/schedule.ts';
 import { CuttableProxy } from '../helpers/proxy.ts';
-import { APPOINTMENT_FORM, appointmentCard, bookAppointment, pickPatient, SCHEDULE_READY } from '../helpers/schedule.ts';
+import {
+	APPOINTMENT_FORM,
+	appointmentCard,
+	bookAppointment,
+	firstCardNames,
+	pickPatient,
+	recordFirstCardNames,
+	SCHEDULE_READY
+} from '../helpers/schedule.ts';
 import { seedPractitioners } from '../helpers/seed.ts';
 import { createClinic, createUser, ServerProcess, testEnv, type TestUser } from '../helpers/server.ts';
 
@@ -239,25 +247,14 @@ describe('the appointments table on the device', () => {
 		// Offline, the reloaded week is drawn from the table and then from the month doc: the card where it was moved.
 		// Each card is drawn with its patient's name, never first with a placeholder (SCHEDULE-TABLE-1): what each card
 		// said when it first reached the page is recorded.
-		await a.page.addInitScript(() => {
-			const firstSaid: string[] = [];
-			const seen = new WeakSet<Element>();
-			(window as unknown as { firstSaid: string[] }).firstSaid = firstSaid;
-			new MutationObserver(() => {
-				for (const name of document.querySelectorAll('[data-testid="appointment"] [elementtiming="appointment"]'))
-					if (!seen.has(name)) {
-						seen.add(name);
-						firstSaid.push(name.textContent ?? '');
-					}
-			}).observe(document, { subtree: true, childList: true, characterData: true });
-		});
+		await recordFirstCardNames(a.page);
 		await a.context.setOffline(true);
 		await a.page.waitForSelector('[data-testid="sync-status"][data-status="offline"]');
 		await a.page.reload();
 		await a.page.waitForSelector(
 			`[data-testid="day-view"][data-drawn="true"][data-day="2027-03-15"] ${cardAt('Seri Hasta', '2027-03-17T14:00')}`
 		);
-		const firstSaid = await a.page.evaluate(() => (window as unknown as { firstSaid: string[] }).firstSaid);
+		const firstSaid = await firstCardNames(a.page);
 		expect(firstSaid.length).toBeGreaterThan(0);
 		expect(firstSaid.filter((said) => said === '…')).toEqual([]);
 		await a.page.waitForSelector(`${SCHEDULE_READY}[data-day="2027-03-15"] ${cardAt('Seri Hasta', '2027-03-17T14:00')}`);

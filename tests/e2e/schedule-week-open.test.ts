@@ -2,7 +2,15 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasIndexMark, launchChromium, signIn, waitForPageState } from '../helpers/browser.ts';
 import { login as apiLogin } from '../helpers/client.ts';
-import { APPOINTMENT_FORM, appointmentCard, bookAppointment, pickPatient, SCHEDULE_READY } from '../helpers/schedule.ts';
+import {
+	APPOINTMENT_FORM,
+	appointmentCard,
+	bookAppointment,
+	firstCardNames,
+	pickPatient,
+	recordFirstCardNames,
+	SCHEDULE_READY
+} from '../helpers/schedule.ts';
 import { seedPractitioners } from '../helpers/seed.ts';
 import { createClinic, createUser, ServerProcess, testEnv, type TestUser } from '../helpers/server.ts';
 
@@ -90,21 +98,10 @@ describe('opening the week', () => {
 			await waitForPageState(page, rowsOfMonth, '2027-04:2', { what: 'both bookings in the device’s table' });
 
 			// Reloaded: the cards come from the device's table, each with its patient's name from its first moment.
-			await page.addInitScript(() => {
-				const firstSaid: string[] = [];
-				const seen = new WeakSet<Element>();
-				(window as unknown as { firstSaid: string[] }).firstSaid = firstSaid;
-				new MutationObserver(() => {
-					for (const name of document.querySelectorAll('[data-testid="appointment"] [elementtiming]'))
-						if (!seen.has(name)) {
-							seen.add(name);
-							firstSaid.push(name.textContent ?? '');
-						}
-				}).observe(document, { subtree: true, childList: true, characterData: true });
-			});
+			await recordFirstCardNames(page);
 			await page.reload();
 			await page.waitForSelector(`[data-testid="day-view"][data-drawn="true"] ${appointmentCard('Birinci Hasta')}`);
-			expect(await page.evaluate(() => (window as unknown as { firstSaid: string[] }).firstSaid)).toEqual(['Birinci Hasta']);
+			expect(await firstCardNames(page)).toEqual(['Birinci Hasta']);
 			expect(await page.textContent('[data-testid="appointment-count"]')).toMatch(/\b1\b/);
 
 			// The second practitioner's week: their patient's name, read once the first cards were up.
@@ -113,7 +110,7 @@ describe('opening the week', () => {
 			expect(await page.locator(appointmentCard('Birinci Hasta')).count()).toBe(0);
 			await showWeek(page, `&who=${second.id}`);
 			await page.waitForSelector(appointmentCard('İkinci Hasta'));
-			expect(await page.evaluate(() => (window as unknown as { firstSaid: string[] }).firstSaid)).toEqual(['İkinci Hasta']);
+			expect(await firstCardNames(page)).toEqual(['İkinci Hasta']);
 		} finally {
 			await context.close();
 		}

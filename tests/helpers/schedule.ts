@@ -56,3 +56,27 @@ export async function pickPatient(page: Page, patient: string, phone?: string): 
 	}
 	await page.waitForSelector(`${APPOINTMENT_FORM} [data-testid="picked-patient"]:has-text("${patient}")`);
 }
+
+/**
+ * From the page's next load on, records what each appointment card's name said when it first reached the page
+ * (a card drawn first with a placeholder and named a moment later shows up as "…"). Read with `firstCardNames`.
+ */
+export async function recordFirstCardNames(page: Page): Promise<void> {
+	await page.addInitScript(() => {
+		const firstSaid: string[] = [];
+		const seen = new WeakSet<Element>();
+		(window as unknown as { firstSaid: string[] }).firstSaid = firstSaid;
+		new MutationObserver(() => {
+			for (const name of document.querySelectorAll('[data-testid="appointment"] [elementtiming]'))
+				if (!seen.has(name)) {
+					seen.add(name);
+					firstSaid.push(name.textContent ?? '');
+				}
+		}).observe(document, { subtree: true, childList: true, characterData: true });
+	});
+}
+
+/** What the cards' names first said on this load (`recordFirstCardNames`), in the order they appeared. */
+export function firstCardNames(page: Page): Promise<string[]> {
+	return page.evaluate(() => (window as unknown as { firstSaid: string[] }).firstSaid);
+}
