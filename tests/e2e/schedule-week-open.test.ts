@@ -116,6 +116,54 @@ describe('opening the week', () => {
 		}
 	});
 
+	it('SCHEDULE-WEEK-OPEN-4 a week the device holds is on screen before the device opens its socket; a week it does not hold is fetched at once; both sync', async () => {
+		const { context, page } = await signIn(browser, server.url, reception, { path: '/settings' });
+		try {
+			// When the page opened its sockets, and when it first painted cards (Element Timing), from the page's start.
+			await context.addInitScript(() => {
+				const opened: number[] = [];
+				const painted: number[] = [];
+				Object.assign(window, { opened, painted });
+				const Socket = window.WebSocket;
+				window.WebSocket = class extends Socket {
+					constructor(url: string | URL, protocols?: string | string[]) {
+						opened.push(performance.now());
+						super(url, protocols);
+					}
+				};
+				new PerformanceObserver((list) => {
+					for (const e of list.getEntries() as (PerformanceEntry & { identifier: string; renderTime: number })[])
+						if (e.identifier === 'appointment') painted.push(e.renderTime);
+				}).observe({ type: 'element', buffered: true });
+			});
+			const times = () =>
+				page.waitForFunction(() => {
+					const { opened, painted } = window as unknown as { opened: number[]; painted: number[] };
+					return opened.length > 0 && painted.length > 0 ? { socket: opened[0], cards: Math.min(...painted) } : null;
+				});
+			const online = () => page.waitForSelector('[data-testid="sync-status"][data-status="online"]');
+			const week = `/schedule?day=${WEDNESDAY}&view=week`;
+
+			// This device never held the week: it comes over the socket, opened without waiting for cards.
+			await page.goto(`${server.url}${week}`);
+			await page.waitForSelector(`${SCHEDULE_READY} ${appointmentCard('Birinci Hasta')}`);
+			const fetched = (await (await times()).jsonValue())!;
+			expect(fetched.socket).toBeLessThan(fetched.cards);
+			await online();
+			await waitForPageState(page, rowsOfMonth, '2027-04:2', { what: 'the week in the device’s table' });
+
+			// Now it does: the cards first, then the socket, and the page is online again.
+			await page.reload();
+			await page.waitForSelector(`[data-testid="day-view"][data-drawn="true"] ${appointmentCard('Birinci Hasta')}`);
+			const drawn = (await (await times()).jsonValue())!;
+			expect(drawn.socket).toBeGreaterThan(drawn.cards);
+			await online();
+			await page.waitForSelector(SCHEDULE_READY);
+		} finally {
+			await context.close();
+		}
+	});
+
 	it('SCHEDULE-WEEK-OPEN-3 the page starts opening the device database before the app loads; a new device gets none from it, a device with one works as before', async () => {
 		const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
 		try {

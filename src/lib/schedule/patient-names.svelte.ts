@@ -8,7 +8,8 @@ import type { FrontdeskDatabase } from '$lib/local/index.ts';
  * (and an erased patient leaves no name behind in the book).
  */
 export class PatientNames {
-	names = $state<Record<string, string>>({});
+	/** Replaced whole on each read: held raw. */
+	names = $state.raw<Record<string, string>>({});
 	readonly #db: FrontdeskDatabase;
 	readonly #fallback: (id: string) => string | undefined;
 	#ids = '';

@@ -13,15 +13,16 @@ import { listServices, type Service } from '$lib/domain/services.ts';
  * days, kept current as edits arrive from this device, IndexedDB or other devices. Holds the directory doc until `destroy()`.
  */
 export class PractitionerList {
+	// Each list is replaced whole when the directory changes (`#read`), never edited in place: held raw.
 	/** Every practitioner, active or not, in the order admins set (the columns' order). */
-	all = $state<Practitioner[]>([]);
+	all = $state.raw<Practitioner[]>([]);
 	readonly active = $derived(this.all.filter((p) => p.active));
 	/** Each practitioner's working week (their own hours where set, the clinic's otherwise), by id. */
-	hours = $state<Record<string, WeeklyHours>>({});
-	closedDays = $state<ClosedDay[]>([]);
+	hours = $state.raw<Record<string, WeeklyHours>>({});
+	closedDays = $state.raw<ClosedDay[]>([]);
 	/** Rooms and services, active or not, in the order admins set. */
-	rooms = $state<Room[]>([]);
-	services = $state<Service[]>([]);
+	rooms = $state.raw<Room[]>([]);
+	services = $state.raw<Service[]>([]);
 	/** The clinic's time zone (IANA), by which "today" is the clinic's today. */
 	timeZone = $state<string | null>(null);
 	/** True once the directory holds what the device stored. */

@@ -65,9 +65,13 @@ export class ScheduleView {
 	day = $state(today());
 	range = $state<ScheduleRange>('day');
 	readonly days: string[] = $derived(daysOf(this.day, this.range));
-	appointments = $state<Appointment[]>([]);
+	/**
+	 * Replaced whole on each read, never changed in place: held raw, so reading a week of hundreds of appointments
+	 * does not make a signal of each one's every field.
+	 */
+	appointments = $state.raw<Appointment[]>([]);
 	/** The practitioners' busy times in their Google Calendars on the shown days (SCHEDULE-GOOGLE-UI-1). */
-	busy = $state<BusyBlock[]>([]);
+	busy = $state.raw<BusyBlock[]>([]);
 	readonly #directory: PractitionerList;
 	readonly bookable: Practitioner[] = $derived.by(() => this.#directory.active);
 	/** The columns of the shown days (`practitionersOf` the shown appointments). */
@@ -118,6 +122,8 @@ export class ScheduleView {
 	#generation = 0;
 	#destroyed = false;
 	readonly #drawing: Required<DrawingHooks>;
+	/** Lets the sockets open (`ClinicSync.holdConnecting`): once the first cards are on screen, or are not coming from the table. */
+	readonly #letConnect: () => void;
 
 	constructor(
 		sync: ClinicSync,
@@ -135,6 +141,7 @@ export class ScheduleView {
 		this.#sync = sync;
 		this.#db = db;
 		this.#clinicId = clinicId;
+		this.#letConnect = sync.holdConnecting();
 		this.#months = new ScheduleMonths(sync, clinicId, () => {
 			this.#read();
 			if (this.loaded) queueMicrotask(() => void this.#months.repair());
@@ -190,6 +197,8 @@ export class ScheduleView {
 			// Cards from the table are painted before the month docs load: applying one takes the main thread for a
 			// while, and started in the same moment it held the frame that shows the cards (about 200 ms, measured).
 			if (rows) await this.#drawFromTable(rows, generation);
+			// Drawn from the table and on screen, or not in it (then the month docs may have to come over the network).
+			this.#letConnect();
 			if (generation !== this.#generation) return;
 			await Promise.all([this.#months.show(months), this.#directory.whenLoaded]);
 			if (generation !== this.#generation) return;
@@ -308,6 +317,7 @@ export class ScheduleView {
 	destroy(): void {
 		this.#destroyed = true;
 		this.#generation++;
+		this.#letConnect();
 		this.#months.destroy();
 		this.#directory.destroy();
 		this.#contactsHandle?.release();

@@ -22,6 +22,9 @@ import { MuxTransport } from './MuxTransport.ts';
 
 export type SyncStatus = 'online' | 'offline' | 'syncing';
 
+/** How long a screen may hold the sockets back at most (`holdConnecting`): one that never lets go does not stop sync. */
+const HOLD_LIMIT_MS = 2_000;
+
 export type { DocHandle, UnsentDoc };
 
 /** Who the device syncs for: the role decides what it may send, the clinic which docs it opens. */
@@ -63,6 +66,9 @@ export class ClinicSync {
 	readonly #onSignedOut: () => void;
 	readonly #pendingQuery: Subscription;
 	#destroyed = false;
+	/** Screens holding the sockets back (`holdConnecting`), and the sockets waiting for them. */
+	#holds = 0;
+	#held: (() => void)[] = [];
 	/** Every doc of this device travels over one socket (SYNC-MUX-*), not one socket per doc. */
 	readonly #transport = new MuxTransport(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}`);
 
@@ -116,6 +122,26 @@ export class ClinicSync {
 		});
 	}
 
+	/**
+	 * Holds back opening the docs' sockets while a screen draws what the device stored: opening one takes the main
+	 * thread for a while (for the directory about 18 ms on the benchmark's machine, y-websocket encoding the doc for
+	 * other tabs), and in the frames that bring the screen's content it holds them back. Returns the release; the
+	 * sockets open once every hold is released, or `HOLD_LIMIT_MS` after this one at the latest.
+	 */
+	holdConnecting(): () => void {
+		this.#holds++;
+		let released = false;
+		const release = () => {
+			if (released) return;
+			released = true;
+			clearTimeout(limit);
+			if (--this.#holds > 0) return;
+			for (const connect of this.#held.splice(0)) connect();
+		};
+		const limit = setTimeout(release, HOLD_LIMIT_MS);
+		return release;
+	}
+
 	/** Names of the docs open now (held by a screen or kept by their policy). */
 	get openDocs(): string[] {
 		return this.#docs.openNames;
@@ -163,9 +189,11 @@ export class ClinicSync {
 		// After the screen that waited for the doc has drawn it: opening the socket encodes the whole doc for the
 		// other tabs (y-websocket's BroadcastChannel step 2), tens of ms for a month of a busy clinic.
 		void persistence.ready.then(() =>
-			afterPaint(() => {
-				if (!closed) connection.start();
-			})
+			this.#unheld(() =>
+				afterPaint(() => {
+					if (!closed) connection.start();
+				})
+			)
 		);
 		return {
 			connection,
@@ -177,6 +205,12 @@ export class ClinicSync {
 				delete this.#states[docName];
 			}
 		};
+	}
+
+	/** Runs `connect` now, or once no screen holds the sockets back. */
+	#unheld(connect: () => void): void {
+		if (this.#holds === 0) connect();
+		else this.#held.push(connect);
 	}
 
 	/**
