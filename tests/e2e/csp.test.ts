@@ -110,7 +110,7 @@ describe('HTTP-HEAD-2: the app under its CSP', () => {
 
 	it('HTTP-HEAD-1: static assets, the service worker script, the manifest and 404s carry the headers', async () => {
 		const manifestHref = await page.getAttribute('link[rel="manifest"]', 'href');
-		for (const path of ['/sw.js', '/favicon.svg', manifestHref!, '/no-such-page']) {
+		for (const path of ['/sw.js', '/icons/favicon-32.png', manifestHref!, '/no-such-page']) {
 			const res = await page.request.get(path);
 			const headers = res.headers();
 			expect(headers['content-security-policy'], path).toMatch(/frame-ancestors 'none'/);

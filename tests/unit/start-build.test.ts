@@ -30,7 +30,7 @@ describe('npm start builds only when needed', () => {
 	it('does not build when the build is newer than every source', () => {
 		const { root, touch } = project();
 		touch('src/routes/+page.svelte', 100);
-		touch('static/favicon.svg', 100);
+		touch('static/icons/favicon-32.png', 100);
 		touch('package-lock.json', 100);
 		touch('build/handler.js', 10);
 		expect(buildNeeded(root)).toBeNull();
