@@ -9,6 +9,7 @@ import { connectProvider, login, whenDoc, whenSynced } from '../../tests/helpers
 import { CuttableProxy } from '../../tests/helpers/proxy.ts';
 import { seedPractitioners } from '../../tests/helpers/seed.ts';
 import { createClinic, createUser, ROOT, ServerProcess, testEnv } from '../../tests/helpers/server.ts';
+import { untilShown } from '../common/shown.ts';
 
 /**
  * Device cold start in Chromium: navigation → the day view drawn from IndexedDB, and → editable (its month doc
@@ -131,9 +132,9 @@ interface Load {
 async function timeLoad(page: Page, url: string): Promise<Load> {
 	const t0 = performance.now();
 	await page.goto(url);
-	await page.waitForSelector(DRAWN, { timeout: 60_000 });
+	await untilShown(page, DRAWN, 60_000);
 	const drawn = Math.round(performance.now() - t0);
-	await page.waitForSelector(READY, { timeout: 60_000 });
+	await untilShown(page, READY, 60_000);
 	return { drawn, ready: Math.round(performance.now() - t0) };
 }
 

@@ -12,6 +12,7 @@ import { ensureAppBuilt } from '../common/app.ts';
 import { withBrowserProfile } from '../common/browserProfile.ts';
 import { emptyDevice, untilDeviceHolds } from '../common/device.ts';
 import { openDoc, seedPatients, untilServerHas } from '../common/patients.ts';
+import { untilShown } from '../common/shown.ts';
 import { max, median } from '../common/stats.ts';
 
 /**
@@ -95,7 +96,7 @@ export async function runScheduleWeek(): Promise<void> {
 					'| painted',
 					painted.at(-1)
 				);
-			await page.waitForSelector(weekReady(DAY), { timeout: 120_000 });
+			await untilShown(page, weekReady(DAY));
 			editable.push(Math.round(performance.now() - t0));
 		}
 		if (process.env.BENCH_BROWSER_PROFILE || process.env.BENCH_BROWSER_TRACE) {
@@ -113,7 +114,7 @@ export async function runScheduleWeek(): Promise<void> {
 			const target = i % 2 === 0 ? nextWeek : DAY;
 			const t0 = performance.now();
 			await page.click(i % 2 === 0 ? '[aria-label="Sonraki hafta"]' : '[aria-label="Önceki hafta"]');
-			await page.waitForSelector(weekDrawn(target));
+			await untilShown(page, weekDrawn(target));
 			switching.push(Math.round(performance.now() - t0));
 		}
 		const cards = await page.$$eval('[data-testid="appointment"]', (n) => n.length);
@@ -138,14 +139,18 @@ export async function runScheduleWeek(): Promise<void> {
 		]);
 		console.table([
 			{ 'week view': 'reference: empty device, over the network', 'median ms': median(fromNetwork), 'max ms': max(fromNetwork) },
-			{ 'week view': 'ours: opened from IndexedDB (goal < 300)', 'median ms': median(fromDevice), 'max ms': max(fromDevice) },
+			{
+				'week view': 'ours: opened from IndexedDB, cards in the page',
+				'median ms': median(fromDevice),
+				'max ms': max(fromDevice)
+			},
 			{
 				'week view': 'ours: the same, in the page: navigation start → cards drawn',
 				'median ms': median(inPage),
 				'max ms': max(inPage)
 			},
 			{
-				'week view': 'ours: the same, in the page: navigation start → cards painted (Element Timing)',
+				'week view': 'ours: the same, in the page: navigation start → cards painted, Element Timing (goal < 300)',
 				'median ms': median(painted),
 				'max ms': max(painted)
 			},
@@ -186,7 +191,7 @@ function cardsPainted(page: Page): Promise<number> {
 async function timeLoad(page: Page, url: string, ready: string): Promise<number> {
 	const t0 = performance.now();
 	await page.goto(url);
-	await page.waitForSelector(ready, { timeout: 120_000 });
+	await untilShown(page, ready);
 	return Math.round(performance.now() - t0);
 }
 
