@@ -188,9 +188,11 @@ export class ClinicSync {
 			parsed.kind === 'schedule' && parsed.key ? new MonthIndex(this.#db, parsed.key, doc, persistence.ready, afterPaint) : null;
 		// After the screen that waited for the doc has drawn it: opening the socket encodes the whole doc for the
 		// other tabs (y-websocket's BroadcastChannel step 2), tens of ms for a month of a busy clinic.
+		// Held back meanwhile by a screen that is drawing (`holdConnecting`): asked after the frame, so a screen mounted
+		// in it has had the time to take its hold.
 		void persistence.ready.then(() =>
-			this.#unheld(() =>
-				afterPaint(() => {
+			afterPaint(() =>
+				this.#unheld(() => {
 					if (!closed) connection.start();
 				})
 			)
